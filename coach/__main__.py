@@ -1,0 +1,5 @@
+"""`python -m coach` is the same as the `coach` command."""
+
+from coach.cli import entry_point
+
+entry_point()

@@ -1,0 +1,229 @@
+"""The `coach` command: a thin typer layer over coach.session and friends.
+
+Every user mistake ends in one line on stderr and exit code 2 (see `main`).
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+try:  # typer 0.29 carries its own copy of click
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - older typer on plain click
+    from click import exceptions as click_errors  # type: ignore[no-redef]
+
+from coach import preview
+from coach.errors import CoachError, VoiceUnavailable
+from coach.routine import Level, builtin_routine_path, load_routine
+from coach.script import Countdown, SessionOptions, Timeline
+from coach.session import Request, load_request_routine, plan, voice_settings
+from coach.voice import DEFAULT_RATE, Voice, VoiceSettings
+
+
+class OneLineErrors(TyperGroup):
+    """Every user mistake ends in one line on stderr and exit code 2, never a traceback.
+
+    Wraps the whole command line, so it covers usage errors (a bad --reps value) as
+    well as the project's own CoachError, for the installed script and CliRunner alike.
+    """
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except CoachError as error:
+            return _fail(f"coach: error: {error}", error.exit_code, standalone_mode)
+        except click_errors.NoArgsIsHelpError as error:
+            return _fail(error.ctx.get_help() if error.ctx else "", 2, standalone_mode)
+        except click_errors.UsageError as error:
+            hint = f" (see `{error.ctx.command_path} --help`)" if error.ctx else ""
+            return _fail(f"coach: error: {error.format_message()}{hint}", 2, standalone_mode)
+        except click_errors.ClickException as error:
+            return _fail(f"coach: error: {error.format_message()}", error.exit_code, standalone_mode)
+        except click_errors.Abort:
+            return _fail("coach: stopped", 130, standalone_mode)
+        code = result if isinstance(result, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _fail(message: str, code: int, standalone_mode: bool) -> int:
+    typer.echo(message, err=True)
+    if standalone_mode:
+        sys.exit(code)
+    return code
+
+
+app = typer.Typer(
+    cls=OneLineErrors,
+    add_completion=False,
+    no_args_is_help=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="A hands-free, voice-guided exercise coach. With no command, runs the routine.",
+)
+
+
+class OutputFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+RoutineOption = Annotated[
+    Path | None,
+    typer.Option("--routine", help="A routine file (TOML) instead of the built-in lower-back routine."),
+]
+OnlyOption = Annotated[
+    list[str] | None,
+    typer.Option("--only", help="Just these exercises, in this order: ids, names or numbers, comma-separated."),
+]
+SkipOption = Annotated[list[str] | None, typer.Option("--skip", help="Leave out these exercises.")]
+LevelOption = Annotated[
+    Level, typer.Option("--level", help="Low, middle or top of each rep and hold range.", case_sensitive=False)
+]
+RepsOption = Annotated[int | None, typer.Option("--reps", help="Reps for every exercise (per side where sided).")]
+HoldOption = Annotated[float | None, typer.Option("--hold", help="Seconds for every hold.")]
+RestOption = Annotated[float | None, typer.Option("--rest", help="Seconds of rest between reps.")]
+RateOption = Annotated[int, typer.Option("--rate", help="Speaking rate in words per minute.")]
+VoiceOption = Annotated[str | None, typer.Option("--voice", help="eSpeak NG voice: id, name or language.")]
+VolumeOption = Annotated[float, typer.Option("--volume", help="Speech volume, more than 0 up to 1.")]
+CountdownOption = Annotated[
+    Countdown,
+    typer.Option("--countdown", help="Count down the end of long holds: voice, tick or off.", case_sensitive=False),
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Dry-run output.", case_sensitive=False)]
+
+
+def _request(
+    routine: Path | None,
+    only: list[str] | None,
+    skip: list[str] | None,
+    level: Level,
+    reps: int | None,
+    hold: float | None,
+    rest: float | None,
+    countdown: Countdown,
+    voice: str | None,
+    rate: int,
+    volume: float,
+) -> Request:
+    options = SessionOptions(level=level, reps=reps, hold=hold, rest=rest, countdown=countdown)
+    return Request(routine, tuple(only or ()), tuple(skip or ()), options, voice, rate, volume)
+
+
+def _voice_or_none(settings: VoiceSettings) -> Voice | None:
+    try:
+        return Voice(settings)
+    except VoiceUnavailable:
+        return None
+
+
+def _stderr_console():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _plan_with_progress(request: Request, voice: Voice | None) -> tuple[Timeline, str | None]:
+    routine = load_request_routine(request)
+    settings = voice_settings(request, routine)
+    if voice is None:
+        return plan(routine, request.options, None, settings), None
+    from coach.session import phrases_to_render
+
+    label = f"{voice.voice.id}, {settings.rate} wpm, eSpeak NG"
+    missing = phrases_to_render(voice, routine, request.options)
+    if len(missing) < 20 or not sys.stderr.isatty():
+        return plan(routine, request.options, voice, settings), label
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=_stderr_console()) as bar:
+        task = bar.add_task("Preparing the voice", total=None)
+        timeline = plan(
+            routine, request.options, voice, settings, lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    return timeline, label
+
+
+@app.callback(invoke_without_command=True)
+def run(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the timeline instead of playing it.")] = False,
+    output_format: FormatOption = OutputFormat.TEXT,
+    routine: RoutineOption = None,
+    only: OnlyOption = None,
+    skip: SkipOption = None,
+    level: LevelOption = Level.STANDARD,
+    reps: RepsOption = None,
+    hold: HoldOption = None,
+    rest: RestOption = None,
+    countdown: CountdownOption = Countdown.VOICE,
+    voice: VoiceOption = None,
+    rate: RateOption = DEFAULT_RATE,
+    volume: VolumeOption = 1.0,
+) -> None:
+    """Run the routine (the same as `coach run`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    request = _request(routine, only, skip, level, reps, hold, rest, countdown, voice, rate, volume)
+    if dry_run:
+        _dry_run(request, output_format)
+        return
+    raise CoachError("live playback is not built yet (it is the next step); use `coach --dry-run` to see the plan")
+
+
+app.command("run", help="Run the routine (the same as plain `coach`).")(run)
+
+
+def _dry_run(request: Request, output_format: OutputFormat) -> None:
+    routine = load_request_routine(request)
+    voice = _voice_or_none(voice_settings(request, routine))
+    timeline, label = _plan_with_progress(request, voice)
+    if output_format is OutputFormat.JSON:
+        typer.echo(preview.render_json(timeline, label), nl=False)
+    else:
+        typer.echo(preview.render_text(timeline, label), nl=False)
+
+
+@app.command("list")
+def list_exercises(
+    routine: RoutineOption = None,
+    level: LevelOption = Level.STANDARD,
+    reps: RepsOption = None,
+    hold: HoldOption = None,
+    rest: RestOption = None,
+) -> None:
+    """Show the routine's exercises: number, id, name, reps and estimated time."""
+    request = _request(routine, None, None, level, reps, hold, rest, Countdown.VOICE, None, DEFAULT_RATE, 1.0)
+    loaded = load_request_routine(request)
+    timeline = plan(loaded, request.options, None, voice_settings(request, loaded))
+    typer.echo(f"{timeline.title} ({loaded.source})")
+    for span in timeline.exercises:
+        minutes = preview.clock(span.end - span.start)
+        reps_text = preview.reps_text(span.reps, span.sides.value)
+        typer.echo(f"{span.number:>3}  {span.id:<20} {span.name:<28} {reps_text:<34} ~{minutes}")
+    typer.echo(f"Total ~{preview.clock(timeline.total)} (estimated; `coach --dry-run` times it with the voice)")
+
+
+@app.command("validate")
+def validate(path: Annotated[Path, typer.Argument(help="The routine file to check.")]) -> None:
+    """Check a routine file; prints what it holds, or the first mistake with its line."""
+    routine = load_routine(path)
+    exercises = ", ".join(exercise.id for exercise in routine.exercises)
+    typer.echo(f"{path}: OK: '{routine.title}', {len(routine.exercises)} exercises ({exercises})")
+
+
+@app.command("show-builtin")
+def show_builtin() -> None:
+    """Print the built-in routine file, to copy and adapt."""
+    typer.echo(builtin_routine_path().read_text(encoding="utf-8"), nl=False)
+
+
+def entry_point() -> None:
+    app()

@@ -1,0 +1,57 @@
+"""From what the user asked for to a timeline: routine, selection, voice, plan.
+
+The library entry point the CLI (and any other front end) stands on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coach.audio import chime_seconds
+from coach.routine import Routine, load_builtin, load_routine
+from coach.script import CHIMES, SessionOptions, Timeline, build_timeline, spoken_phrases
+from coach.selection import select_exercises
+from coach.voice import DEFAULT_RATE, Voice, VoiceSettings, estimate_seconds
+
+
+@dataclass(frozen=True)
+class Request:
+    """One session as asked for: which routine, which exercises, how paced, which voice."""
+
+    routine_path: Path | None = None
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    options: SessionOptions = field(default_factory=SessionOptions)
+    voice: str | None = None
+    rate: int = DEFAULT_RATE
+    volume: float = 1.0
+
+
+def load_request_routine(request: Request) -> Routine:
+    routine = load_routine(request.routine_path) if request.routine_path else load_builtin()
+    return select_exercises(routine, request.only, request.skip)
+
+
+def voice_settings(request: Request, routine: Routine) -> VoiceSettings:
+    return VoiceSettings(request.voice, request.rate, request.volume, routine.language)
+
+
+def plan(
+    routine: Routine,
+    options: SessionOptions,
+    voice: Voice | None,
+    settings: VoiceSettings,
+    progress: Callable[[int, int], None] | None = None,
+) -> Timeline:
+    """The timeline, with speech lengths measured by the voice, or estimated without one."""
+    chimes = chime_seconds(CHIMES)
+    if voice is None:
+        return build_timeline(routine, options, lambda text: estimate_seconds(text, settings.rate), chimes, "estimated")
+    clips = voice.render_all(spoken_phrases(routine, options), progress)
+    return build_timeline(routine, options, lambda text: clips[text].seconds, chimes, "measured")
+
+
+def phrases_to_render(voice: Voice, routine: Routine, options: SessionOptions) -> list[str]:
+    return [text for text in spoken_phrases(routine, options) if not voice.is_cached(text)]
