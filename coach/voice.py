@@ -74,6 +74,10 @@ def estimate_seconds(text: str, rate: int) -> float:
 
 
 def default_cache_dir() -> Path:
+    """The user's cache dir (platformdirs), or $COACH_CACHE_DIR to keep clips elsewhere."""
+    override = os.environ.get("COACH_CACHE_DIR")
+    if override:
+        return Path(override) / "speech"
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("coach")) / "speech"

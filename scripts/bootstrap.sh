@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# All set-up for coach on a Debian machine, then run it or its tests.
+#
+#   scripts/bootstrap.sh run [coach options]   # e.g. scripts/bootstrap.sh run --dry-run
+#   scripts/bootstrap.sh test [pytest options]
+#
+# Installs (once) eSpeak NG, the ALSA headers and a C compiler (simpleaudio compiles
+# against them), makes .venv, installs coach into it, then runs. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+what=${1:-run}
+[ $# -gt 0 ] && shift
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+packages=(espeak-ng libasound2-dev gcc libc6-dev)
+python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
+python3 -c 'import os, sysconfig; os.stat(os.path.join(sysconfig.get_paths()["include"], "Python.h"))' 2>/dev/null ||
+    packages+=(python3-dev)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "bootstrap: installing Debian packages: ${missing[*]}" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-$what"
+if [ ! -e "$stamp" ]; then
+    extra=""
+    [ "$what" = test ] && extra="[test]"
+    echo "bootstrap: installing coach$extra into .venv" >&2
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extra"
+    touch "$stamp"
+fi
+
+case "$what" in
+    run) exec .venv/bin/coach "$@" ;;
+    test)
+        .venv/bin/ruff check .
+        .venv/bin/ruff format --check .
+        exec .venv/bin/python -m pytest "$@"
+        ;;
+    *) echo "usage: scripts/bootstrap.sh run|test [options]" >&2; exit 2 ;;
+esac

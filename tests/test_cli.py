@@ -1,0 +1,163 @@
+"""The `coach` command through typer's CliRunner, and once as the installed script."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from coach.cli import app
+from coach.routine import builtin_routine_path
+
+runner = CliRunner()
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args))
+
+
+def exercise_headers(output: str) -> list[str]:
+    return [line.split(" (")[0] for line in output.splitlines() if line[:1].isdigit() and ". " in line[:4]]
+
+
+def test_dry_run_shows_all_four_exercises_with_measured_times() -> None:
+    result = run("--dry-run")
+    assert result.exit_code == 0, result.output
+    assert exercise_headers(result.stdout) == [
+        "1. Bottoms to heels stretch",
+        "2. Knee rolls",
+        "3. Back extensions",
+        "4. Pelvic tilts",
+    ]
+    assert "speech timed from the voice's own clips (gmw/en, 160 wpm, eSpeak NG)" in result.stdout
+    assert "Do not sit back on your heels if you have knee problems." in result.stdout
+    assert result.stdout.rstrip().splitlines()[-1].startswith("Total ")
+
+
+def test_only_keeps_the_order_given_and_mixes_numbers_and_ids() -> None:
+    result = run("--dry-run", "--only", "4,knee-rolls", "--level", "gentle")
+    assert result.exit_code == 0, result.output
+    assert exercise_headers(result.stdout) == ["1. Pelvic tilts", "2. Knee rolls"]
+    assert "Rep 10 of 10." in result.stdout and "Rep 8 of 8, right side." in result.stdout
+    repeated = run("--dry-run", "--only", "Pelvic tilts", "--only", "2", "--level", "gentle")
+    assert repeated.stdout == result.stdout
+
+
+def test_run_subcommand_is_the_same_as_plain_coach() -> None:
+    assert run("run", "--dry-run", "--only", "2").stdout == run("--dry-run", "--only", "2").stdout
+
+
+def test_skip_drops_exercises() -> None:
+    result = run("--dry-run", "--skip", "back-extensions", "--skip", "1")
+    assert exercise_headers(result.stdout) == ["1. Knee rolls", "2. Pelvic tilts"]
+
+
+def test_dry_run_json_matches_the_text() -> None:
+    result = run("--dry-run", "--format", "json", "--only", "knee-rolls", "--reps", "2")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [e["id"] for e in data["exercises"]] == ["knee-rolls"]
+    assert data["speech_timing"] == "measured"
+    first = data["cues"][0]
+    assert set(first) == {"start", "duration", "kind", "text", "exercise", "rep", "side", "phase"}
+    holds = [c for c in data["cues"] if c["phase"] == "hold"]
+    assert [(c["rep"], c["side"]) for c in holds if c["kind"] == "speech"] == [
+        (1, "left"), (1, "right"), (2, "left"), (2, "right"),
+    ]  # fmt: skip
+    text = run("--dry-run", "--only", "knee-rolls", "--reps", "2").stdout
+    assert f"{len(data['cues'])} cues" in text
+
+
+def test_dry_run_is_deterministic() -> None:
+    assert run("--dry-run").stdout == run("--dry-run").stdout
+
+
+def test_pacing_options_change_the_plan() -> None:
+    result = run("--dry-run", "--only", "back-extensions", "--hold", "6", "--reps", "2", "--rest", "1")
+    assert "hold your breath for 6 seconds" in result.stdout
+    assert "Rep 2 of 2." in result.stdout and "Rep 3 of" not in result.stdout
+    slow = run("--dry-run", "--format", "json", "--rate", "120", "--only", "1", "--reps", "1")
+    fast = run("--dry-run", "--format", "json", "--rate", "220", "--only", "1", "--reps", "1")
+    assert json.loads(slow.stdout)["total_seconds"] > json.loads(fast.stdout)["total_seconds"]
+
+
+def test_list_shows_number_id_name_reps_and_time() -> None:
+    result = run("list")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[1].split()[:2] == ["1", "bottoms-to-heels"]
+    assert "9 reps on each side, alternating" in lines[2]
+    assert lines[-1].startswith("Total ~")
+
+
+def test_validate_accepts_the_builtin_and_reports_a_broken_file(tmp_path: Path) -> None:
+    good = run("validate", str(builtin_routine_path()))
+    assert good.exit_code == 0 and "OK" in good.stdout and "4 exercises" in good.stdout
+    broken = tmp_path / "broken.toml"
+    broken.write_text(builtin_routine_path().read_text().replace("reps = [10, 15]", "reps = [10, 0]"))
+    result = run("validate", str(broken))
+    assert result.exit_code == 2
+    line = builtin_routine_path().read_text().splitlines().index("reps = [10, 15]") + 1
+    assert result.stderr == f"coach: error: {broken}:{line}: exercises[3].reps: range goes down (10 > 0)\n"
+
+
+def test_a_users_routine_file_runs(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text(
+        'title = "Mine"\n[[exercises]]\nid = "reach"\nname = "Reach up"\nreps = 2\n'
+        '[[exercises.phases]]\nkind = "move"\nsay = "Reach up."\nseconds = 1\n'
+    )
+    result = run("--dry-run", "--routine", str(mine))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Mine\n1 exercise ·")
+    assert "Reach up." in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--dry-run", "--only", "nee-rols"],
+            "unknown exercise 'nee-rols'. Did you mean 'knee-rolls'? Valid: 1 bottoms",
+        ),
+        (["--dry-run", "--only", "7"], "there is no exercise number 7: this routine has 1 to 4"),
+        (["--dry-run", "--skip", "1,2,3,4"], "no exercises left"),
+        (["--dry-run", "--reps", "0"], "--reps must be between 1 and 100 (got 0)"),
+        (["--dry-run", "--reps", "many"], "Invalid value for '--reps'"),
+        (["--dry-run", "--hold", "-2"], "--hold must be between 1 and 120"),
+        (["--dry-run", "--rest", "500"], "--rest must be between 0 and 120"),
+        (["--dry-run", "--rate", "5"], "--rate must be between 80 and 400"),
+        (["--dry-run", "--volume", "3"], "--volume must be more than 0"),
+        (["--dry-run", "--level", "heroic"], "Invalid value for '--level'"),
+        (["--dry-run", "--voice", "vulcan"], "unknown voice 'vulcan'"),
+        (["--dry-run", "--format", "xml"], "Invalid value for '--format'"),
+        (["--dry-run", "--routine", "/nonexistent/r.toml"], "/nonexistent/r.toml: no such file"),
+        (["--no-such-option"], "No such option"),
+        (["validate"], "Missing argument"),
+        (["frobnicate"], "No such command"),
+    ],
+)
+def test_every_bad_input_is_one_line_and_exit_code_2(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("coach: error: ")
+    assert message in result.stderr
+
+
+def test_installed_coach_script_and_python_dash_m() -> None:
+    script = shutil.which("coach", path=str(Path(sys.executable).parent))
+    assert script, "the coach entry point is not installed beside this Python"
+    listed = subprocess.run([script, "list"], capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0 and "pelvic-tilts" in listed.stdout
+    bad = subprocess.run([script, "--dry-run", "--only", "nope"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("coach: error: unknown exercise 'nope'") and "Traceback" not in bad.stderr
+    module = subprocess.run([sys.executable, "-m", "coach", "list"], capture_output=True, text=True, timeout=60)
+    assert module.stdout == listed.stdout

@@ -1,0 +1,104 @@
+"""The real voice: pyttsx3 driving eSpeak NG, its clip cache, and measured timelines."""
+
+from __future__ import annotations
+
+import wave
+from array import array
+from pathlib import Path
+
+import pytest
+
+from coach.audio import RATE, read_wav
+from coach.errors import OptionError
+from coach.routine import load_builtin
+from coach.script import CueKind, SessionOptions
+from coach.selection import select_exercises
+from coach.session import plan
+from coach.voice import Voice, VoiceSettings, estimate_seconds
+
+
+def loudness(frames: bytes) -> float:
+    samples = array("h", frames)
+    return (sum(s * s for s in samples) / max(len(samples), 1)) ** 0.5
+
+
+def test_a_phrase_becomes_a_wav_of_speech(voice: Voice) -> None:
+    clip = voice.clip("Rep 3 of 10, left side.")
+    with wave.open(str(voice.clip_path("Rep 3 of 10, left side.")), "rb") as written:
+        assert (written.getnchannels(), written.getsampwidth(), written.getframerate()) == (1, 2, RATE)
+    assert 0.8 < clip.seconds < 4
+    assert loudness(clip.frames) > 300  # speech, not silence
+    assert loudness(clip.frames[-int(0.05 * RATE) * 2 :]) < 50  # ends in eSpeak's own closing pause
+
+
+def test_the_cache_is_used_and_keyed_by_voice_settings(voice: Voice, tmp_path: Path) -> None:
+    text = "Keep your hips on the ground."
+    voice.clip(text)
+    path = voice.clip_path(text)
+    stamp = path.stat().st_mtime_ns
+    again = voice.clip(text)
+    assert path.stat().st_mtime_ns == stamp  # read back, not rendered again
+    assert again == read_wav(path)
+    slower = Voice(VoiceSettings(rate=100), cache_dir=voice.cache_dir)
+    assert slower.clip_path(text) != path
+    assert slower.clip(text).seconds > again.seconds * 1.3
+
+
+def test_a_damaged_cache_entry_is_rendered_again(tmp_path: Path) -> None:
+    voice = Voice(VoiceSettings(), cache_dir=tmp_path)
+    text = "Do not bend your neck backwards."
+    good = voice.clip(text)
+    path = voice.clip_path(text)
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])  # truncated, as by a crash
+    again = voice.clip(text)
+    assert read_wav(path) == again
+    # eSpeak NG is not sample-exact from one render to the next, only within milliseconds.
+    assert again.seconds == pytest.approx(good.seconds, abs=0.05)
+    assert not [p for p in tmp_path.rglob("*.tmp.wav")]  # no temporary files left behind
+
+
+def test_many_phrases_in_a_row_all_come_out_whole(tmp_path: Path) -> None:
+    """eSpeak NG's busy thread used to make pyttsx3 cancel the next phrase: empty clips."""
+    voice = Voice(VoiceSettings(), cache_dir=tmp_path)
+    texts = [f"Rep {n} of 40, {'left' if n % 2 else 'right'} side." for n in range(1, 41)]
+    clips = voice.render_all(texts)
+    assert len(clips) == 40
+    for text, clip in clips.items():
+        assert clip.seconds > 0.8, text
+        assert loudness(clip.frames[-int(0.05 * RATE) * 2 :]) < 50, text
+
+
+def test_unknown_voice_is_refused_with_close_matches() -> None:
+    with pytest.raises(OptionError, match=r"unknown voice 'englsh'.*Close matches"):
+        Voice(VoiceSettings(voice="englsh"))
+
+
+def test_voice_by_language_or_name() -> None:
+    assert Voice(VoiceSettings(voice="en-us")).voice.id == "gmw/en-us"
+    assert Voice(VoiceSettings(language="de")).voice.language.startswith("de")
+    assert Voice(VoiceSettings(voice="English (America)")).voice.id == "gmw/en-us"
+
+
+def test_measured_timeline_uses_the_clip_lengths(voice: Voice) -> None:
+    routine = select_exercises(load_builtin(), ["pelvic-tilts"])
+    options = SessionOptions(reps=2)
+    timeline = plan(routine, options, voice, voice.settings)
+    assert timeline.speech_timing == "measured"
+    for cue in timeline.cues:
+        if cue.kind is CueKind.SPEECH:
+            assert cue.duration == pytest.approx(read_wav(voice.clip_path(cue.text)).seconds, abs=1e-6)
+    estimated = plan(routine, options, None, voice.settings)
+    assert estimated.speech_timing == "estimated"
+    # The estimate stands in for the voice: within a quarter of the measured length.
+    assert estimated.total == pytest.approx(timeline.total, rel=0.25)
+
+
+def test_estimate_grows_with_words_and_shrinks_with_rate() -> None:
+    assert estimate_seconds("one two three four", 160) > estimate_seconds("one two", 160)
+    assert estimate_seconds("one two three four", 200) < estimate_seconds("one two three four", 120)
+
+
+@pytest.mark.parametrize(("field", "value"), [("rate", 20), ("rate", 1000), ("volume", 0.0), ("volume", 1.5)])
+def test_impossible_voice_numbers_are_refused(field: str, value: float) -> None:
+    with pytest.raises(OptionError, match=f"--{field}"):
+        VoiceSettings(**{field: value})  # type: ignore[arg-type]
