@@ -5,10 +5,11 @@ Every user mistake ends in one line on stderr and exit code 2 (see `main`).
 
 from __future__ import annotations
 
+import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 from typer.core import TyperGroup
@@ -19,10 +20,12 @@ except ImportError:  # pragma: no cover - older typer on plain click
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
 from coach import preview
-from coach.errors import CoachError, VoiceUnavailable
+from coach.errors import CoachError, OptionError, VoiceUnavailable
+from coach.player import Played, Player
 from coach.routine import Level, builtin_routine_path, load_routine
 from coach.script import Countdown, SessionOptions, Timeline
-from coach.session import Request, load_request_routine, plan, voice_settings
+from coach.session import Request, clip_source, describe_place, load_request_routine, plan, voice_settings
+from coach.speaker import SimpleaudioSink
 from coach.voice import DEFAULT_RATE, Voice, VoiceSettings
 
 
@@ -167,6 +170,10 @@ def run(
     voice: VoiceOption = None,
     rate: RateOption = DEFAULT_RATE,
     volume: VolumeOption = 1.0,
+    timing_log: Annotated[
+        Path | None, typer.Option("--timing-log", help="Write each cue's planned and actual start as JSON lines.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing while the session runs.")] = False,
 ) -> None:
     """Run the routine (the same as `coach run`)."""
     if ctx.invoked_subcommand is not None:
@@ -175,10 +182,73 @@ def run(
     if dry_run:
         _dry_run(request, output_format)
         return
-    raise CoachError("live playback is not built yet (it is the next step); use `coach --dry-run` to see the plan")
+    _live(request, timing_log, quiet)
 
 
 app.command("run", help="Run the routine (the same as plain `coach`).")(run)
+
+
+def _live(request: Request, timing_log: Path | None, quiet: bool) -> None:
+    routine = load_request_routine(request)
+    voice = Voice(voice_settings(request, routine))  # no engine: one line saying what to install
+    sink = SimpleaudioSink()
+    log = _open_timing_log(timing_log)
+    try:
+        timeline, _label = _plan_with_progress(request, voice)
+    except KeyboardInterrupt:
+        typer.echo("coach: stopped before the session started", err=True)
+        raise typer.Exit(130) from None
+    player = Player(timeline, clip_source(voice), sink)
+    count = len(timeline.exercises)
+
+    def on_cue(played: Played) -> None:
+        if not quiet and played.index == 0:  # the device works: now say what is coming
+            plural = "s" if count != 1 else ""
+            typer.echo(f"{timeline.title}: {count} exercise{plural}, {preview.clock(timeline.total)}. Ctrl-C stops.")
+        if log is not None:
+            log.write(json.dumps(timing_record(played)) + "\n")
+            log.flush()
+        if not quiet:
+            typer.echo(preview.cue_line(played.cue))
+
+    try:
+        player.run(on_cue)
+    except KeyboardInterrupt:
+        last = player.played[-1].cue if player.played else None
+        place = describe_place(timeline, last)
+        typer.echo(
+            f"\ncoach: stopped at {preview.clock(player.elapsed())} of {preview.clock(timeline.total)}, {place}",
+            err=True,
+        )
+        raise typer.Exit(130) from None
+    finally:
+        if log is not None:
+            log.close()
+
+
+def timing_record(played: Played) -> dict[str, object]:
+    cue = played.cue
+    return {
+        "index": played.index,
+        "kind": cue.kind.value,
+        "text": cue.text,
+        "exercise": cue.exercise,
+        "rep": cue.rep,
+        "side": cue.side,
+        "phase": cue.phase,
+        "planned": round(played.planned, 6),
+        "actual": round(played.actual, 6),
+        "error_ms": round(played.error * 1000, 3),
+    }
+
+
+def _open_timing_log(path: Path | None) -> TextIO | None:
+    if path is None:
+        return None
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as error:
+        raise OptionError(f"--timing-log {path}: cannot write ({error.strerror})") from None
 
 
 def _dry_run(request: Request, output_format: OutputFormat) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from coach.script import CueKind, Timeline
+from coach.script import Cue, CueKind, Timeline
 
 
 def clock(seconds: float) -> str:
@@ -45,10 +45,14 @@ def render_text(timeline: Timeline, voice_label: str | None = None) -> str:
                     f"{span.number}. {span.name} ({span.id}) · {reps_text(span.reps, span.sides.value)} · "
                     f"{clock(span.start)}-{clock(span.end)}"
                 )
-        marker = "♪ " if cue.kind is CueKind.CHIME else ""
-        lines.append(f"  {clock(cue.start):>8}  {cue.kind.value:<6}  {marker}{cue.text}")
+        lines.append(cue_line(cue))
     lines += ["", f"Total {clock(timeline.total)} · {len(timeline.cues)} cues"]
     return "\n".join(_squeeze_blank(lines)) + "\n"
+
+
+def cue_line(cue: Cue) -> str:
+    marker = "♪ " if cue.kind is CueKind.CHIME else ""
+    return f"  {clock(cue.start):>8}  {cue.kind.value:<6}  {marker}{cue.text}"
 
 
 def reps_text(reps: int, sides: str) -> str:

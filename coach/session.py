@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coach.audio import chime_seconds
+from coach.audio import Clip, chime_seconds, load_chime
 from coach.routine import Routine, load_builtin, load_routine
-from coach.script import CHIMES, SessionOptions, Timeline, build_timeline, spoken_phrases
+from coach.script import CHIMES, Cue, CueKind, SessionOptions, Timeline, build_timeline, spoken_phrases
 from coach.selection import select_exercises
 from coach.voice import DEFAULT_RATE, Voice, VoiceSettings, estimate_seconds
 
@@ -55,3 +55,32 @@ def plan(
 
 def phrases_to_render(voice: Voice, routine: Routine, options: SessionOptions) -> list[str]:
     return [text for text in spoken_phrases(routine, options) if not voice.is_cached(text)]
+
+
+def clip_source(voice: Voice) -> Callable[[Cue], Clip]:
+    """Where each cue's sound comes from: the voice's clips and the chimes."""
+
+    def clip_for(cue: Cue) -> Clip:
+        return load_chime(cue.text) if cue.kind is CueKind.CHIME else voice.clip(cue.text)
+
+    return clip_for
+
+
+def describe_place(timeline: Timeline, cue: Cue | None) -> str:
+    """Where in the session a cue is, in words: for "stopped at ..." messages."""
+    if cue is None:
+        return "before the first cue"
+    names = {span.id: span.name for span in timeline.exercises}
+    if cue.exercise is None:
+        return (
+            "in the introduction"
+            if cue.phase == "intro"
+            else "between exercises"
+            if cue.phase == "next"
+            else "at the end"
+        )
+    where = names[cue.exercise]
+    if cue.rep is not None:
+        reps = next(span.reps for span in timeline.exercises if span.id == cue.exercise)
+        where += f", rep {cue.rep} of {reps}" + (f", {cue.side} side" if cue.side else "")
+    return where

@@ -98,6 +98,7 @@ class Voice:
         self._versions = _engine_versions()
         self._finished = threading.Event()
         self._cancelled = False
+        self._loaded: dict[str, Clip] = {}  # clips already read this run
         self._engine.connect("finished-utterance", self._on_finished)
 
     @property
@@ -119,7 +120,13 @@ class Voice:
         return self.cache_dir / key[:2] / f"{key}.wav"
 
     def clip(self, text: str) -> Clip:
-        """The phrase as sound: from the cache, or rendered now and cached."""
+        """The phrase as sound: from memory, from the disk cache, or rendered now and cached."""
+        clip = self._loaded.get(text)
+        if clip is None:
+            clip = self._loaded[text] = self._read_or_render(text)
+        return clip
+
+    def _read_or_render(self, text: str) -> Clip:
         path = self.clip_path(text)
         if path.exists():
             try:

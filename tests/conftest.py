@@ -12,6 +12,28 @@ from coach.voice import Voice, VoiceSettings
 
 ALSA_CAPTURE_CONF = Path(__file__).resolve().parent.parent / "coach" / "alsa-capture.conf"
 
+# Every sound the tests play goes through the capture device: it writes what it is
+# given to $COACH_AUDIO_CAPTURE, one file per play, and needs no sound card. Set before
+# anything opens ALSA, which reads its configuration once.
+os.environ["ALSA_CONFIG_PATH"] = str(ALSA_CAPTURE_CONF)
+os.environ.setdefault("COACH_AUDIO_CAPTURE", "/dev/null")
+
+
+def read_captures(first: Path) -> list[bytes]:
+    """What the device was given, one entry per play, in order: first, first.0001, ..."""
+    files = [first] if first.exists() else []
+    files += sorted(first.parent.glob(first.name + ".[0-9][0-9][0-9][0-9]"))
+    return [path.read_bytes() for path in files]
+
+
+@pytest.fixture
+def capture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Route this test's playback into tmp_path/played.raw (and .0001, .0002, ...)."""
+    first = tmp_path / "capture" / "played.raw"
+    first.parent.mkdir()
+    monkeypatch.setenv("COACH_AUDIO_CAPTURE", str(first))
+    return first
+
 
 @pytest.fixture(scope="session", autouse=True)
 def private_speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
