@@ -1,0 +1,39 @@
+"""Small helpers shared by the benchmark scripts in this folder."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import shutil
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CAPTURE_CONF = REPO / "coach" / "alsa-capture.conf"
+
+
+def use_capture_device(capture: str = "/dev/null") -> None:
+    """Send all playback to the file-writing ALSA device (before anything opens ALSA)."""
+    os.environ["ALSA_CONFIG_PATH"] = str(CAPTURE_CONF)
+    os.environ["COACH_AUDIO_CAPTURE"] = capture
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile: an observed value, never an interpolation."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+def coach_command() -> list[str]:
+    script = shutil.which("coach", path=str(Path(sys.executable).parent))
+    return [script] if script else [sys.executable, "-m", "coach"]
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def command_line() -> str:
+    return "python " + " ".join([str(Path(sys.argv[0]).resolve().relative_to(REPO)), *sys.argv[1:]])
