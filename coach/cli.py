@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TextIO
@@ -24,7 +26,15 @@ from coach.errors import CoachError, OptionError, VoiceUnavailable
 from coach.player import Played, Player
 from coach.routine import Level, builtin_routine_path, load_routine
 from coach.script import Countdown, SessionOptions, Timeline
-from coach.session import Request, clip_source, describe_place, load_request_routine, plan, voice_settings
+from coach.session import (
+    Request,
+    clip_source,
+    describe_place,
+    load_request_routine,
+    phrases_to_render,
+    plan,
+    voice_settings,
+)
 from coach.speaker import SimpleaudioSink
 from coach.voice import DEFAULT_RATE, Voice, VoiceSettings
 
@@ -138,20 +148,11 @@ def _plan_with_progress(request: Request, voice: Voice | None) -> tuple[Timeline
     settings = voice_settings(request, routine)
     if voice is None:
         return plan(routine, request.options, None, settings), None
-    from coach.session import phrases_to_render
-
     label = f"{voice.voice.id}, {settings.rate} wpm, eSpeak NG"
-    missing = phrases_to_render(voice, routine, request.options)
-    if len(missing) < 20 or not sys.stderr.isatty():
+    if len(phrases_to_render(voice, routine, request.options)) < 20:
         return plan(routine, request.options, voice, settings), label
-    from rich.progress import Progress
-
-    with Progress(transient=True, console=_stderr_console()) as bar:
-        task = bar.add_task("Preparing the voice", total=None)
-        timeline = plan(
-            routine, request.options, voice, settings, lambda done, total: bar.update(task, completed=done, total=total)
-        )
-    return timeline, label
+    with _progress("Preparing the voice") as report:
+        return plan(routine, request.options, voice, settings, report), label
 
 
 @app.callback(invoke_without_command=True)
@@ -261,6 +262,75 @@ def _dry_run(request: Request, output_format: OutputFormat) -> None:
         typer.echo(preview.render_text(timeline, label), nl=False)
 
 
+@app.command("export")
+def export(
+    out: Annotated[Path, typer.Argument(help="The audio file to write: .wav, .mp3, .ogg or .flac.")],
+    subtitles: Annotated[
+        Path | None, typer.Option("--subtitles", help="Also write the spoken words as .srt or .vtt subtitles.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace files that already exist.")] = False,
+    routine: RoutineOption = None,
+    only: OnlyOption = None,
+    skip: SkipOption = None,
+    level: LevelOption = Level.STANDARD,
+    reps: RepsOption = None,
+    hold: HoldOption = None,
+    rest: RestOption = None,
+    countdown: CountdownOption = Countdown.VOICE,
+    voice: VoiceOption = None,
+    rate: RateOption = DEFAULT_RATE,
+    volume: VolumeOption = 1.0,
+) -> None:
+    """Write the session as one audio file (and subtitles), exactly as `coach` would play it."""
+    from coach.export import audio_format, check_writable, exercises_comment, export_audio
+    from coach.subtitles import render_subtitles, subtitle_format
+
+    request = _request(routine, only, skip, level, reps, hold, rest, countdown, voice, rate, volume)
+    audio_format(out)
+    check_writable(out, force)
+    subtitle_suffix = None
+    if subtitles is not None:
+        subtitle_suffix = subtitle_format(subtitles)
+        check_writable(subtitles, force, "--subtitles")
+    loaded = load_request_routine(request)
+    speaker = Voice(voice_settings(request, loaded))  # export needs the real voice
+    timeline, _label = _plan_with_progress(request, speaker)
+    with _progress("Exporting") as report:
+        samples = export_audio(
+            timeline, clip_source(speaker), out, force=force, comment=exercises_comment(timeline), progress=report
+        )
+    if subtitles is not None and subtitle_suffix is not None:
+        _write_atomically(subtitles, render_subtitles(timeline, subtitle_suffix))
+    typer.echo(
+        f"{out}: {preview.clock(samples / 22050)}, {len(timeline.exercises)} exercises, {len(timeline.cues)} cues"
+    )
+    if subtitles is not None:
+        typer.echo(f"{subtitles}: {sum(1 for c in timeline.cues if c.kind.value == 'speech')} subtitles")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.part")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise OptionError(f"{path}: could not be written ({error.strerror})") from None
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr for work that takes more than a moment; none when piped."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=_stderr_console()) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
 @app.command("list")
 def list_exercises(
     routine: RoutineOption = None,
@@ -287,6 +357,20 @@ def validate(path: Annotated[Path, typer.Argument(help="The routine file to chec
     routine = load_routine(path)
     exercises = ", ".join(exercise.id for exercise in routine.exercises)
     typer.echo(f"{path}: OK: '{routine.title}', {len(routine.exercises)} exercises ({exercises})")
+
+
+@app.command("voices")
+def voices(
+    language: Annotated[str | None, typer.Option("--language", help="Only voices for this language, e.g. en.")] = None,
+) -> None:
+    """List the installed eSpeak NG voices with their languages (for --voice)."""
+    voice = Voice(VoiceSettings())  # no engine: one line saying what to install
+    shown = [v for v in voice.voices if language is None or v.language.lower().startswith(language.lower())]
+    if not shown:
+        raise OptionError(f"no installed voice for language '{language}'")
+    typer.echo(f"{'id':<28} {'language':<18} name")
+    for info in shown:
+        typer.echo(f"{info.id:<28} {info.language:<18} {info.name}")
 
 
 @app.command("show-builtin")

@@ -161,3 +161,20 @@ def test_installed_coach_script_and_python_dash_m() -> None:
     assert bad.stderr.startswith("coach: error: unknown exercise 'nope'") and "Traceback" not in bad.stderr
     module = subprocess.run([sys.executable, "-m", "coach", "list"], capture_output=True, text=True, timeout=60)
     assert module.stdout == listed.stdout
+
+
+def test_voices_lists_ids_and_languages() -> None:
+    result = run("voices", "--language", "en")
+    assert result.exit_code == 0
+    rows = result.stdout.splitlines()[1:]
+    assert any(row.split()[:2] == ["gmw/en-us", "en-us"] for row in rows)
+    assert all(row.split()[1].startswith("en") for row in rows)
+    missing = run("voices", "--language", "xx")
+    assert missing.exit_code == 2 and missing.stderr == "coach: error: no installed voice for language 'xx'\n"
+
+
+def test_show_builtin_prints_a_file_that_validates(tmp_path: Path) -> None:
+    result = run("show-builtin")
+    copy = tmp_path / "copy.toml"
+    copy.write_text(result.stdout)
+    assert run("validate", str(copy)).exit_code == 0
