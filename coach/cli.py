@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -23,13 +23,11 @@ except ImportError:  # pragma: no cover - older typer on plain click
 
 from coach import preview
 from coach.errors import CoachError, OptionError, VoiceUnavailable
-from coach.player import Played, Player
 from coach.routine import Level, builtin_routine_path, load_routine
 from coach.script import Countdown, SessionOptions, Timeline
 from coach.session import (
     Request,
     clip_source,
-    describe_place,
     load_request_routine,
     phrases_to_render,
     plan,
@@ -174,7 +172,10 @@ def run(
     timing_log: Annotated[
         Path | None, typer.Option("--timing-log", help="Write each cue's planned and actual start as JSON lines.")
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing while the session runs.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No panel and no cue lines while the session runs.")] = False,
+    checkin: Annotated[
+        bool, typer.Option("--checkin", help="Ask for your pain, 0 to 10, before and after (one key press).")
+    ] = False,
 ) -> None:
     """Run the routine (the same as `coach run`)."""
     if ctx.invoked_subcommand is not None:
@@ -183,73 +184,37 @@ def run(
     if dry_run:
         _dry_run(request, output_format)
         return
-    _live(request, timing_log, quiet)
+    _live(request, timing_log, quiet, checkin)
 
 
 app.command("run", help="Run the routine (the same as plain `coach`).")(run)
 
 
-def _live(request: Request, timing_log: Path | None, quiet: bool) -> None:
+def _live(request: Request, timing_log: Path | None, quiet: bool, checkin: bool) -> None:
+    from coach.live import LiveSession
+
     routine = load_request_routine(request)
     voice = Voice(voice_settings(request, routine))  # no engine: one line saying what to install
     sink = SimpleaudioSink()
-    log = _open_timing_log(timing_log)
     try:
         timeline, _label = _plan_with_progress(request, voice)
     except KeyboardInterrupt:
         typer.echo("coach: stopped before the session started", err=True)
         raise typer.Exit(130) from None
-    player = Player(timeline, clip_source(voice), sink)
-    count = len(timeline.exercises)
-
-    def on_cue(played: Played) -> None:
-        if not quiet and played.index == 0:  # the device works: now say what is coming
-            plural = "s" if count != 1 else ""
-            typer.echo(f"{timeline.title}: {count} exercise{plural}, {preview.clock(timeline.total)}. Ctrl-C stops.")
-        if log is not None:
-            log.write(json.dumps(timing_record(played)) + "\n")
-            log.flush()
-        if not quiet:
-            typer.echo(preview.cue_line(played.cue))
-
-    try:
-        player.run(on_cue)
-    except KeyboardInterrupt:
-        last = player.played[-1].cue if player.played else None
-        place = describe_place(timeline, last)
-        typer.echo(
-            f"\ncoach: stopped at {preview.clock(player.elapsed())} of {preview.clock(timeline.total)}, {place}",
-            err=True,
-        )
-        raise typer.Exit(130) from None
-    finally:
-        if log is not None:
-            log.close()
-
-
-def timing_record(played: Played) -> dict[str, object]:
-    cue = played.cue
-    return {
-        "index": played.index,
-        "kind": cue.kind.value,
-        "text": cue.text,
-        "exercise": cue.exercise,
-        "rep": cue.rep,
-        "side": cue.side,
-        "phase": cue.phase,
-        "planned": round(played.planned, 6),
-        "actual": round(played.actual, 6),
-        "error_ms": round(played.error * 1000, 3),
-    }
-
-
-def _open_timing_log(path: Path | None) -> TextIO | None:
-    if path is None:
-        return None
-    try:
-        return path.open("w", encoding="utf-8")
-    except OSError as error:
-        raise OptionError(f"--timing-log {path}: cannot write ({error.strerror})") from None
+    session = LiveSession(
+        timeline,
+        voice,
+        sink,
+        routine.source.removeprefix("built-in:"),
+        timing_log=timing_log,
+        quiet=quiet,
+        checkin=checkin,
+        out=typer.echo,
+        err=lambda line: typer.echo(line, err=True),
+    )
+    code = session.run()
+    if code:
+        raise typer.Exit(code)
 
 
 def _dry_run(request: Request, output_format: OutputFormat) -> None:
@@ -371,6 +336,69 @@ def voices(
     typer.echo(f"{'id':<28} {'language':<18} name")
     for info in shown:
         typer.echo(f"{info.id:<28} {info.language:<18} {info.name}")
+
+
+@app.command("history")
+def history(
+    output_format: FormatOption = OutputFormat.TEXT,
+    recent: Annotated[int, typer.Option("--recent", help="How many recent sessions to list.", min=1)] = 10,
+) -> None:
+    """Your sessions: recent ones, the streak, this week, totals, pain trend."""
+    from datetime import date
+
+    from coach.history import History, calendar_strip, streak, this_week, totals
+
+    record = History()
+    sessions = record.sessions()
+    today = date.today()
+    days = {s.started_at.date() for s in sessions}
+    summary = {"streak_days": streak(days, today), "sessions_this_week": this_week(sessions, today)}
+    if output_format is OutputFormat.JSON:
+        data = {
+            **summary,
+            "totals": totals(sessions),
+            "sessions": [
+                {
+                    "started_at": s.started_at.isoformat(),
+                    "ended_at": s.ended_at.isoformat() if s.ended_at else None,
+                    "routine": s.routine,
+                    "exercises": list(s.exercises),
+                    "reps_done": s.reps_done,
+                    "seconds": s.seconds,
+                    "status": s.status,
+                    "pain_before": s.pain_before,
+                    "pain_after": s.pain_after,
+                }
+                for s in sessions
+            ],
+        }
+        typer.echo(json.dumps(data, indent=2))
+        return
+    if not sessions:
+        typer.echo("No sessions yet. Run `coach` to start your first one.")
+        return
+    plural = "s" if summary["streak_days"] != 1 else ""
+    typer.echo(f"Streak: {summary['streak_days']} day{plural} in a row · this week: {summary['sessions_this_week']}")
+    typer.echo("")
+    for line in calendar_strip(sessions, today):
+        typer.echo(line)
+    typer.echo("       ● finished  ○ stopped early  · none")
+    typer.echo("")
+    typer.echo("Recent sessions")
+    for s in sessions[-recent:][::-1]:
+        reps = ", ".join(f"{exercise} {count}" for exercise, count in s.reps_done.items()) or "no reps"
+        pain = ""
+        if s.pain_before is not None or s.pain_after is not None:
+            pain = f"  pain {s.pain_before if s.pain_before is not None else '?'}"
+            pain += f" -> {s.pain_after if s.pain_after is not None else '?'}"
+        typer.echo(f"  {s.started_at:%Y-%m-%d %H:%M}  {s.status:<8} {preview.clock(s.seconds):>8}  {reps}{pain}")
+    typer.echo("")
+    done = ", ".join(f"{exercise} {count}" for exercise, count in totals(sessions).items())
+    typer.echo(f"Total reps: {done or 'none completed yet'}")
+    rated = [s for s in sessions if s.pain_before is not None and s.pain_after is not None]
+    if rated:
+        trend = "  ".join(f"{s.pain_before}->{s.pain_after}" for s in rated[-8:])
+        typer.echo(f"Pain before -> after, oldest first: {trend}")
 
 
 @app.command("show-builtin")

@@ -1,19 +1,25 @@
 """The scheduler: plays a timeline against one clock, cue by cue, on time.
 
 Like CPython's sched and mido's player, every cue waits for its absolute deadline,
-measured from a single session start, never for a chain of relative sleeps, so a late
-cue plays at once and leaves the ones after it where they were: error never adds up
-over a 30-minute session. Between cues the thread sleeps; nothing spins.
+measured from a single origin, never for a chain of relative sleeps, so a late cue
+plays at once and leaves the ones after it where they were: error never adds up over
+a 30-minute session. Between cues the thread waits (for the deadline, or for a key);
+nothing spins.
 
-The clock, the sleep and the sink are injected, so tests can use a fake clock with the
-real sound path, and the live run uses time.monotonic, time.sleep and simpleaudio.
+Steering moves the origin, never the cues: a pause shifts every later deadline by the
+paused time (and replays the interrupted phase), a skip jumps to another cue and
+re-anchors the origin there. The timeline itself stays the plan the dry-run showed.
+
+The clock, the wait and the sink are injected, so tests can use a fake clock with the
+real sound path; the live run uses time.monotonic, the keyboard and simpleaudio.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from coach.audio import Clip
@@ -28,9 +34,40 @@ class Sink(Protocol):
     def stop(self) -> None: ...
 
 
+REPEAT_BREATH = 0.5  # seconds of quiet after a repeated instruction
+
+
+class Command(StrEnum):
+    """What the listener can ask for while the session runs."""
+
+    PAUSE = "pause"  # pauses, or resumes when paused
+    NEXT = "next"  # skip to the next exercise
+    BACK = "back"  # restart the current exercise
+    REPEAT = "repeat"  # say the last instruction again
+    QUIT = "quit"  # end politely
+
+
+# Waits until the deadline (None: until a command) and returns a command that arrived
+# first, or None when the deadline came. time.sleep is the simplest one.
+Wait = Callable[[float | None], Command | None]
+
+
+def sleeping_wait(clock: Callable[[], float] = time.monotonic) -> Wait:
+    """No keyboard: just sleep until the deadline."""
+
+    def wait(deadline: float | None) -> Command | None:
+        if deadline is None:
+            raise RuntimeError("nothing can resume a session without a keyboard")
+        while (remaining := deadline - clock()) > 0:
+            time.sleep(remaining)
+        return None
+
+    return wait
+
+
 @dataclass(frozen=True)
 class Played:
-    """A cue as it happened: planned and actual start, both from the session start."""
+    """A cue as it happened: planned and actual start, both from the current origin."""
 
     index: int
     cue: Cue
@@ -40,6 +77,15 @@ class Played:
     @property
     def error(self) -> float:
         return self.actual - self.planned
+
+
+@dataclass(frozen=True)
+class Steered:
+    """A command as it happened, and where it sent the session."""
+
+    command: Command
+    at: float  # seconds since the session started, wall time
+    resumed_at_index: int | None
 
 
 class Player:
@@ -52,38 +98,147 @@ class Player:
         clip_for: Callable[[Cue], Clip],
         sink: Sink,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        wait: Wait | None = None,
+        farewell: Sequence[Cue] = (),
     ) -> None:
         self.timeline = timeline
         self.clip_for = clip_for
         self.sink = sink
         self.clock = clock
-        self.sleep = sleep
+        self.wait = wait or sleeping_wait(clock)
+        self.farewell = tuple(farewell)  # what `quit` plays: closing words and chime
         self.played: list[Played] = []
+        self.steered: list[Steered] = []
         self.started_at: float | None = None
+        self.origin = 0.0  # the clock time of timeline time 0, moved by pauses and skips
+        self.paused = False
+        self.quit = False
 
     def elapsed(self) -> float:
         return 0.0 if self.started_at is None else self.clock() - self.started_at
 
+    def position(self) -> float:
+        """Where in the timeline the session is now."""
+        return 0.0 if self.started_at is None else self.clock() - self.origin
+
     def run(self, on_cue: Callable[[Played], None] | None = None) -> list[Played]:
+        cues = self.timeline.cues
         # Fetch every clip before the clock starts: playback never waits on anything.
-        clips = [self.clip_for(cue) for cue in self.timeline.cues]
-        self.started_at = start = self.clock()
+        clips = [self.clip_for(cue) for cue in cues]
+        farewell = [(cue, self.clip_for(cue)) for cue in self.farewell]
+        self.started_at = self.origin = self.clock()
+        index = 0
         try:
-            for index, (cue, clip) in enumerate(zip(self.timeline.cues, clips, strict=True)):
-                self._wait_until(start + cue.start)
-                actual = self.clock() - start
-                self.sink.play(clip)
-                played = Played(index, cue, cue.start, actual)
-                self.played.append(played)
-                if on_cue is not None:
-                    on_cue(played)
-            self._wait_until(start + self.timeline.total)  # let the last sound finish
+            while True:
+                due = cues[index].start if index < len(cues) else self.timeline.total
+                command = self.wait(self.origin + due)
+                if command is None:
+                    if index == len(cues):
+                        break  # the last sound has had its time
+                    played = Played(index, cues[index], cues[index].start, self.clock() - self.origin)
+                    self.sink.play(clips[index])
+                    self.played.append(played)
+                    if on_cue is not None:
+                        on_cue(played)
+                    index += 1
+                    continue
+                index = self._steer(command, index, clips)
+                if self.quit:
+                    self._say_farewell(farewell, on_cue)
+                    break
         except BaseException:
             self.sink.stop()  # Ctrl-C and friends: silence at once
             raise
         return self.played
 
-    def _wait_until(self, deadline: float) -> None:
-        while (remaining := deadline - self.clock()) > 0:
-            self.sleep(remaining)
+    def _steer(self, command: Command, index: int, clips: list[Clip]) -> int:
+        cues = self.timeline.cues
+        now = self.clock()
+        resume = index
+        if command is Command.PAUSE:
+            self.sink.stop()
+            self.paused = True
+            while (answer := self.wait(None)) not in (Command.PAUSE, Command.QUIT):
+                pass  # while paused only resume and quit mean anything
+            self.paused = False
+            if answer is Command.QUIT:
+                self.quit = True
+            else:
+                resume = phase_start(cues, index - 1) if index > 0 else 0
+                self.origin = self.clock() - cues[resume].start if resume < len(cues) else self.origin
+        elif command is Command.QUIT:
+            self.sink.stop()
+            self.quit = True
+        elif command in (Command.NEXT, Command.BACK):
+            target = next_exercise_start(cues, index) if command is Command.NEXT else exercise_start(cues, index)
+            if target is not None:
+                self.sink.stop()
+                resume = target
+                self.origin = now - cues[target].start if target < len(cues) else now - self.timeline.total
+        elif command is Command.REPEAT:
+            last = last_speech(cues, index)
+            if last is not None:
+                self.sink.stop()
+                self.sink.play(clips[last])
+                # What comes next waits until the repeated words and a breath are over.
+                due = self.origin + (cues[index].start if index < len(cues) else self.timeline.total)
+                self.origin += max(0.0, now + cues[last].duration + REPEAT_BREATH - due)
+        self.steered.append(Steered(command, now - (self.started_at or now), None if self.quit else resume))
+        return resume
+
+    def _say_farewell(self, farewell: list[tuple[Cue, Clip]], on_cue: Callable[[Played], None] | None) -> None:
+        """The polite end after `quit`: each closing cue after the one before, then its time."""
+        start = self.clock()
+        offset = 0.0
+        for cue, clip in farewell:
+            self._sleep_until(start + offset)
+            played = Played(-1, cue, offset, self.clock() - start)
+            self.sink.play(clip)
+            self.played.append(played)
+            if on_cue is not None:
+                on_cue(played)
+            offset += cue.duration
+        self._sleep_until(start + offset)
+
+    def _sleep_until(self, deadline: float) -> None:
+        while self.clock() < deadline:
+            self.wait(deadline)  # keys pressed now are ignored
+
+
+def _group(cue: Cue) -> tuple[str | None, int | None, str | None, str | None]:
+    # A hold's countdown and its end chime belong to the hold: pausing there replays it whole.
+    return cue.exercise, cue.rep, cue.side, "hold" if cue.phase == "countdown" else cue.phase
+
+
+def phase_start(cues: Sequence[Cue], index: int) -> int:
+    """The first cue of the phase that cue `index` belongs to."""
+    start = index
+    while start > 0 and _group(cues[start - 1]) == _group(cues[index]):
+        start -= 1
+    return start
+
+
+def exercise_start(cues: Sequence[Cue], index: int) -> int | None:
+    """The first cue of the exercise the session is in (None between exercises)."""
+    current = cues[index - 1].exercise if index > 0 else None
+    if current is None:
+        return None
+    return next(i for i, cue in enumerate(cues) if cue.exercise == current)
+
+
+def next_exercise_start(cues: Sequence[Cue], index: int) -> int | None:
+    """The first cue of the next exercise, or of the closing words after the last one."""
+    current = cues[index - 1].exercise if index > 0 else None
+    for i in range(index, len(cues)):
+        if cues[i].exercise is not None and cues[i].exercise != current:
+            return i
+        if cues[i].phase == "closing":
+            return i
+    return None
+
+
+def last_speech(cues: Sequence[Cue], index: int) -> int | None:
+    for i in range(min(index, len(cues)) - 1, -1, -1):
+        if cues[i].kind.value == "speech" and cues[i].phase != "countdown":
+            return i
+    return None

@@ -35,6 +35,14 @@ def capture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return first
 
 
+@pytest.fixture(autouse=True)
+def private_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test records its sessions in a history of its own, never the user's."""
+    folder = tmp_path_factory.mktemp("coach-data")
+    monkeypatch.setenv("COACH_DATA_DIR", str(folder))
+    return folder / "history.sqlite3"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def private_speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Clips rendered by the tests go to a temporary cache, never the user's own."""

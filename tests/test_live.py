@@ -57,7 +57,13 @@ def environment(capture: Path) -> dict[str, str]:
 
 
 def dry_run_json(args: list[str], env: dict[str, str]) -> dict:
-    result = subprocess.run([*COACH, "--dry-run", "--format", "json", *args], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [*COACH, "--dry-run", "--format", "json", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -74,7 +80,9 @@ def check_session(args: list[str], capture: Path, tmp_path: Path) -> subprocess.
     env = environment(capture)
     plan = dry_run_json(args, env)
     log = tmp_path / "timing.jsonl"
-    result = subprocess.run([*COACH, *args, "--timing-log", str(log)], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [*COACH, *args, "--timing-log", str(log)], capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL
+    )
     assert result.returncode == 0, result.stderr
     captured = read_captures(capture)
     wanted = expected_frames(plan)
@@ -103,6 +111,7 @@ def test_ctrl_c_stops_at_once_and_says_where(tmp_path: Path, capture: Path) -> N
     routine.write_text(SHORT_ROUTINE)
     process = subprocess.Popen(
         [*COACH, "--routine", str(routine)],
+        stdin=subprocess.DEVNULL,  # no terminal: no keys, the session runs straight through
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -123,7 +132,9 @@ def test_no_sound_device_is_one_line_with_alternatives(tmp_path: Path) -> None:
     empty = tmp_path / "no-card.conf"
     empty.write_text("# no devices at all\n")
     env = dict(os.environ, ALSA_CONFIG_PATH=str(empty))
-    result = subprocess.run([*COACH, "--only", "1", "--reps", "1"], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [*COACH, "--only", "1", "--reps", "1"], capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL
+    )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and result.stdout == ""
     assert result.stderr.startswith("coach: error: no sound device")
@@ -148,6 +159,7 @@ def test_unwritable_timing_log_is_one_line(tmp_path: Path, capture: Path) -> Non
         capture_output=True,
         text=True,
         env=environment(capture),
+        stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 2
     assert result.stderr.startswith("coach: error: --timing-log") and result.stderr.count("\n") == 1

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from coach.audio import load_chime
-from coach.player import Player
+from coach.player import Command, Player
 from coach.routine import load_builtin
 from coach.script import CueKind, SessionOptions, Timeline
 from coach.selection import select_exercises
@@ -18,20 +18,31 @@ from tests.conftest import read_captures
 
 
 class FakeClock:
-    """Time that moves only when slept through, by the sleep asked plus `oversleep`."""
+    """Time that moves only when waited through: to the deadline, plus `oversleep`.
 
-    def __init__(self, oversleep: float = 0.0) -> None:
-        self.now = 1000.0
+    `press` schedules keys: (seconds after the start, command); a key pressed before a
+    deadline ends that wait early, as the keyboard does.
+    """
+
+    def __init__(self, oversleep: float = 0.0, press: list[tuple[float, Command]] | None = None) -> None:
+        self.start = self.now = 1000.0
         self.oversleep = oversleep
-        self.sleeps: list[float] = []
-        self.stall_at: dict[int, float] = {}  # sleep number -> extra seconds lost there
+        self.waits: list[float | None] = []
+        self.stall_at: dict[int, float] = {}  # wait number -> extra seconds lost there
+        self.keys = sorted(press or [])
 
     def clock(self) -> float:
         return self.now
 
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds + self.oversleep + self.stall_at.get(len(self.sleeps), 0.0)
-        self.sleeps.append(seconds)
+    def wait(self, deadline: float | None) -> Command | None:
+        self.waits.append(deadline)
+        if self.keys and (deadline is None or self.start + self.keys[0][0] <= deadline):
+            at, command = self.keys.pop(0)
+            self.now = max(self.now, self.start + at)
+            return command
+        assert deadline is not None, "waiting for a key that never comes"
+        self.now = max(self.now, deadline) + self.oversleep + self.stall_at.get(len(self.waits) - 1, 0.0)
+        return None
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +53,7 @@ def short_timeline(voice: Voice) -> Timeline:
 
 def test_every_cue_is_played_in_order_and_captured_whole(short_timeline: Timeline, voice: Voice, capture: Path) -> None:
     fake = FakeClock()
-    player = Player(short_timeline, clip_source(voice), SimpleaudioSink(), fake.clock, fake.sleep)
+    player = Player(short_timeline, clip_source(voice), SimpleaudioSink(), fake.clock, fake.wait)
     played = player.run()
     assert [p.cue for p in played] == list(short_timeline.cues)
     captured = read_captures(capture)
@@ -57,7 +68,7 @@ def test_every_cue_is_played_in_order_and_captured_whole(short_timeline: Timelin
 
 def test_deadlines_are_absolute_so_oversleeping_never_adds_up(short_timeline: Timeline, voice: Voice) -> None:
     fake = FakeClock(oversleep=0.004)
-    player = Player(short_timeline, clip_source(voice), SimpleaudioSink(), fake.clock, fake.sleep)
+    player = Player(short_timeline, clip_source(voice), SimpleaudioSink(), fake.clock, fake.wait)
     played = player.run()
     errors = [p.error for p in played[1:]]
     assert max(errors) == pytest.approx(0.004)  # each cue late by one oversleep, never more
@@ -67,8 +78,8 @@ def test_deadlines_are_absolute_so_oversleeping_never_adds_up(short_timeline: Ti
 
 def test_a_late_cue_plays_at_once_and_does_not_shift_the_rest(short_timeline: Timeline, voice: Voice) -> None:
     fake = FakeClock()
-    fake.stall_at = {5: 2.5}  # the machine stalls for 2.5 s during the 6th wait
-    player = Player(short_timeline, clip_source(voice), SimpleaudioSink(), fake.clock, fake.sleep)
+    fake.stall_at = {5: 2.5}  # the machine stalls for 2.5 s in the 6th wait
+    player = Player(short_timeline, clip_source(voice), SimpleaudioSink(), fake.clock, fake.wait)
     played = player.run()
     late = [p for p in played if p.error > 1e-9]
     assert late, "the stall made no cue late"
@@ -81,21 +92,21 @@ def test_a_late_cue_plays_at_once_and_does_not_shift_the_rest(short_timeline: Ti
 
 def test_the_player_sleeps_between_cues_rather_than_polling(short_timeline: Timeline, voice: Voice) -> None:
     fake = FakeClock()
-    Player(short_timeline, clip_source(voice), SimpleaudioSink(), fake.clock, fake.sleep).run()
-    # One sleep per wait with an exact clock: as many sleeps as gaps, not thousands of polls.
-    assert len(fake.sleeps) <= len(short_timeline.cues) + 1
+    Player(short_timeline, clip_source(voice), SimpleaudioSink(), fake.clock, fake.wait).run()
+    # One wait per cue with an exact clock (and one for the end), not thousands of polls.
+    assert len(fake.waits) == len(short_timeline.cues) + 1
 
 
 def test_interrupt_stops_the_sound_and_keeps_what_was_played(short_timeline: Timeline, voice: Voice) -> None:
     fake = FakeClock()
     calls = 0
 
-    def sleep(seconds: float) -> None:
+    def wait(deadline: float | None) -> Command | None:
         nonlocal calls
         calls += 1
         if calls == 4:
             raise KeyboardInterrupt
-        fake.sleep(seconds)
+        return fake.wait(deadline)
 
     stopped = []
 
@@ -104,8 +115,97 @@ def test_interrupt_stops_the_sound_and_keeps_what_was_played(short_timeline: Tim
             stopped.append(True)
             super().stop()
 
-    player = Player(short_timeline, clip_source(voice), WatchedSink(), fake.clock, sleep)
+    player = Player(short_timeline, clip_source(voice), WatchedSink(), fake.clock, wait)
     with pytest.raises(KeyboardInterrupt):
         player.run()
     assert stopped == [True]
     assert 1 <= len(player.played) < len(short_timeline.cues)
+
+
+# --- steering: pause, skip, back, repeat, quit, with the fake clock ----------------------
+
+
+@pytest.fixture(scope="module")
+def two_exercises(voice: Voice) -> Timeline:
+    routine = select_exercises(load_builtin(), ["back-extensions", "pelvic-tilts"])
+    return plan(routine, SessionOptions(reps=2, hold=6), voice, voice.settings)
+
+
+def farewell_cues(voice: Voice) -> list:
+    from coach.script import Cue, CueKind
+
+    words = "Stopping here. Well done."
+    return [
+        Cue(0.0, voice.clip(words).seconds, CueKind.SPEECH, words, phase="farewell"),
+        Cue(0.0, load_chime("session-end").seconds, CueKind.CHIME, "session-end", phase="farewell"),
+    ]
+
+
+def steer(timeline: Timeline, voice: Voice, press: list, oversleep: float = 0.0) -> tuple[Player, FakeClock]:
+    fake = FakeClock(oversleep=oversleep, press=press)
+    player = Player(timeline, clip_source(voice), SimpleaudioSink(), fake.clock, fake.wait, farewell_cues(voice))
+    player.run()
+    return player, fake
+
+
+def first(timeline: Timeline, **where: object) -> float:
+    return next(c.start for c in timeline.cues if all(getattr(c, k) == v for k, v in where.items()))
+
+
+def test_pause_shifts_everything_and_replays_the_interrupted_hold(two_exercises: Timeline, voice: Voice) -> None:
+    hold_words = first(two_exercises, exercise="back-extensions", rep=1, phase="hold")
+    paused_at = hold_words + 2.0  # two seconds into the hold
+    player, fake = steer(two_exercises, voice, [(paused_at, Command.PAUSE), (paused_at + 100, Command.PAUSE)])
+    texts = [(p.cue.exercise, p.cue.rep, p.cue.phase, p.cue.text) for p in player.played]
+    hold = ("back-extensions", 1, "hold", next(c.text for c in two_exercises.cues if c.start == hold_words))
+    assert texts.count(hold) == 2  # the hold restarts whole, with its words
+    assert len(player.played) == len(two_exercises.cues) + 1
+    assert all(p.error == pytest.approx(0.0, abs=1e-9) for p in player.played)  # on time after the pause
+    # Wall time: the plan, plus the pause, plus the part of the hold heard twice.
+    assert fake.now - fake.start == pytest.approx(two_exercises.total + 100 + 2.0)
+
+
+def test_next_skips_the_rest_of_the_exercise(two_exercises: Timeline, voice: Voice) -> None:
+    rep_two = first(two_exercises, exercise="back-extensions", rep=2, phase="count")
+    player, _fake = steer(two_exercises, voice, [(rep_two + 1.0, Command.NEXT)])
+    played = [p.cue for p in player.played]
+    assert not [c for c in played if c.exercise == "back-extensions" and c.rep == 2 and c.phase == "hold"]
+    assert [c.text for c in played if c.phase == "end"] == ["exercise-end"]  # only pelvic tilts' end
+    tilts = [c for c in played if c.exercise == "pelvic-tilts"]
+    assert tilts == [c for c in two_exercises.cues if c.exercise == "pelvic-tilts"]
+    assert played[-1].text == "session-end"
+
+
+def test_back_restarts_the_exercise_and_q_ends_politely(two_exercises: Timeline, voice: Voice) -> None:
+    tilt_rep2 = first(two_exercises, exercise="pelvic-tilts", rep=2, phase="count")
+    start_of_tilts = first(two_exercises, exercise="pelvic-tilts")
+    press = [(tilt_rep2 + 0.5, Command.BACK), (tilt_rep2 + 0.5 + (tilt_rep2 - start_of_tilts) + 0.5, Command.QUIT)]
+    player, _fake = steer(two_exercises, voice, press)
+    starts = [p for p in player.played if p.cue.text == "exercise-start" and p.cue.exercise == "pelvic-tilts"]
+    assert len(starts) == 2
+    assert [p.cue.phase for p in player.played[-2:]] == ["farewell", "farewell"]
+    assert player.played[-1].cue.text == "session-end"
+    assert [s.command for s in player.steered] == [Command.BACK, Command.QUIT]
+
+
+def test_repeat_says_the_last_instruction_again_and_waits_for_it(two_exercises: Timeline, voice: Voice) -> None:
+    move = next(c for c in two_exercises.cues if c.phase == "move")
+    press_at = move.end + 0.2
+    player, fake = steer(two_exercises, voice, [(press_at, Command.REPEAT)])
+    after = next(p for p in player.played if p.cue.start > move.start)
+    assert after.error == pytest.approx(0.0, abs=1e-9)  # on time, measured from the moved origin
+    # The next cue waited until the repeated words and a breath were over:
+    assert fake.now - fake.start == pytest.approx(
+        two_exercises.total + (press_at + move.duration + 0.5 - after.cue.start)
+    )
+
+
+def test_many_pauses_and_skips_keep_every_deadline(two_exercises: Timeline, voice: Voice) -> None:
+    press = []
+    for n in range(1, 7):  # a 3 s pause every 18 s, then a skip
+        press += [(n * 18.0, Command.PAUSE), (n * 18.0 + 3, Command.PAUSE)]
+    press.append((115.0, Command.NEXT))
+    player, _fake = steer(two_exercises, voice, press, oversleep=0.002)
+    errors = [p.error for p in player.played[1:]]
+    assert max(errors) == pytest.approx(0.002) and min(errors) >= 0  # never drifting, never early
+    assert [s.command for s in player.steered] == [Command.PAUSE] * 6 + [Command.NEXT]

@@ -1,0 +1,195 @@
+"""The record that keeps you going: every session, finished or stopped, in SQLite.
+
+A session is written when it starts, as "stopped", and updated as reps are done and
+when it finishes, so a killed process still leaves a true trace. SQLite (standard
+library) in WAL mode with a busy timeout lets two coach processes write at once
+without corrupting anything. A damaged or newer-schema file is reported, never
+replaced: it is the user's record.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from coach.errors import CoachError
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,        -- local time, ISO 8601 with offset
+    ended_at TEXT,
+    routine TEXT NOT NULL,
+    exercises TEXT NOT NULL,         -- JSON list of exercise ids, in the order done
+    reps_done TEXT NOT NULL,         -- JSON {exercise id: reps completed}
+    seconds REAL NOT NULL DEFAULT 0,
+    status TEXT NOT NULL,            -- 'stopped' until it is 'finished'
+    pain_before INTEGER,
+    pain_after INTEGER
+);
+"""
+
+
+class HistoryError(CoachError):
+    """The history file cannot be used as it is; it is left untouched."""
+
+
+@dataclass(frozen=True)
+class Session:
+    id: int
+    started_at: datetime
+    ended_at: datetime | None
+    routine: str
+    exercises: tuple[str, ...]
+    reps_done: dict[str, int]
+    seconds: float
+    status: str
+    pain_before: int | None
+    pain_after: int | None
+
+
+def default_history_path() -> Path:
+    """The user's data dir (platformdirs), or $COACH_DATA_DIR."""
+    override = os.environ.get("COACH_DATA_DIR")
+    if override:
+        return Path(override) / "history.sqlite3"
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("coach")) / "history.sqlite3"
+
+
+class History:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_history_path()
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        except (OSError, sqlite3.Error) as error:
+            raise HistoryError(f"cannot open the history file {self.path} ({error})") from None
+        try:
+            self._check_schema(connection)
+            yield connection
+        except sqlite3.DatabaseError as error:
+            raise HistoryError(
+                f"the history file {self.path} is damaged ({error}); it was left as it is: "
+                "move it away to start a new one"
+            ) from None
+        finally:
+            connection.close()
+
+    def _check_schema(self, connection: sqlite3.Connection) -> None:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"the history file {self.path} was written by a newer coach (schema {version}, "
+                f"this one knows {SCHEMA_VERSION}); it was left as it is: upgrade coach to read it"
+            )
+        if version < SCHEMA_VERSION:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute(SCHEMA)
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            connection.execute("COMMIT")
+
+    def start(self, routine: str, exercises: list[str], pain_before: int | None = None) -> int:
+        now = datetime.now().astimezone().isoformat(timespec="seconds")
+        with self._connect() as db:
+            cursor = db.execute(
+                "INSERT INTO sessions (started_at, routine, exercises, reps_done, status, pain_before)"
+                " VALUES (?, ?, ?, '{}', 'stopped', ?)",
+                (now, routine, json.dumps(exercises), pain_before),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def update(
+        self,
+        session_id: int,
+        reps_done: dict[str, int],
+        seconds: float,
+        status: str = "stopped",
+        pain_after: int | None = None,
+    ) -> None:
+        ended = datetime.now().astimezone().isoformat(timespec="seconds")
+        with self._connect() as db:
+            db.execute(
+                "UPDATE sessions SET reps_done = ?, seconds = ?, status = ?, ended_at = ?,"
+                " pain_after = COALESCE(?, pain_after) WHERE id = ?",
+                (json.dumps(reps_done), round(seconds, 1), status, ended, pain_after, session_id),
+            )
+
+    def sessions(self) -> list[Session]:
+        if not self.path.exists():
+            return []
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT id, started_at, ended_at, routine, exercises, reps_done, seconds, status,"
+                " pain_before, pain_after FROM sessions ORDER BY started_at, id"
+            ).fetchall()
+        return [
+            Session(
+                id=row[0],
+                started_at=datetime.fromisoformat(row[1]),
+                ended_at=datetime.fromisoformat(row[2]) if row[2] else None,
+                routine=row[3],
+                exercises=tuple(json.loads(row[4])),
+                reps_done=json.loads(row[5]),
+                seconds=row[6],
+                status=row[7],
+                pain_before=row[8],
+                pain_after=row[9],
+            )
+            for row in rows
+        ]
+
+
+# --- what the record says ---------------------------------------------------------------
+
+
+def streak(days: set[date], today: date) -> int:
+    """Days in a row with a session, up to today (or yesterday, if today is still to come)."""
+    day = today if today in days else today - timedelta(days=1)
+    count = 0
+    while day in days:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+def this_week(sessions: list[Session], today: date) -> int:
+    monday = today - timedelta(days=today.weekday())
+    return sum(1 for s in sessions if monday <= s.started_at.date() <= today)
+
+
+def totals(sessions: list[Session]) -> dict[str, int]:
+    result: dict[str, int] = {}
+    for session in sessions:
+        for exercise, reps in session.reps_done.items():
+            result[exercise] = result.get(exercise, 0) + reps
+    return result
+
+
+def calendar_strip(sessions: list[Session], today: date, weeks: int = 4) -> list[str]:
+    """The last weeks, a row per week (Monday first): ● finished, ○ stopped only, · none."""
+    finished = {s.started_at.date() for s in sessions if s.status == "finished"}
+    any_day = {s.started_at.date() for s in sessions}
+    first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    rows = ["       Mo Tu We Th Fr Sa Su"]
+    for week in range(weeks):
+        monday = first_monday + timedelta(weeks=week)
+        cells = []
+        for offset in range(7):
+            day = monday + timedelta(days=offset)
+            mark = "●" if day in finished else "○" if day in any_day else "·"
+            cells.append(" " if day > today else mark)
+        rows.append(f"{monday:%d %b} " + "  ".join(cells))
+    return rows

@@ -1,0 +1,249 @@
+"""A live session: the player with keys, the panel or cue lines, signals, and the record.
+
+Everything that touches the terminal is undone on the way out, whatever ends the
+session: the last cue, `q`, Ctrl-C, SIGTERM or a closed terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from coach.audio import load_chime
+from coach.errors import OptionError
+from coach.history import History, HistoryError
+from coach.keys import HELP, Keyboard
+from coach.player import Command, Played, Player, Sink
+from coach.preview import clock, cue_line
+from coach.routine import Sides
+from coach.script import Cue, CueKind, Timeline
+from coach.session import clip_source, describe_place
+from coach.voice import Voice
+
+FAREWELL = "Stopping here. Well done."
+CHECKIN_BEFORE = "Before we start: how is your pain right now, from 0 to 10? Press a number key, or X for 10."
+CHECKIN_AFTER = "How is your pain now, from 0 to 10? Press a number key, or X for 10."
+EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
+
+
+class Interrupted(BaseException):
+    """A signal ended the session (BaseException, like KeyboardInterrupt, so nothing swallows it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@dataclass
+class RepCounter:
+    """Reps completed per exercise: a round counts once the next one (or the end) begins."""
+
+    timeline: Timeline
+    rounds: dict[str, int] = field(default_factory=dict)
+    _open: tuple[str, int, str | None] | None = None
+
+    def see(self, cue: Cue) -> bool:
+        """Follow one played cue; True when a rep was completed by it."""
+        completed = False
+        ends_open_rep = cue.phase in ("end", "next", "closing", "start") or (
+            cue.phase == "count" and (cue.exercise, cue.rep, cue.side) != self._open
+        )
+        if self._open is not None and ends_open_rep:
+            exercise = self._open[0]
+            self.rounds[exercise] = self.rounds.get(exercise, 0) + 1
+            self._open = None
+            completed = True
+        if cue.phase == "count" and cue.exercise is not None and cue.rep is not None:
+            self._open = (cue.exercise, cue.rep, cue.side)
+        return completed
+
+    def abandon(self) -> None:
+        """A skip or a restart: the rep in progress was not done."""
+        self._open = None
+
+    def reps_done(self) -> dict[str, int]:
+        sides = {span.id: span.sides for span in self.timeline.exercises}
+        return {ex: n if sides.get(ex) is Sides.NONE else n // 2 for ex, n in self.rounds.items()}
+
+
+class Record:
+    """The session's line in the history; a damaged history file warns and is left alone."""
+
+    def __init__(
+        self, history: History, timeline: Timeline, routine: str, pain_before: int | None, err: Callable[[str], None]
+    ) -> None:
+        self.history: History | None = history
+        self.counter = RepCounter(timeline)
+        self.steered = 0
+        self.err = err
+        self.session_id = 0
+        exercises = [span.id for span in timeline.exercises]
+        self._guard(lambda: setattr(self, "session_id", history.start(routine, exercises, pain_before)))
+
+    def follow(self, player: Player, played: Played) -> None:
+        if len(player.steered) > self.steered:
+            self.steered = len(player.steered)
+            if player.steered[-1].command in (Command.NEXT, Command.BACK):
+                self.counter.abandon()
+        if self.counter.see(played.cue):
+            self.save(player, "stopped")
+
+    def save(self, player: Player, status: str, pain_after: int | None = None) -> None:
+        history = self.history
+        if history is not None:
+            reps = self.counter.reps_done()
+            self._guard(lambda: history.update(self.session_id, reps, player.elapsed(), status, pain_after))
+
+    def _guard(self, action: Callable[[], None]) -> None:
+        if self.history is None:
+            return
+        try:
+            action()
+        except HistoryError as error:
+            self.err(f"coach: warning: {error}; this session is not recorded")
+            self.history = None
+
+
+@contextmanager
+def signals_raise() -> Iterator[None]:
+    """SIGTERM and a closed terminal (SIGHUP) end the session like Ctrl-C does."""
+
+    def handler(signum: int, _frame: Any) -> None:
+        raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def open_timing_log(path: Path | None) -> TextIO | None:
+    if path is None:
+        return None
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as error:
+        raise OptionError(f"--timing-log {path}: cannot write ({error.strerror})") from None
+
+
+def timing_record(played: Played) -> dict[str, object]:
+    cue = played.cue
+    return {
+        "index": played.index,
+        "kind": cue.kind.value,
+        "text": cue.text,
+        "exercise": cue.exercise,
+        "rep": cue.rep,
+        "side": cue.side,
+        "phase": cue.phase,
+        "planned": round(played.planned, 6),
+        "actual": round(played.actual, 6),
+        "error_ms": round(played.error * 1000, 3),
+    }
+
+
+def extra_phrases(checkin: bool) -> list[str]:
+    """Words a live session may need beyond the plan: rendered before it starts."""
+    return [FAREWELL, *([CHECKIN_BEFORE, CHECKIN_AFTER] if checkin else [])]
+
+
+@dataclass
+class LiveSession:
+    timeline: Timeline
+    voice: Voice
+    sink: Sink
+    routine_name: str
+    timing_log: Path | None = None
+    quiet: bool = False
+    checkin: bool = False
+    history: History | None = None
+    out: Callable[[str], None] = print
+    err: Callable[[str], None] = lambda line: print(line, file=sys.stderr)
+
+    def run(self) -> int:
+        """Play the session; returns the exit code (0, or 130/143/129 when interrupted)."""
+        keyboard_ok = Keyboard.available()
+        if self.checkin and not keyboard_ok:
+            raise OptionError("--checkin needs a terminal to answer with a key press")
+        self.voice.render_all(extra_phrases(self.checkin))
+        log = open_timing_log(self.timing_log)
+        farewell = [
+            Cue(0.0, self.voice.clip(FAREWELL).seconds, CueKind.SPEECH, FAREWELL, phase="farewell"),
+            Cue(0.0, load_chime("session-end").seconds, CueKind.CHIME, "session-end", phase="farewell"),
+        ]
+        with ExitStack() as stack:
+            if log is not None:
+                stack.callback(log.close)
+            stack.enter_context(signals_raise())
+            keyboard = stack.enter_context(Keyboard(on_help=lambda: self.err(HELP))) if keyboard_ok else None
+            pain_before = self._ask_pain(keyboard, CHECKIN_BEFORE) if keyboard and self.checkin else None
+            record = Record(self.history or History(), self.timeline, self.routine_name, pain_before, self.err)
+            player = Player(
+                self.timeline,
+                clip_source(self.voice),
+                self.sink,
+                wait=keyboard.wait if keyboard else None,
+                farewell=farewell,
+            )
+            show_panel = keyboard is not None and not self.quiet and sys.stdout.isatty()
+            panel = self._start_panel(stack, player) if show_panel else None
+
+            def on_cue(played: Played) -> None:
+                if played.index == 0 and panel is None and not self.quiet:
+                    count = len(self.timeline.exercises)
+                    plural = "s" if count != 1 else ""
+                    self.out(f"{self.timeline.title}: {count} exercise{plural}, {clock(self.timeline.total)}.")
+                if log is not None:
+                    log.write(json.dumps(timing_record(played)) + "\n")
+                    log.flush()
+                if panel is None and not self.quiet:
+                    self.out(cue_line(played.cue))
+                record.follow(player, played)
+
+            try:
+                player.run(on_cue)
+            except (KeyboardInterrupt, Interrupted, EOFError) as stop:
+                stack.close()  # sound off, terminal back as it was, before saying anything
+                record.save(player, "stopped")
+                last = next((p.cue for p in reversed(player.played) if p.index >= 0), None)
+                where = describe_place(self.timeline, last)
+                self.err(f"\ncoach: stopped at {clock(player.position())} of {clock(self.timeline.total)}, {where}")
+                if isinstance(stop, EOFError):
+                    return EXIT_CODES[signal.SIGHUP]
+                return EXIT_CODES[signal.Signals(stop.signum if isinstance(stop, Interrupted) else signal.SIGINT)]
+            pain_after = None
+            if keyboard is not None and self.checkin:
+                if panel is not None:
+                    panel.stop()
+                pain_after = self._ask_pain(keyboard, CHECKIN_AFTER)
+            record.save(player, "stopped" if player.quit else "finished", pain_after)
+        if player.quit and not self.quiet:
+            self.err(f"coach: ended at {clock(player.position())} of {clock(self.timeline.total)}, as asked")
+        return 0
+
+    def _start_panel(self, stack: ExitStack, player: Player) -> Any:
+        from rich.console import Console
+        from rich.live import Live
+
+        from coach.panel import render
+
+        live = Live(get_renderable=lambda: render(player), console=Console(), refresh_per_second=4, transient=False)
+        stack.enter_context(live)
+        return live
+
+    def _ask_pain(self, keyboard: Keyboard, question: str) -> int:
+        self.sink.play(self.voice.clip(question))
+        self.err(question.replace("Press", "\nPress").replace(" or X", " (0-9), or X"))
+        key = keyboard.read_choice("0123456789x")
+        self.sink.stop()
+        value = 10 if key == "x" else int(key)
+        self.err(f"pain {value}")
+        return value

@@ -1,0 +1,75 @@
+"""The live panel: what a glance from the floor needs, redrawn a few times a second."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from coach.keys import HELP
+from coach.player import Player
+from coach.preview import clock
+from coach.script import Cue, Timeline
+
+PANEL_WIDTH = 82  # wide enough for the key help; fixed so the box does not jump
+
+
+def phase_left(timeline: Timeline, index: int, position: float) -> float:
+    """Seconds until the current phase ends: the next cue that is not part of it."""
+    cues = timeline.cues
+    current = cues[index]
+    key = (current.exercise, current.rep, current.side, "hold" if current.phase == "countdown" else current.phase)
+    for cue in cues[index + 1 :]:
+        if (cue.exercise, cue.rep, cue.side, "hold" if cue.phase == "countdown" else cue.phase) != key:
+            return max(0.0, cue.start - position)
+    return max(0.0, timeline.total - position)
+
+
+def phase_name(cue: Cue) -> str:
+    names = {
+        "intro": "Introduction",
+        "next": "Coming up",
+        "start": "Getting ready",
+        "position": "Getting into position",
+        "tips": "Tips and cautions",
+        "settle": "Settle into position",
+        "count": "Next rep",
+        "move": "Move",
+        "hold": "Hold",
+        "countdown": "Hold",
+        "return": "Return",
+        "rest": "Rest",
+        "switch": "Switch sides",
+        "end": "Exercise done",
+        "closing": "Closing",
+        "farewell": "Ending",
+    }
+    return names.get(cue.phase or "", (cue.phase or "").title())
+
+
+def render(player: Player) -> Panel:
+    timeline = player.timeline
+    position = min(player.position(), timeline.total)
+    last = next((p for p in reversed(player.played) if p.index >= 0), None)
+    spans = {span.id: span for span in timeline.exercises}
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(justify="right", style="dim")
+    grid.add_column()
+    if last is None:
+        grid.add_row("", Text("Starting…", style="bold"))
+    else:
+        cue = last.cue
+        span = spans.get(cue.exercise or "")
+        if span is not None:
+            grid.add_row("Exercise", Text(f"{span.number} of {len(spans)}  {span.name}", style="bold"))
+            if cue.rep is not None:
+                side = f"   {cue.side} side" if cue.side else ""
+                grid.add_row("Rep", Text(f"{cue.rep} of {span.reps}{side}", style="bold cyan"))
+        phase = f"{phase_name(cue)}   {phase_left(timeline, last.index, position):.0f} s"
+        grid.add_row("Now", Text(phase, style="bold yellow"))
+    grid.add_row("Session", ProgressBar(total=timeline.total, completed=position, width=44))
+    grid.add_row("", Text(f"{clock(player.elapsed())} elapsed   {clock(timeline.total - position)} left"))
+    status = Text("PAUSED: space to resume", style="bold reverse") if player.paused else Text(HELP, style="dim")
+    return Panel(Group(grid, Text(""), status), title=timeline.title, width=PANEL_WIDTH)

@@ -1,0 +1,154 @@
+"""The session history: concurrent writers, killed processes, damaged files, and the summary."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from coach.cli import app
+from coach.history import History, Session, calendar_strip, streak, this_week, totals
+from tests.conftest import ALSA_CAPTURE_CONF, read_captures
+
+runner = CliRunner()
+
+
+def session(day: date, status: str = "finished", reps: dict[str, int] | None = None) -> Session:
+    started = datetime(day.year, day.month, day.day, 8, 0)
+    return Session(
+        0, started, started, "lower-back", ("knee-rolls",), reps or {"knee-rolls": 9}, 600, status, None, None
+    )
+
+
+def test_streak_counts_days_in_a_row_up_to_today_or_yesterday() -> None:
+    today = date(2026, 11, 24)
+    days = {today - timedelta(days=n) for n in (0, 1, 2, 4)}
+    assert streak(days, today) == 3
+    assert streak(days - {today}, today) == 2  # today still to come: the streak is not broken yet
+    assert streak({today - timedelta(days=3)}, today) == 0
+
+
+def test_week_totals_and_calendar_strip() -> None:
+    today = date(2026, 11, 26)  # a Thursday
+    sessions = [
+        session(date(2026, 11, 23)),
+        session(date(2026, 11, 25), "stopped", {"knee-rolls": 3}),
+        session(date(2026, 11, 20)),
+    ]
+    assert this_week(sessions, today) == 2
+    assert totals(sessions) == {"knee-rolls": 21}
+    strip = calendar_strip(sessions, today)
+    assert strip[0].split() == ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
+    assert strip[-1].split()[2:] == ["●", "·", "○", "·"]  # Mon..Thu of this week; the rest is future
+    assert strip[-2].split()[2:] == ["·", "·", "·", "·", "●", "·", "·"]
+
+
+def _write_sessions(path: str, count: int) -> None:
+    history = History(Path(path))
+    for n in range(count):
+        session_id = history.start("lower-back", ["knee-rolls"])
+        history.update(session_id, {"knee-rolls": n}, 10.0, "finished")
+
+
+def test_two_processes_writing_at_once_both_land(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    workers = [multiprocessing.Process(target=_write_sessions, args=(str(path), 25)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    sessions = History(path).sessions()
+    assert len(sessions) == 50
+    assert {s.status for s in sessions} == {"finished"}
+
+
+def test_a_killed_session_leaves_a_stopped_record(tmp_path: Path, capture: Path, private_history: Path) -> None:
+    env = dict(os.environ, ALSA_CONFIG_PATH=str(ALSA_CAPTURE_CONF), COACH_AUDIO_CAPTURE=str(capture))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coach", "--only", "pelvic-tilts", "--reps", "3", "--rest", "0", "--quiet"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    # Wait until the second rep has begun, so the first one is on record.
+    while len(read_captures(capture)) < 16 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    [record] = History(private_history).sessions()
+    assert record.status == "stopped"
+    assert record.reps_done == {"pelvic-tilts": 1}
+    assert record.exercises == ("pelvic-tilts",)
+
+
+def test_sigterm_stops_and_records(tmp_path: Path, capture: Path, private_history: Path) -> None:
+    env = dict(os.environ, ALSA_CONFIG_PATH=str(ALSA_CAPTURE_CONF), COACH_AUDIO_CAPTURE=str(capture))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coach", "--only", "1", "--quiet"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while len(read_captures(capture)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.terminate()
+    _out, err = process.communicate(timeout=10)
+    assert process.returncode == 143
+    assert "coach: stopped at" in err and "Traceback" not in err
+    assert History(private_history).sessions()[0].status == "stopped"
+
+
+def test_a_damaged_history_is_reported_and_left_alone(private_history: Path) -> None:
+    private_history.parent.mkdir(parents=True, exist_ok=True)
+    private_history.write_bytes(b"this is not a database, but it is the user's file" * 100)
+    before = private_history.read_bytes()
+    result = runner.invoke(app, ["history"])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "is damaged" in result.stderr and "left as it is" in result.stderr
+    assert private_history.read_bytes() == before
+
+
+def test_a_newer_schema_is_reported_and_left_alone(private_history: Path) -> None:
+    private_history.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(private_history) as db:
+        db.execute("PRAGMA user_version = 99")
+    before = private_history.read_bytes()
+    result = runner.invoke(app, ["history"])
+    assert result.exit_code == 2
+    assert "written by a newer coach (schema 99" in result.stderr and result.stderr.count("\n") == 1
+    assert private_history.read_bytes() == before
+
+
+def test_history_command_shows_streak_sessions_and_json(private_history: Path) -> None:
+    history = History(private_history)
+    first = history.start("lower-back", ["knee-rolls", "pelvic-tilts"], pain_before=6)
+    history.update(first, {"knee-rolls": 9, "pelvic-tilts": 12}, 1400.0, "finished", pain_after=4)
+    result = runner.invoke(app, ["history"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Streak: 1 day in a row · this week: 1")
+    assert "finished" in result.stdout and "knee-rolls 9, pelvic-tilts 12" in result.stdout
+    assert "pain 6 -> 4" in result.stdout and "Pain before -> after, oldest first: 6->4" in result.stdout
+    data = runner.invoke(app, ["history", "--format", "json"]).stdout
+    import json
+
+    parsed = json.loads(data)
+    assert parsed["streak_days"] == 1 and parsed["totals"] == {"knee-rolls": 9, "pelvic-tilts": 12}
+    assert parsed["sessions"][0]["pain_after"] == 4
+
+
+@pytest.mark.parametrize("args", [["history", "--recent", "0"], ["history", "--format", "yaml"]])
+def test_history_bad_options(args: list[str]) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and result.stderr.startswith("coach: error:")
