@@ -20,7 +20,7 @@ from coach.errors import OptionError
 from coach.history import History, HistoryError
 from coach.keys import HELP, Keyboard
 from coach.player import Command, Played, Player, Sink
-from coach.preview import clock, cue_line
+from coach.preview import clock, cue_fields, cue_line
 from coach.routine import Sides
 from coach.script import Cue, CueKind, Timeline
 from coach.session import clip_source, describe_place
@@ -135,15 +135,9 @@ def open_timing_log(path: Path | None) -> TextIO | None:
 
 
 def timing_record(played: Played) -> dict[str, object]:
-    cue = played.cue
     return {
         "index": played.index,
-        "kind": cue.kind.value,
-        "text": cue.text,
-        "exercise": cue.exercise,
-        "rep": cue.rep,
-        "side": cue.side,
-        "phase": cue.phase,
+        **cue_fields(played.cue),
         "planned": round(played.planned, 6),
         "actual": round(played.actual, 6),
         "error_ms": round(played.error * 1000, 3),

@@ -90,19 +90,19 @@ def to_json_data(timeline: Timeline, voice_label: str | None = None) -> dict[str
             }
             for span in timeline.exercises
         ],
-        "cues": [
-            {
-                "start": cue.start,
-                "duration": cue.duration,
-                "kind": cue.kind.value,
-                "text": cue.text,
-                "exercise": cue.exercise,
-                "rep": cue.rep,
-                "side": cue.side,
-                "phase": cue.phase,
-            }
-            for cue in timeline.cues
-        ],
+        "cues": [{"start": cue.start, "duration": cue.duration, **cue_fields(cue)} for cue in timeline.cues],
+    }
+
+
+def cue_fields(cue: Cue) -> dict[str, Any]:
+    """What a cue is and where it belongs, for JSON (the dry-run, the timing log)."""
+    return {
+        "kind": cue.kind.value,
+        "text": cue.text,
+        "exercise": cue.exercise,
+        "rep": cue.rep,
+        "side": cue.side,
+        "phase": cue.phase,
     }
 
 
