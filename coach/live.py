@@ -6,6 +6,7 @@ session: the last cue, `q`, Ctrl-C, SIGTERM or a closed terminal.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
@@ -209,7 +210,8 @@ class LiveSession:
                 record.save(player, "stopped")
                 last = next((p.cue for p in reversed(player.played) if p.index >= 0), None)
                 where = describe_place(self.timeline, last)
-                self.err(f"\ncoach: stopped at {clock(player.position())} of {clock(self.timeline.total)}, {where}")
+                with contextlib.suppress(OSError):  # a closed terminal cannot be told
+                    self.err(f"\ncoach: stopped at {clock(player.position())} of {clock(self.timeline.total)}, {where}")
                 if isinstance(stop, EOFError):
                     return EXIT_CODES[signal.SIGHUP]
                 return EXIT_CODES[signal.Signals(stop.signum if isinstance(stop, Interrupted) else signal.SIGINT)]

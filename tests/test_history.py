@@ -91,7 +91,10 @@ def test_a_killed_session_leaves_a_stopped_record(tmp_path: Path, capture: Path,
     assert record.exercises == ("pelvic-tilts",)
 
 
-def test_sigterm_stops_and_records(tmp_path: Path, capture: Path, private_history: Path) -> None:
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_sigterm_or_a_closed_terminal_stops_and_records(
+    signum: int, code: int, tmp_path: Path, capture: Path, private_history: Path
+) -> None:
     env = dict(os.environ, ALSA_CONFIG_PATH=str(ALSA_CAPTURE_CONF), COACH_AUDIO_CAPTURE=str(capture))
     process = subprocess.Popen(
         [sys.executable, "-m", "coach", "--only", "1", "--quiet"],
@@ -103,9 +106,9 @@ def test_sigterm_stops_and_records(tmp_path: Path, capture: Path, private_histor
     deadline = time.monotonic() + 60
     while len(read_captures(capture)) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
-    process.terminate()
+    process.send_signal(signum)
     _out, err = process.communicate(timeout=10)
-    assert process.returncode == 143
+    assert process.returncode == code
     assert "coach: stopped at" in err and "Traceback" not in err
     assert History(private_history).sessions()[0].status == "stopped"
 
