@@ -23,7 +23,7 @@ except ImportError:  # pragma: no cover - older typer on plain click
 
 from coach import preview
 from coach.errors import CoachError, OptionError, VoiceUnavailable
-from coach.routine import Level, builtin_routine_path, load_routine
+from coach.routine import Level, Routine, builtin_routine_path, load_routine
 from coach.script import Countdown, SessionOptions, Timeline
 from coach.session import (
     Request,
@@ -141,8 +141,7 @@ def _stderr_console():  # type: ignore[no-untyped-def]
     return Console(stderr=True)
 
 
-def _plan_with_progress(request: Request, voice: Voice | None) -> tuple[Timeline, str | None]:
-    routine = load_request_routine(request)
+def _plan_with_progress(routine: Routine, request: Request, voice: Voice | None) -> tuple[Timeline, str | None]:
     settings = voice_settings(request, routine)
     if voice is None:
         return plan(routine, request.options, None, settings), None
@@ -197,7 +196,7 @@ def _live(request: Request, timing_log: Path | None, quiet: bool, checkin: bool)
     voice = Voice(voice_settings(request, routine))  # no engine: one line saying what to install
     sink = SimpleaudioSink()
     try:
-        timeline, _label = _plan_with_progress(request, voice)
+        timeline, _label = _plan_with_progress(routine, request, voice)
     except KeyboardInterrupt:
         typer.echo("coach: stopped before the session started", err=True)
         raise typer.Exit(130) from None
@@ -220,7 +219,7 @@ def _live(request: Request, timing_log: Path | None, quiet: bool, checkin: bool)
 def _dry_run(request: Request, output_format: OutputFormat) -> None:
     routine = load_request_routine(request)
     voice = _voice_or_none(voice_settings(request, routine))
-    timeline, label = _plan_with_progress(request, voice)
+    timeline, label = _plan_with_progress(routine, request, voice)
     if output_format is OutputFormat.JSON:
         typer.echo(preview.render_json(timeline, label), nl=False)
     else:
@@ -259,7 +258,7 @@ def export(
         check_writable(subtitles, force, "--subtitles")
     loaded = load_request_routine(request)
     speaker = Voice(voice_settings(request, loaded))  # export needs the real voice
-    timeline, _label = _plan_with_progress(request, speaker)
+    timeline, _label = _plan_with_progress(loaded, request, speaker)
     with _progress("Exporting") as report:
         samples = export_audio(
             timeline, clip_source(speaker), out, force=force, comment=exercises_comment(timeline), progress=report

@@ -10,7 +10,6 @@ replaced: it is the user's record.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from coach.errors import CoachError
+from coach.paths import user_folder
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -57,12 +57,7 @@ class Session:
 
 def default_history_path() -> Path:
     """The user's data dir (platformdirs), or $COACH_DATA_DIR."""
-    override = os.environ.get("COACH_DATA_DIR")
-    if override:
-        return Path(override) / "history.sqlite3"
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("coach")) / "history.sqlite3"
+    return user_folder("data", "COACH_DATA_DIR") / "history.sqlite3"
 
 
 class History:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -50,26 +49,15 @@ class SimpleaudioSink:
             ) from None
         silence_alsa_messages()
         self._simpleaudio = simpleaudio
-        self._streams: list[Any] = []
-        self._lock = threading.Lock()
 
     def play(self, clip: Clip) -> None:
         try:
-            stream = self._simpleaudio.play_buffer(clip.frames, CHANNELS, SAMPLE_BYTES, RATE)
+            self._simpleaudio.play_buffer(clip.frames, CHANNELS, SAMPLE_BYTES, RATE)
         except Exception as error:  # simpleaudio raises its own SimpleaudioError
             raise AudioUnavailable(NO_DEVICE_HINT.format(detail=_short(error))) from None
-        with self._lock:
-            self._streams = [s for s in self._streams if s.is_playing()]
-            self._streams.append(stream)
 
     def stop(self) -> None:
         self._simpleaudio.stop_all()
-
-    def wait_done(self) -> None:
-        with self._lock:
-            streams = list(self._streams)
-        for stream in streams:
-            stream.wait_done()
 
 
 def _short(error: Exception) -> str:

@@ -32,6 +32,7 @@ from typing import Any
 
 from coach.audio import BadClip, Clip, read_wav
 from coach.errors import OptionError, VoiceUnavailable
+from coach.paths import user_folder
 
 DEFAULT_RATE = 160  # words per minute: unhurried, for someone concentrating on their body
 MIN_RATE, MAX_RATE = 80, 400
@@ -75,12 +76,7 @@ def estimate_seconds(text: str, rate: int) -> float:
 
 def default_cache_dir() -> Path:
     """The user's cache dir (platformdirs), or $COACH_CACHE_DIR to keep clips elsewhere."""
-    override = os.environ.get("COACH_CACHE_DIR")
-    if override:
-        return Path(override) / "speech"
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("coach")) / "speech"
+    return user_folder("cache", "COACH_CACHE_DIR") / "speech"
 
 
 class Voice:
