@@ -5,24 +5,23 @@ Every user mistake ends in one line on stderr and exit code 2 (see `main`).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Callable, Iterator
+import traceback
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-try:  # typer 0.29 carries its own copy of click
-    from typer._click import exceptions as click_errors
-except ImportError:  # pragma: no cover - older typer on plain click
-    from click import exceptions as click_errors  # type: ignore[no-redef]
-
 from coach import preview
-from coach.errors import CoachError, OptionError, VoiceUnavailable
+from coach.errors import CoachError, NoVoiceEngine, OptionError, VoiceUnavailable
+from coach.player import Plan
 from coach.routine import Level, Routine, builtin_routine_path, load_routine
 from coach.script import Countdown, SessionOptions, Timeline
 from coach.session import (
@@ -31,41 +30,90 @@ from coach.session import (
     load_request_routine,
     phrases_to_render,
     plan,
+    unfolding_plan,
     voice_settings,
 )
 from coach.speaker import SimpleaudioSink
-from coach.voice import DEFAULT_RATE, Voice, VoiceSettings
+from coach.unfolding import UnfoldingTimeline
+from coach.voice import DEFAULT_RATE, INSTALL_HINT, Voice, VoiceSettings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+DEBUG_VARIABLE = "COACH_DEBUG"
 
 
 class OneLineErrors(TyperGroup):
-    """Every user mistake ends in one line on stderr and exit code 2, never a traceback.
+    """Every mistake ends in one line on stderr and exit code 2, never a traceback.
 
     Wraps the whole command line, so it covers usage errors (a bad --reps value) as
     well as the project's own CoachError, for the installed script and CliRunner alike.
+    Anything unexpected still ends in one line, naming the error, unless --debug (or
+    $COACH_DEBUG=1) asks for the traceback. This handler uses nothing that can fail.
     """
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(  # type: ignore[override]  # click's own keywords pass through **kwargs
+        self, args: Sequence[str] | None = None, standalone_mode: bool = True, **kwargs: Any
+    ) -> Any:
+        arguments = list(args) if args is not None else sys.argv[1:]
+        debug = "--debug" in arguments or os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
+        if "--debug" in arguments:
+            arguments.remove("--debug")
         try:
-            result = super().main(*args, standalone_mode=False, **kwargs)
+            result = super().main(arguments, standalone_mode=False, **kwargs)
         except CoachError as error:
             return _fail(f"coach: error: {error}", error.exit_code, standalone_mode)
-        except click_errors.NoArgsIsHelpError as error:
-            return _fail(error.ctx.get_help() if error.ctx else "", 2, standalone_mode)
-        except click_errors.UsageError as error:
-            hint = f" (see `{error.ctx.command_path} --help`)" if error.ctx else ""
-            return _fail(f"coach: error: {error.format_message()}{hint}", 2, standalone_mode)
-        except click_errors.ClickException as error:
-            return _fail(f"coach: error: {error.format_message()}", error.exit_code, standalone_mode)
-        except click_errors.Abort:
+        except typer.Exit as done:
+            return _fail("", done.exit_code, standalone_mode)
+        except typer.Abort:
             return _fail("coach: stopped", 130, standalone_mode)
+        except Exception as error:
+            return _unexpected(error, debug, standalone_mode)
         code = result if isinstance(result, int) else 0
         if standalone_mode:
             sys.exit(code)
         return code
 
 
+def _unexpected(error: Exception, debug: bool, standalone_mode: bool) -> int:
+    """Usage errors from the parser, a closed pipe, or a bug: one line each."""
+    name = type(error).__name__
+    if name == "NoArgsIsHelpError":
+        ctx = getattr(error, "ctx", None)
+        return _fail(ctx.get_help() if ctx else "", 2, standalone_mode)
+    if name in ("UsageError", "BadParameter", "NoSuchOption", "BadOptionUsage", "BadArgumentUsage", "MissingParameter"):
+        ctx = getattr(error, "ctx", None)
+        hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        return _fail(f"coach: error: {_format(error)}{hint}", 2, standalone_mode)
+    if hasattr(error, "format_message") and hasattr(error, "exit_code"):  # click's ClickException
+        return _fail(f"coach: error: {_format(error)}", int(error.exit_code), standalone_mode)
+    if isinstance(error, BrokenPipeError):  # `coach voices | head`: the reader has what it wanted
+        with contextlib.suppress(Exception):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - nothing more is printed to it
+        return _fail("", 0, standalone_mode)
+    if debug:
+        with contextlib.suppress(Exception):
+            traceback.print_exception(error)
+    detail = " ".join(str(error).split())[:300]
+    return _fail(
+        f"coach: internal error: {name}{': ' + detail if detail else ''} "
+        f"(a bug: run again with --debug or {DEBUG_VARIABLE}=1 to see where)",
+        2,
+        standalone_mode,
+    )
+
+
+def _format(error: Exception) -> str:
+    try:
+        return str(error.format_message())  # type: ignore[attr-defined]
+    except Exception:
+        return str(error)
+
+
 def _fail(message: str, code: int, standalone_mode: bool) -> int:
-    typer.echo(message, err=True)
+    if message:
+        with contextlib.suppress(Exception):  # stderr itself may be gone
+            print(message, file=sys.stderr, flush=True)
     if standalone_mode:
         sys.exit(code)
     return code
@@ -102,7 +150,10 @@ RepsOption = Annotated[int | None, typer.Option("--reps", help="Reps for every e
 HoldOption = Annotated[float | None, typer.Option("--hold", help="Seconds for every hold.")]
 RestOption = Annotated[float | None, typer.Option("--rest", help="Seconds of rest between reps.")]
 RateOption = Annotated[int, typer.Option("--rate", help="Speaking rate in words per minute.")]
-VoiceOption = Annotated[str | None, typer.Option("--voice", help="eSpeak NG voice: id, name or language.")]
+VoiceOption = Annotated[
+    str | None,
+    typer.Option("--voice", help="A Piper voice name or .onnx model path, an eSpeak NG voice, or a language."),
+]
 VolumeOption = Annotated[float, typer.Option("--volume", help="Speech volume, more than 0 up to 1.")]
 CountdownOption = Annotated[
     Countdown,
@@ -131,11 +182,11 @@ def _request(
 def _voice_or_none(settings: VoiceSettings) -> Voice | None:
     try:
         return Voice(settings)
-    except VoiceUnavailable:
+    except NoVoiceEngine:
         return None
 
 
-def _stderr_console():  # type: ignore[no-untyped-def]
+def _stderr_console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True)
@@ -145,7 +196,7 @@ def _plan_with_progress(routine: Routine, request: Request, voice: Voice | None)
     settings = voice_settings(request, routine)
     if voice is None:
         return plan(routine, request.options, None, settings), None
-    label = f"{voice.voice.id}, {settings.rate} wpm, eSpeak NG"
+    label = voice.label
     if len(phrases_to_render(voice, routine, request.options)) < 20:
         return plan(routine, request.options, voice, settings), label
     with _progress("Preparing the voice") as report:
@@ -196,7 +247,11 @@ def _live(request: Request, timing_log: Path | None, quiet: bool, checkin: bool)
     voice = Voice(voice_settings(request, routine))  # no engine: one line saying what to install
     sink = SimpleaudioSink()
     try:
-        timeline, _label = _plan_with_progress(routine, request, voice)
+        timeline: Plan
+        if phrases_to_render(voice, routine, request.options):  # start speaking while the rest renders
+            timeline = unfolding_plan(routine, request.options, voice, voice_settings(request, routine))
+        else:
+            timeline = plan(routine, request.options, voice, voice_settings(request, routine))
     except KeyboardInterrupt:
         typer.echo("coach: stopped before the session started", err=True)
         raise typer.Exit(130) from None
@@ -211,7 +266,11 @@ def _live(request: Request, timing_log: Path | None, quiet: bool, checkin: bool)
         out=typer.echo,
         err=lambda line: typer.echo(line, err=True),
     )
-    code = session.run()
+    try:
+        code = session.run()
+    finally:
+        if isinstance(timeline, UnfoldingTimeline):
+            timeline.close()
     if code:
         raise typer.Exit(code)
 
@@ -327,14 +386,21 @@ def validate(path: Annotated[Path, typer.Argument(help="The routine file to chec
 def voices(
     language: Annotated[str | None, typer.Option("--language", help="Only voices for this language, e.g. en.")] = None,
 ) -> None:
-    """List the installed eSpeak NG voices with their languages (for --voice)."""
-    voice = Voice(VoiceSettings())  # no engine: one line saying what to install
-    shown = [v for v in voice.voices if language is None or v.language.lower().startswith(language.lower())]
+    """List every engine's installed voices (for --voice); neural ones are the easiest to follow."""
+    from coach.voice import all_voices, resolve_voice
+
+    shown = all_voices(language)
     if not shown:
+        if language is None:
+            raise VoiceUnavailable(f"no voice engine is installed: {INSTALL_HINT}")
         raise OptionError(f"no installed voice for language '{language}'")
-    typer.echo(f"{'id':<28} {'language':<18} name")
-    for info in shown:
-        typer.echo(f"{info.id:<28} {info.language:<18} {info.name}")
+    _engine, default = resolve_voice(None, "en")
+    typer.echo(f"  {'id':<28} {'language':<10} {'engine':<10} {'kind':<8} name")
+    for engine, info in shown:
+        mark = "*" if info == default else " "
+        kind = "neural" if info.neural else "formant"
+        typer.echo(f"{mark} {info.id:<28} {info.language:<10} {engine.name:<10} {kind:<8} {info.name}")
+    typer.echo("* the default for English routines; a routine's language picks the first voice listed for it")
 
 
 @app.command("history")

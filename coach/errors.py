@@ -38,5 +38,13 @@ class VoiceUnavailable(CoachError):
     """No speech engine: pyttsx3 or eSpeak NG is missing or broken."""
 
 
+class NoVoiceEngine(VoiceUnavailable):
+    """No voice engine is installed at all: a dry-run can still estimate the times."""
+
+
 class AudioUnavailable(CoachError):
     """No sound device that simpleaudio can open."""
+
+
+class StorageError(CoachError):
+    """A folder or file coach keeps things in cannot be used: full, read-only, a file where a folder should be."""

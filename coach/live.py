@@ -10,6 +10,7 @@ import contextlib
 import json
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -20,10 +21,10 @@ from coach.audio import load_chime
 from coach.errors import OptionError
 from coach.history import History, HistoryError
 from coach.keys import HELP, Keyboard
-from coach.player import Command, Played, Player, Sink
+from coach.player import Command, Plan, Played, Player, Sink
 from coach.preview import clock, cue_fields, cue_line
 from coach.routine import Sides
-from coach.script import Cue, CueKind, Timeline
+from coach.script import Cue, CueKind
 from coach.session import clip_source, describe_place
 from coach.voice import Voice
 
@@ -45,7 +46,7 @@ class Interrupted(BaseException):
 class RepCounter:
     """Reps completed per exercise: a round counts once the next one (or the end) begins."""
 
-    timeline: Timeline
+    timeline: Plan
     rounds: dict[str, int] = field(default_factory=dict)
     _open: tuple[str, int, str | None] | None = None
 
@@ -77,7 +78,7 @@ class Record:
     """The session's line in the history; a damaged history file warns and is left alone."""
 
     def __init__(
-        self, history: History, timeline: Timeline, routine: str, pain_before: int | None, err: Callable[[str], None]
+        self, history: History, timeline: Plan, routine: str, pain_before: int | None, err: Callable[[str], None]
     ) -> None:
         self.history: History | None = history
         self.counter = RepCounter(timeline)
@@ -145,14 +146,14 @@ def timing_record(played: Played) -> dict[str, object]:
     }
 
 
-def extra_phrases(checkin: bool) -> list[str]:
-    """Words a live session may need beyond the plan: rendered before it starts."""
-    return [FAREWELL, *([CHECKIN_BEFORE, CHECKIN_AFTER] if checkin else [])]
+def checkin_phrases() -> list[str]:
+    """The check-in questions: asked before the plan starts, so rendered first."""
+    return [CHECKIN_BEFORE, CHECKIN_AFTER]
 
 
 @dataclass
 class LiveSession:
-    timeline: Timeline
+    timeline: Plan
     voice: Voice
     sink: Sink
     routine_name: str
@@ -168,18 +169,27 @@ class LiveSession:
         keyboard_ok = Keyboard.available()
         if self.checkin and not keyboard_ok:
             raise OptionError("--checkin needs a terminal to answer with a key press")
-        self.voice.render_all(extra_phrases(self.checkin))
         log = open_timing_log(self.timing_log)
-        farewell = [
-            Cue(0.0, self.voice.clip(FAREWELL).seconds, CueKind.SPEECH, FAREWELL, phase="farewell"),
-            Cue(0.0, load_chime("session-end").seconds, CueKind.CHIME, "session-end", phase="farewell"),
-        ]
+        if self.checkin:
+            self.voice.render_all(checkin_phrases())
+        # The farewell is needed only if the listener ends early: rendered beside the
+        # session, never before its first sound.
+        # Not a daemon: the process waits for this one phrase rather than exit mid-synthesis.
+        threading.Thread(target=self.voice.render_all, args=([FAREWELL],), name="coach-farewell").start()
+
+        def farewell() -> list[Cue]:
+            return [
+                Cue(0.0, self.voice.clip(FAREWELL).seconds, CueKind.SPEECH, FAREWELL, phase="farewell"),
+                Cue(0.0, load_chime("session-end").seconds, CueKind.CHIME, "session-end", phase="farewell"),
+            ]
+
         with ExitStack() as stack:
             if log is not None:
                 stack.callback(log.close)
             stack.enter_context(signals_raise())
             keyboard = stack.enter_context(Keyboard(on_help=lambda: self.err(HELP))) if keyboard_ok else None
             pain_before = self._ask_pain(keyboard, CHECKIN_BEFORE) if keyboard and self.checkin else None
+            self.sink.open()
             record = Record(self.history or History(), self.timeline, self.routine_name, pain_before, self.err)
             player = Player(
                 self.timeline,
@@ -195,7 +205,9 @@ class LiveSession:
                 if played.index == 0 and panel is None and not self.quiet:
                     count = len(self.timeline.exercises)
                     plural = "s" if count != 1 else ""
-                    self.out(f"{self.timeline.title}: {count} exercise{plural}, {clock(self.timeline.total)}.")
+                    total = self.timeline.known_total()
+                    length = f", {clock(total)}" if total is not None else ""
+                    self.out(f"{self.timeline.title}: {count} exercise{plural}{length}.")
                 if log is not None:
                     log.write(json.dumps(timing_record(played)) + "\n")
                     log.flush()
@@ -211,7 +223,7 @@ class LiveSession:
                 last = next((p.cue for p in reversed(player.played) if p.index >= 0), None)
                 where = describe_place(self.timeline, last)
                 with contextlib.suppress(OSError):  # a closed terminal cannot be told
-                    self.err(f"\ncoach: stopped at {clock(player.position())} of {clock(self.timeline.total)}, {where}")
+                    self.err(f"\ncoach: stopped at {self._progress(player)}, {where}")
                 if isinstance(stop, EOFError):
                     return EXIT_CODES[signal.SIGHUP]
                 return EXIT_CODES[signal.Signals(stop.signum if isinstance(stop, Interrupted) else signal.SIGINT)]
@@ -222,8 +234,12 @@ class LiveSession:
                 pain_after = self._ask_pain(keyboard, CHECKIN_AFTER)
             record.save(player, "stopped" if player.quit else "finished", pain_after)
         if player.quit and not self.quiet:
-            self.err(f"coach: ended at {clock(player.position())} of {clock(self.timeline.total)}, as asked")
+            self.err(f"coach: ended at {self._progress(player)}, as asked")
         return 0
+
+    def _progress(self, player: Player) -> str:
+        total = self.timeline.known_total()
+        return clock(player.position()) + (f" of {clock(total)}" if total is not None else "")
 
     def _start_panel(self, stack: ExitStack, player: Player) -> Any:
         from rich.console import Console

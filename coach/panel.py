@@ -9,21 +9,23 @@ from rich.table import Table
 from rich.text import Text
 
 from coach.keys import HELP
-from coach.player import Player
+from coach.player import Plan, Player, cue_at
 from coach.preview import clock
-from coach.script import Cue, Timeline
+from coach.script import Cue
 
 PANEL_WIDTH = 82  # wide enough for the key help; fixed so the box does not jump
 
 
-def phase_left(timeline: Timeline, index: int, position: float) -> float:
+def phase_left(timeline: Plan, index: int, position: float) -> float:
     """Seconds until the current phase ends: the next cue that is not part of it."""
     cues = timeline.cues
     current = cues[index]
     key = (current.exercise, current.rep, current.side, "hold" if current.phase == "countdown" else current.phase)
-    for cue in cues[index + 1 :]:
+    following = index + 1
+    while (cue := cue_at(cues, following)) is not None:
         if (cue.exercise, cue.rep, cue.side, "hold" if cue.phase == "countdown" else cue.phase) != key:
             return max(0.0, cue.start - position)
+        following += 1
     return max(0.0, timeline.total - position)
 
 
@@ -51,7 +53,8 @@ def phase_name(cue: Cue) -> str:
 
 def render(player: Player) -> Panel:
     timeline = player.timeline
-    position = min(player.position(), timeline.total)
+    total = timeline.known_total()
+    position = player.position() if total is None else min(player.position(), total)
     last = next((p for p in reversed(player.played) if p.index >= 0), None)
     spans = {span.id: span for span in timeline.exercises}
     grid = Table.grid(padding=(0, 2))
@@ -69,7 +72,10 @@ def render(player: Player) -> Panel:
                 grid.add_row("Rep", Text(f"{cue.rep} of {span.reps}{side}", style="bold cyan"))
         phase = f"{phase_name(cue)}   {phase_left(timeline, last.index, position):.0f} s"
         grid.add_row("Now", Text(phase, style="bold yellow"))
-    grid.add_row("Session", ProgressBar(total=timeline.total, completed=position, width=44))
-    grid.add_row("", Text(f"{clock(player.elapsed())} elapsed   {clock(timeline.total - position)} left"))
+    if total is None:
+        grid.add_row("Session", Text(f"{clock(player.elapsed())} elapsed   (the voice is still preparing the rest)"))
+    else:
+        grid.add_row("Session", ProgressBar(total=total, completed=position, width=44))
+        grid.add_row("", Text(f"{clock(player.elapsed())} elapsed   {clock(total - position)} left"))
     status = Text("PAUSED: space to resume", style="bold reverse") if player.paused else Text(HELP, style="dim")
     return Panel(Group(grid, Text(""), status), title=timeline.title, width=PANEL_WIDTH)

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
+
+_CAUSES = {
+    errno.ENOSPC: "no space left",
+    errno.EDQUOT: "over the disk quota",
+    errno.EROFS: "on a read-only file system",
+    errno.EACCES: "not writable (permission denied)",
+    errno.EPERM: "not writable (not permitted)",
+    errno.ENOTDIR: "is a file, not a folder",
+    errno.EEXIST: "is a file, not a folder",
+    errno.EISDIR: "is a folder, not a file",
+    errno.ENOENT: "does not exist",
+}
 
 
 def user_folder(kind: str, override_variable: str) -> Path:
@@ -14,3 +27,25 @@ def user_folder(kind: str, override_variable: str) -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("coach") if kind == "cache" else platformdirs.user_data_dir("coach"))
+
+
+def describe_os_error(error: OSError) -> str:
+    """The cause in words a user can act on: 'no space left', 'is a file, not a folder'."""
+    return _CAUSES.get(error.errno or 0) or (error.strerror or str(error)).lower()
+
+
+def usable_folder(path: Path, what: str, variable: str) -> Path:
+    """Make sure a folder coach writes to exists and takes files; one clear line when not."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise PermissionError(13, "Permission denied", str(path))
+    except OSError as error:
+        from coach.errors import StorageError
+
+        cause = describe_os_error(error)
+        blocking = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+        if blocking is not None and blocking != path:
+            cause = f"{blocking} is a file, not a folder"
+        raise StorageError(f"{what} {path}: {cause}; fix it, or point ${variable} at a writable folder") from None
+    return path

@@ -24,10 +24,16 @@ from typing import Protocol
 
 from coach.audio import Clip
 from coach.script import Cue, Timeline
+from coach.unfolding import UnfoldingTimeline
+
+# What a player plays: a finished plan, or one still being laid out ahead of the playhead.
+Plan = Timeline | UnfoldingTimeline
 
 
 class Sink(Protocol):
     """Where sound goes: starts a clip without waiting for it to finish."""
+
+    def open(self) -> None: ...  # ready to sound at once: called before the clock starts
 
     def play(self, clip: Clip) -> None: ...
 
@@ -94,19 +100,19 @@ class Player:
 
     def __init__(
         self,
-        timeline: Timeline,
+        timeline: Plan,
         clip_for: Callable[[Cue], Clip],
         sink: Sink,
         clock: Callable[[], float] = time.monotonic,
         wait: Wait | None = None,
-        farewell: Sequence[Cue] = (),
+        farewell: Callable[[], Sequence[Cue]] = tuple,
     ) -> None:
         self.timeline = timeline
         self.clip_for = clip_for
         self.sink = sink
         self.clock = clock
         self.wait = wait or sleeping_wait(clock)
-        self.farewell = tuple(farewell)  # what `quit` plays: closing words and chime
+        self.farewell = farewell  # what `quit` plays: closing words and chime, fetched when asked
         self.played: list[Played] = []
         self.steered: list[Steered] = []
         self.started_at: float | None = None
@@ -123,35 +129,36 @@ class Player:
 
     def run(self, on_cue: Callable[[Played], None] | None = None) -> list[Played]:
         cues = self.timeline.cues
-        # Fetch every clip before the clock starts: playback never waits on anything.
-        clips = [self.clip_for(cue) for cue in cues]
-        farewell = [(cue, self.clip_for(cue)) for cue in self.farewell]
+        # Clips come from memory: the plan was laid out from them (or, unfolding, is laid
+        # out from them ahead of the playhead), so fetching one never waits on synthesis.
         self.started_at = self.origin = self.clock()
         index = 0
         try:
             while True:
-                due = cues[index].start if index < len(cues) else self.timeline.total
+                cue = cue_at(cues, index)
+                due = cue.start if cue is not None else self.timeline.total
                 command = self.wait(self.origin + due)
                 if command is None:
-                    if index == len(cues):
+                    if cue is None:
                         break  # the last sound has had its time
-                    played = Played(index, cues[index], cues[index].start, self.clock() - self.origin)
-                    self.sink.play(clips[index])
+                    clip = self.clip_for(cue)
+                    played = Played(index, cue, cue.start, self.clock() - self.origin)
+                    self.sink.play(clip)
                     self.played.append(played)
                     if on_cue is not None:
                         on_cue(played)
                     index += 1
                     continue
-                index = self._steer(command, index, clips)
+                index = self._steer(command, index)
                 if self.quit:
-                    self._say_farewell(farewell, on_cue)
+                    self._say_farewell([(cue, self.clip_for(cue)) for cue in self.farewell()], on_cue)
                     break
         except BaseException:
             self.sink.stop()  # Ctrl-C and friends: silence at once
             raise
         return self.played
 
-    def _steer(self, command: Command, index: int, clips: list[Clip]) -> int:
+    def _steer(self, command: Command, index: int) -> int:
         cues = self.timeline.cues
         now = self.clock()
         resume = index
@@ -165,7 +172,8 @@ class Player:
                 self.quit = True
             else:
                 resume = phase_start(cues, index - 1) if index > 0 else 0
-                self.origin = self.clock() - cues[resume].start if resume < len(cues) else self.origin
+                resumed = cue_at(cues, resume)
+                self.origin = self.clock() - resumed.start if resumed is not None else self.origin
         elif command is Command.QUIT:
             self.sink.stop()
             self.quit = True
@@ -174,14 +182,16 @@ class Player:
             if target is not None:
                 self.sink.stop()
                 resume = target
-                self.origin = now - cues[target].start if target < len(cues) else now - self.timeline.total
+                landing = cue_at(cues, target)
+                self.origin = now - (landing.start if landing is not None else self.timeline.total)
         elif command is Command.REPEAT:
             last = last_speech(cues, index)
             if last is not None:
                 self.sink.stop()
-                self.sink.play(clips[last])
+                self.sink.play(self.clip_for(cues[last]))
                 # What comes next waits until the repeated words and a breath are over.
-                due = self.origin + (cues[index].start if index < len(cues) else self.timeline.total)
+                upcoming = cue_at(cues, index)
+                due = self.origin + (upcoming.start if upcoming is not None else self.timeline.total)
                 self.origin += max(0.0, now + cues[last].duration + REPEAT_BREATH - due)
         self.steered.append(Steered(command, now - (self.started_at or now), None if self.quit else resume))
         return resume
@@ -203,6 +213,14 @@ class Player:
     def _sleep_until(self, deadline: float) -> None:
         while self.clock() < deadline:
             self.wait(deadline)  # keys pressed now are ignored
+
+
+def cue_at(cues: Sequence[Cue], index: int) -> Cue | None:
+    """The cue at index, or None past the last (an unfolding plan may make this wait)."""
+    try:
+        return cues[index]
+    except IndexError:
+        return None
 
 
 def _group(cue: Cue) -> tuple[str | None, int | None, str | None, str | None]:
@@ -229,16 +247,16 @@ def exercise_start(cues: Sequence[Cue], index: int) -> int | None:
 def next_exercise_start(cues: Sequence[Cue], index: int) -> int | None:
     """The first cue of the next exercise, or of the closing words after the last one."""
     current = cues[index - 1].exercise if index > 0 else None
-    for i in range(index, len(cues)):
-        if cues[i].exercise is not None and cues[i].exercise != current:
+    i = index
+    while (cue := cue_at(cues, i)) is not None:
+        if (cue.exercise is not None and cue.exercise != current) or cue.phase == "closing":
             return i
-        if cues[i].phase == "closing":
-            return i
+        i += 1
     return None
 
 
 def last_speech(cues: Sequence[Cue], index: int) -> int | None:
-    for i in range(min(index, len(cues)) - 1, -1, -1):
+    for i in range(index - 1, -1, -1):
         if cues[i].kind.value == "speech" and cues[i].phase != "countdown":
             return i
     return None

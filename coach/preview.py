@@ -22,7 +22,7 @@ def clock(seconds: float) -> str:
 def timing_note(timeline: Timeline, voice_label: str | None) -> str:
     if timeline.speech_timing == "measured":
         return f"speech timed from the voice's own clips ({voice_label})" if voice_label else "speech timed"
-    return "times are ESTIMATES from the speaking rate (with eSpeak NG installed they are measured)"
+    return "times are ESTIMATES from the speaking rate (with a voice engine installed they are measured)"
 
 
 def render_text(timeline: Timeline, voice_label: str | None = None) -> str:

@@ -226,7 +226,7 @@ class _Reader:
         return float(value)
 
     def choice(self, value: Any, path: tuple[str | int, ...], options: type[Enum]) -> Any:
-        names = [member.value for member in options]  # type: ignore[attr-defined]
+        names = [member.value for member in options]
         if not isinstance(value, str) or value not in names:
             raise self.fail(path, f"must be one of: {', '.join(names)}")
         return options(value)
@@ -354,9 +354,9 @@ def _key_lines(text: str) -> dict[tuple[str | int, ...], int]:
             current = tuple(name.strip() for name in table.group(1).split("."))
             found.setdefault(current, number)
             continue
-        key = _KEY.match(line)
-        if key:
-            found.setdefault((*current, key.group(1)), number)
+        key_match = _KEY.match(line)
+        if key_match:
+            found.setdefault((*current, key_match.group(1)), number)
             depth += _bracket_balance(line.split("=", 1)[1])
     return found
 

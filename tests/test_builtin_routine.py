@@ -74,10 +74,10 @@ SEED_INSTRUCTIONS = {
 }
 
 REP_RANGES_SPOKEN = {  # standard level: the middle of each seed range
-    "bottoms-to-heels": "Rep 9 of 9.",
-    "knee-rolls": "Rep 9 of 9, right side.",
-    "back-extensions": "Rep 9 of 9.",
-    "pelvic-tilts": "Rep 12 of 12.",
+    "bottoms-to-heels": "Number 9 out of 9.",
+    "knee-rolls": "Number 9 out of 9, on your right side.",
+    "back-extensions": "Number 9 out of 9.",
+    "pelvic-tilts": "Number 12 out of 12.",
 }
 
 

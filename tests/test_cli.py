@@ -34,7 +34,7 @@ def test_dry_run_shows_all_four_exercises_with_measured_times() -> None:
         "3. Back extensions",
         "4. Pelvic tilts",
     ]
-    assert "speech timed from the voice's own clips (gmw/en, 160 wpm, eSpeak NG)" in result.stdout
+    assert "speech timed from the voice's own clips (en_US-joe-medium, 160 wpm, Piper)" in result.stdout
     assert "Do not sit back on your heels if you have knee problems." in result.stdout
     assert result.stdout.rstrip().splitlines()[-1].startswith("Total ")
 
@@ -43,7 +43,7 @@ def test_only_keeps_the_order_given_and_mixes_numbers_and_ids() -> None:
     result = run("--dry-run", "--only", "4,knee-rolls", "--level", "gentle")
     assert result.exit_code == 0, result.output
     assert exercise_headers(result.stdout) == ["1. Pelvic tilts", "2. Knee rolls"]
-    assert "Rep 10 of 10." in result.stdout and "Rep 8 of 8, right side." in result.stdout
+    assert "Number 10 out of 10." in result.stdout and "Number 8 out of 8, on your right side." in result.stdout
     repeated = run("--dry-run", "--only", "Pelvic tilts", "--only", "2", "--level", "gentle")
     assert repeated.stdout == result.stdout
 
@@ -80,7 +80,7 @@ def test_dry_run_is_deterministic() -> None:
 def test_pacing_options_change_the_plan() -> None:
     result = run("--dry-run", "--only", "back-extensions", "--hold", "6", "--reps", "2", "--rest", "1")
     assert "hold your breath for 6 seconds" in result.stdout
-    assert "Rep 2 of 2." in result.stdout and "Rep 3 of" not in result.stdout
+    assert "Number 2 out of 2." in result.stdout and "Number 3 out of" not in result.stdout
     slow = run("--dry-run", "--format", "json", "--rate", "120", "--only", "1", "--reps", "1")
     fast = run("--dry-run", "--format", "json", "--rate", "220", "--only", "1", "--reps", "1")
     assert json.loads(slow.stdout)["total_seconds"] > json.loads(fast.stdout)["total_seconds"]
@@ -163,12 +163,14 @@ def test_installed_coach_script_and_python_dash_m() -> None:
     assert module.stdout == listed.stdout
 
 
-def test_voices_lists_ids_and_languages() -> None:
+def test_voices_lists_every_engine_and_marks_the_default() -> None:
     result = run("voices", "--language", "en")
     assert result.exit_code == 0
-    rows = result.stdout.splitlines()[1:]
-    assert any(row.split()[:2] == ["gmw/en-us", "en-us"] for row in rows)
-    assert all(row.split()[1].startswith("en") for row in rows)
+    rows = [row.lstrip("* ").split() for row in result.stdout.splitlines()[1:-1]]
+    assert rows[0][:4] == ["en_US-joe-medium", "en-us", "Piper", "neural"]
+    assert result.stdout.splitlines()[1].startswith("* en_US-joe-medium")  # the default, marked
+    assert ["gmw/en-us", "en-us", "eSpeak", "NG", "formant"] in [row[:5] for row in rows]
+    assert all(row[1].startswith("en") for row in rows)
     missing = run("voices", "--language", "xx")
     assert missing.exit_code == 2 and missing.stderr == "coach: error: no installed voice for language 'xx'\n"
 

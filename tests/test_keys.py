@@ -91,14 +91,14 @@ def test_pause_skip_and_quit_by_key(tmp_path: Path, capture: Path, private_histo
     child.send(" ")
     wait_until(lambda: read_captures(capture).count(hold) == 2)  # the hold restarts, with its words
     child.send("n")
-    tilt = voice.clip("Exercise 2 of 2: Tilt.").frames
+    tilt = voice.clip("Exercise 2 out of 2: Tilt.").frames
     wait_until(lambda: tilt in read_captures(capture))
     child.send("q")
     child.expect("EXIT=0")
     played = read_captures(capture)
     assert played[-2:] == [voice.clip(FAREWELL).frames, load_chime("session-end").frames]
-    assert voice.clip("Rep 3 of 3.").frames not in played  # skipped with n
-    assert voice.clip("Rep 2 of 2.").frames not in played  # ended with q
+    assert voice.clip("Number 3 out of 3.").frames not in played  # skipped with n
+    assert voice.clip("Number 2 out of 2.").frames not in played  # ended with q
     sessions = History(private_history).sessions()
     assert [(s.status, s.exercises) for s in sessions] == [("stopped", ("reach", "tilt"))]
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from coach.audio import load_chime
+from coach.speaker import OPENING_SILENCE
 from coach.voice import Voice, VoiceSettings
 from tests.conftest import ALSA_CAPTURE_CONF, read_captures
 
@@ -84,6 +85,7 @@ def check_session(args: list[str], capture: Path, tmp_path: Path) -> subprocess.
         [*COACH, *args, "--timing-log", str(log)], capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL
     )
     assert result.returncode == 0, result.stderr
+    assert read_captures(capture, opening=True)[0] == OPENING_SILENCE  # the device opened before the clock
     captured = read_captures(capture)
     wanted = expected_frames(plan)
     assert len(captured) == len(wanted) == len(plan["cues"])
@@ -143,7 +145,10 @@ def test_no_sound_device_is_one_line_with_alternatives(tmp_path: Path) -> None:
 
 def test_no_voice_engine_says_what_to_install_and_dry_run_still_works(tmp_path: Path) -> None:
     """pyttsx3 hidden from the interpreter, as on a machine where it is not installed."""
-    hide = "import sys; sys.modules['pyttsx3'] = None; from coach.cli import entry_point; entry_point()"
+    hide = (
+        "import sys; sys.modules['pyttsx3'] = sys.modules['piper'] = None; "
+        "from coach.cli import entry_point; entry_point()"
+    )
     live = subprocess.run([sys.executable, "-c", hide, "--only", "1"], capture_output=True, text=True)
     assert live.returncode == 2
     assert live.stderr.count("\n") == 1
@@ -169,7 +174,7 @@ def test_unwritable_timing_log_is_one_line(tmp_path: Path, capture: Path) -> Non
 def test_pelvic_tilts_two_reps_play_every_planned_cue_in_order(tmp_path: Path, capture: Path) -> None:
     """The issue's acceptance run: `coach --only pelvic-tilts --reps 2`, in real time."""
     result = check_session(["--only", "pelvic-tilts", "--reps", "2"], capture, tmp_path)
-    assert "Rep 2 of 2." in result.stdout
+    assert "Number 2 out of 2." in result.stdout
 
 
 @pytest.mark.parametrize("countdown", ["tick", "off"])

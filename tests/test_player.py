@@ -143,7 +143,8 @@ def farewell_cues(voice: Voice) -> list:
 
 def steer(timeline: Timeline, voice: Voice, press: list, oversleep: float = 0.0) -> tuple[Player, FakeClock]:
     fake = FakeClock(oversleep=oversleep, press=press)
-    player = Player(timeline, clip_source(voice), SimpleaudioSink(), fake.clock, fake.wait, farewell_cues(voice))
+    farewell = lambda: farewell_cues(voice)  # noqa: E731
+    player = Player(timeline, clip_source(voice), SimpleaudioSink(), fake.clock, fake.wait, farewell)
     player.run()
     return player, fake
 

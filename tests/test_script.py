@@ -77,8 +77,12 @@ def test_session_opens_with_the_seed_advice_and_chimes_mark_the_beats() -> None:
 def test_reps_are_counted_and_sides_alternate_for_knee_rolls() -> None:
     timeline = plan(SessionOptions(level=Level.GENTLE), only=("knee-rolls",))
     counts = [cue.text for cue in timeline.cues if cue.phase == "count"]
-    assert counts[:4] == ["Rep 1 of 8, left side.", "Rep 1 of 8, right side.", "Rep 2 of 8, left side.",
-                          "Rep 2 of 8, right side."]  # fmt: skip
+    assert counts[:4] == [
+        "Number 1 out of 8, on your left side.",
+        "Number 1 out of 8, on your right side.",
+        "Number 2 out of 8, on your left side.",
+        "Number 2 out of 8, on your right side.",
+    ]
     assert len(counts) == 16
     moves = [cue for cue in timeline.cues if cue.phase == "move"]
     assert [cue.side for cue in moves[:2]] == ["left", "right"]
@@ -94,8 +98,12 @@ def test_each_side_in_turn_switches_once() -> None:
         dataclasses.replace(routine, exercises=(knee,)), SessionOptions(reps=2), words_seconds, CHIME_SECONDS
     )
     counts = [cue.text for cue in timeline.cues if cue.phase == "count"]
-    assert counts == ["Rep 1 of 2, left side.", "Rep 2 of 2, left side.", "Rep 1 of 2, right side.",
-                      "Rep 2 of 2, right side."]  # fmt: skip
+    assert counts == [
+        "Number 1 out of 2, on your left side.",
+        "Number 2 out of 2, on your left side.",
+        "Number 1 out of 2, on your right side.",
+        "Number 2 out of 2, on your right side.",
+    ]
     assert speech(timeline).count("Switch sides.") == 1
 
 
@@ -103,7 +111,7 @@ def test_each_side_in_turn_switches_once() -> None:
 def test_level_picks_from_the_rep_range(level: Level, reps: int) -> None:
     timeline = plan(SessionOptions(level=level), only=("pelvic-tilts",))
     assert timeline.exercises[0].reps == reps
-    assert speech(timeline).count(f"Rep {reps} of {reps}.") == 1
+    assert speech(timeline).count(f"Number {reps} out of {reps}.") == 1
 
 
 def test_hold_lasts_as_asked_after_its_words() -> None:

@@ -1,4 +1,4 @@
-"""The real voice: pyttsx3 driving eSpeak NG, its clip cache, and measured timelines."""
+"""The voice in front of the engines: its clip cache and measured timelines (eSpeak NG here; both in test_engines)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ def loudness(frames: bytes) -> float:
 
 
 def test_a_phrase_becomes_a_wav_of_speech(voice: Voice) -> None:
-    clip = voice.clip("Rep 3 of 10, left side.")
-    with wave.open(str(voice.clip_path("Rep 3 of 10, left side.")), "rb") as written:
+    clip = voice.clip("Number 3 out of 10, on your left side.")
+    with wave.open(str(voice.clip_path("Number 3 out of 10, on your left side.")), "rb") as written:
         assert (written.getnchannels(), written.getsampwidth(), written.getframerate()) == (1, 2, RATE)
     assert 0.8 < clip.seconds < 4
     assert loudness(clip.frames) > 300  # speech, not silence
@@ -44,23 +44,10 @@ def test_the_cache_is_used_and_keyed_by_voice_settings(voice: Voice, tmp_path: P
     assert slower.clip(text).seconds > again.seconds * 1.3
 
 
-def test_a_damaged_cache_entry_is_rendered_again(tmp_path: Path) -> None:
-    voice = Voice(VoiceSettings(), cache_dir=tmp_path)
-    text = "Do not bend your neck backwards."
-    good = voice.clip(text)
-    path = voice.clip_path(text)
-    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])  # truncated, as by a crash
-    again = Voice(VoiceSettings(), cache_dir=tmp_path).clip(text)  # a new run, as after the crash
-    assert read_wav(path) == again
-    # eSpeak NG is not sample-exact from one render to the next, only within milliseconds.
-    assert again.seconds == pytest.approx(good.seconds, abs=0.05)
-    assert not [p for p in tmp_path.rglob("*.tmp.wav")]  # no temporary files left behind
-
-
 def test_many_phrases_in_a_row_all_come_out_whole(tmp_path: Path) -> None:
     """eSpeak NG's busy thread used to make pyttsx3 cancel the next phrase: empty clips."""
     voice = Voice(VoiceSettings(), cache_dir=tmp_path)
-    texts = [f"Rep {n} of 40, {'left' if n % 2 else 'right'} side." for n in range(1, 41)]
+    texts = [f"Number {n} out of 40, on your {'left' if n % 2 else 'right'} side." for n in range(1, 41)]
     clips = voice.render_all(texts)
     assert len(clips) == 40
     for text, clip in clips.items():
@@ -68,13 +55,8 @@ def test_many_phrases_in_a_row_all_come_out_whole(tmp_path: Path) -> None:
         assert loudness(clip.frames[-int(0.05 * RATE) * 2 :]) < 50, text
 
 
-def test_unknown_voice_is_refused_with_close_matches() -> None:
-    with pytest.raises(OptionError, match=r"unknown voice 'englsh'.*Close matches"):
-        Voice(VoiceSettings(voice="englsh"))
-
-
 def test_voice_by_language_or_name() -> None:
-    assert Voice(VoiceSettings(voice="en-us")).voice.id == "gmw/en-us"
+    assert Voice(VoiceSettings(voice="gmw/en-us")).voice.id == "gmw/en-us"
     assert Voice(VoiceSettings(language="de")).voice.language.startswith("de")
     assert Voice(VoiceSettings(voice="English (America)")).voice.id == "gmw/en-us"
 
