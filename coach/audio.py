@@ -50,6 +50,21 @@ def read_wav(path: Path) -> Clip:
     return Clip(frames)
 
 
+def wav_seconds(path: Path) -> float:
+    """A clip's length from its header, checked against the file's size: for a plan that
+    needs lengths, not sound (the dry-run reads 85 headers instead of 85 clips)."""
+    try:
+        with wave.open(str(path), "rb") as source:
+            shape = (source.getnchannels(), source.getsampwidth(), source.getframerate())
+            frames = source.getnframes()
+        size = path.stat().st_size
+    except (OSError, EOFError, wave.Error) as error:
+        raise BadClip(f"{path}: {error}") from None
+    if shape != (CHANNELS, SAMPLE_BYTES, RATE) or frames == 0 or size < 44 + frames * SAMPLE_BYTES:
+        raise BadClip(f"{path}: not a whole clip in the shared format")
+    return frames / RATE
+
+
 def sounds_dir() -> Path:
     """The chimes: inside the installed package, or sounds/ beside it in a checkout."""
     packaged = Path(str(resources.files("coach"))) / "sounds"

@@ -21,7 +21,6 @@ from typer.core import TyperGroup
 
 from coach import preview
 from coach.errors import CoachError, NoVoiceEngine, OptionError, VoiceUnavailable
-from coach.player import Plan
 from coach.routine import Level, Routine, builtin_routine_path, load_routine
 from coach.script import Countdown, SessionOptions, Timeline
 from coach.session import (
@@ -33,12 +32,12 @@ from coach.session import (
     unfolding_plan,
     voice_settings,
 )
-from coach.speaker import SimpleaudioSink
-from coach.unfolding import UnfoldingTimeline
 from coach.voice import DEFAULT_RATE, INSTALL_HINT, Voice, VoiceSettings
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from coach.player import Plan
 
 DEBUG_VARIABLE = "COACH_DEBUG"
 
@@ -192,15 +191,17 @@ def _stderr_console() -> Console:
     return Console(stderr=True)
 
 
-def _plan_with_progress(routine: Routine, request: Request, voice: Voice | None) -> tuple[Timeline, str | None]:
+def _plan_with_progress(
+    routine: Routine, request: Request, voice: Voice | None, load_clips: bool = True
+) -> tuple[Timeline, str | None]:
     settings = voice_settings(request, routine)
     if voice is None:
         return plan(routine, request.options, None, settings), None
     label = voice.label
     if len(phrases_to_render(voice, routine, request.options)) < 20:
-        return plan(routine, request.options, voice, settings), label
+        return plan(routine, request.options, voice, settings, load_clips=load_clips), label
     with _progress("Preparing the voice") as report:
-        return plan(routine, request.options, voice, settings, report), label
+        return plan(routine, request.options, voice, settings, report, load_clips), label
 
 
 @app.callback(invoke_without_command=True)
@@ -242,6 +243,8 @@ app.command("run", help="Run the routine (the same as plain `coach`).")(run)
 
 def _live(request: Request, timing_log: Path | None, quiet: bool, checkin: bool) -> None:
     from coach.live import LiveSession
+    from coach.speaker import SimpleaudioSink
+    from coach.unfolding import UnfoldingTimeline
 
     routine = load_request_routine(request)
     voice = Voice(voice_settings(request, routine))  # no engine: one line saying what to install
@@ -278,7 +281,7 @@ def _live(request: Request, timing_log: Path | None, quiet: bool, checkin: bool)
 def _dry_run(request: Request, output_format: OutputFormat) -> None:
     routine = load_request_routine(request)
     voice = _voice_or_none(voice_settings(request, routine))
-    timeline, label = _plan_with_progress(routine, request, voice)
+    timeline, label = _plan_with_progress(routine, request, voice, load_clips=False)  # to read, not to play
     if output_format is OutputFormat.JSON:
         typer.echo(preview.render_json(timeline, label), nl=False)
     else:

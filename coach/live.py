@@ -11,6 +11,7 @@ import json
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from coach.audio import load_chime
 from coach.errors import OptionError
 from coach.history import History, HistoryError
 from coach.keys import HELP, Keyboard
-from coach.player import Command, Plan, Played, Player, Sink
+from coach.player import Command, Plan, Played, Player, Sink, Wait
 from coach.preview import clock, cue_fields, cue_line
 from coach.routine import Sides
 from coach.script import Cue, CueKind
@@ -163,6 +164,10 @@ class LiveSession:
     history: History | None = None
     out: Callable[[str], None] = print
     err: Callable[[str], None] = lambda line: print(line, file=sys.stderr)
+    # The player's clock, and its wait when no keyboard is read: real time unless a test
+    # runs the session on a fake clock (the sound still goes through the real sink).
+    clock: Callable[[], float] = time.monotonic
+    wait: Wait | None = None
 
     def run(self) -> int:
         """Play the session; returns the exit code (0, or 130/143/129 when interrupted)."""
@@ -195,7 +200,8 @@ class LiveSession:
                 self.timeline,
                 clip_source(self.voice),
                 self.sink,
-                wait=keyboard.wait if keyboard else None,
+                clock=self.clock,
+                wait=keyboard.wait if keyboard else self.wait,
                 farewell=farewell,
             )
             show_panel = keyboard is not None and not self.quiet and sys.stdout.isatty()

@@ -8,13 +8,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coach.audio import Clip, chime_seconds, load_chime
 from coach.routine import Routine, load_builtin, load_routine
 from coach.script import CHIMES, Cue, CueKind, SessionOptions, Timeline, build_timeline, spoken_phrases
 from coach.selection import select_exercises
-from coach.unfolding import UnfoldingTimeline
 from coach.voice import DEFAULT_RATE, Voice, VoiceSettings, estimate_seconds
+
+if TYPE_CHECKING:
+    from coach.unfolding import UnfoldingTimeline
 
 
 @dataclass(frozen=True)
@@ -45,19 +48,34 @@ def plan(
     voice: Voice | None,
     settings: VoiceSettings,
     progress: Callable[[int, int], None] | None = None,
+    load_clips: bool = True,
 ) -> Timeline:
-    """The timeline, with speech lengths measured by the voice, or estimated without one."""
+    """The timeline, with speech lengths measured by the voice, or estimated without one.
+
+    `load_clips` keeps every clip in memory for playback; a plan only to be read (the
+    dry-run) measures cached clips from their headers.
+    """
     chimes = chime_seconds(CHIMES)
     if voice is None:
         return build_timeline(routine, options, lambda text: estimate_seconds(text, settings.rate), chimes, "estimated")
-    clips = voice.render_all(spoken_phrases(routine, options), progress)
-    return build_timeline(routine, options, lambda text: clips[text].seconds, chimes, "measured")
+    phrases = spoken_phrases(routine, options)
+    if load_clips:
+        clips = voice.render_all(phrases, progress)
+        return build_timeline(routine, options, lambda text: clips[text].seconds, chimes, "measured")
+    lengths = {}
+    for done, text in enumerate(phrases, start=1):
+        lengths[text] = voice.seconds(text)
+        if progress is not None:
+            progress(done, len(phrases))
+    return build_timeline(routine, options, lengths.__getitem__, chimes, "measured")
 
 
 def unfolding_plan(
     routine: Routine, options: SessionOptions, voice: Voice, settings: VoiceSettings
 ) -> UnfoldingTimeline:
     """The plan laid out on a worker as the voice renders it: for a live run with a cold cache."""
+    from coach.unfolding import UnfoldingTimeline
+
     return UnfoldingTimeline(
         routine,
         options,

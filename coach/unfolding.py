@@ -123,8 +123,9 @@ class UnfoldingTimeline:
         self._worker.start()
         try:
             self.cues.wait_for(
-                lambda cues: any(c.kind is CueKind.SPEECH for c in cues)
-                and cues[-1].end >= min(lead, self._outline.total)
+                lambda cues: (
+                    any(c.kind is CueKind.SPEECH for c in cues) and cues[-1].end >= min(lead, self._outline.total)
+                )
             )
         except BaseException:  # Ctrl-C while the first phrases render, or a render failed
             self.close()

@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import errno
+import fcntl
 import hashlib
 import json
 import os
 import threading
 import wave
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from coach.audio import CHANNELS, RATE, SAMPLE_BYTES, BadClip, Clip, read_wav
+from coach.audio import CHANNELS, RATE, SAMPLE_BYTES, BadClip, Clip, read_wav, wav_seconds
 from coach.engines import Engine, VoiceInfo, installed_engines, language_matches
 from coach.errors import NoVoiceEngine, OptionError, StorageError, VoiceUnavailable
 from coach.paths import describe_os_error, usable_folder, user_folder
@@ -148,18 +150,34 @@ class Voice:
 
     def _read_or_render(self, text: str) -> Clip:
         path = self.clip_path(text)
-        if path.exists():
-            try:
-                return read_wav(path)
-            except BadClip:
-                pass  # truncated or damaged: render it again
+        cached = _read_cached(path)
+        if cached is not None:
+            return cached
+        # Another coach (a dry-run beside a live run) may be rendering the same phrase:
+        # one renders, the other waits and reads its clip.
+        with _rendering_lock(path):
+            cached = _read_cached(path)
+            if cached is not None:
+                return cached
+            return self._render(text, path)
+
+    def _render(self, text: str, path: Path) -> Clip:
         clip = self.engine.render(text, self.voice, self.settings.rate, self.settings.volume)
         if clip.samples == 0:
             raise VoiceUnavailable(f"{self.engine.name} made no sound for {text!r}")
-        write_clip(path, clip)
-        return clip
+        return write_clip(path, clip)
 
     def seconds(self, text: str) -> float:
+        """The phrase's length, rendering it if needed, without loading a cached clip's sound."""
+        loaded = self._loaded.get(text)
+        if loaded is not None:
+            return loaded.seconds
+        path = self.clip_path(text)
+        if path.exists():
+            try:
+                return wav_seconds(path)
+            except BadClip:
+                pass  # damaged: clip() renders it again
         return self.clip(text).seconds
 
     def is_cached(self, text: str) -> bool:
@@ -176,8 +194,35 @@ class Voice:
         return clips
 
 
-def write_clip(path: Path, clip: Clip) -> None:
-    """Into the cache atomically: a reader sees no clip or the whole clip, never half of one."""
+def _read_cached(path: Path) -> Clip | None:
+    try:
+        return read_wav(path) if path.exists() else None
+    except BadClip:
+        return None  # truncated or damaged: render it again
+
+
+@contextlib.contextmanager
+def _rendering_lock(path: Path) -> Iterator[None]:
+    """An advisory lock on one cache entry, across processes; none where locks cannot be had."""
+    lock_path = path.with_name(f".{path.stem}.lock")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield  # write_clip says what is wrong with the folder
+        return
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(lock)  # closing releases the lock
+
+
+def write_clip(path: Path, clip: Clip) -> Clip:
+    """Into the cache atomically: a reader sees no clip or the whole clip, never half of one.
+
+    Returns the clip the cache holds: this one, or another process's if it came first.
+    """
     temporary = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.wav")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -186,7 +231,19 @@ def write_clip(path: Path, clip: Clip) -> None:
             out.setsampwidth(SAMPLE_BYTES)
             out.setframerate(RATE)
             out.writeframes(clip.frames)
-        os.replace(temporary, path)
+        try:
+            os.link(temporary, path)  # atomic, and never over another process's clip of the same phrase
+        except FileExistsError:
+            # Another coach rendered this phrase at the same moment: the first clip stays,
+            # so every process plans with the same lengths. A damaged one is replaced.
+            try:
+                return read_wav(path)
+            except BadClip:
+                os.replace(temporary, path)
+        except OSError as error:
+            if error.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EMLINK):
+                raise
+            os.replace(temporary, path)  # a file system without hard links: last writer wins
     except OSError as error:
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
@@ -194,3 +251,7 @@ def write_clip(path: Path, clip: Clip) -> None:
             f"the voice cache {path.parent.parent}: {describe_os_error(error)}; "
             "free some space or point $COACH_CACHE_DIR at a writable folder"
         ) from None
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+    return clip

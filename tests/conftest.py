@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from coach.player import Command
 from coach.speaker import OPENING_SILENCE
 from coach.voice import Voice, VoiceSettings
 
@@ -34,6 +35,34 @@ def read_captures(first: Path, opening: bool = False) -> list[bytes]:
     return played
 
 
+class FakeClock:
+    """Time that moves only when waited through: to the deadline, plus `oversleep`.
+
+    `press` schedules keys: (seconds after the start, command); a key pressed before a
+    deadline ends that wait early, as the keyboard does.
+    """
+
+    def __init__(self, oversleep: float = 0.0, press: list[tuple[float, Command]] | None = None) -> None:
+        self.start = self.now = 1000.0
+        self.oversleep = oversleep
+        self.waits: list[float | None] = []
+        self.stall_at: dict[int, float] = {}  # wait number -> extra seconds lost there
+        self.keys = sorted(press or [])
+
+    def clock(self) -> float:
+        return self.now
+
+    def wait(self, deadline: float | None) -> Command | None:
+        self.waits.append(deadline)
+        if self.keys and (deadline is None or self.start + self.keys[0][0] <= deadline):
+            at, command = self.keys.pop(0)
+            self.now = max(self.now, self.start + at)
+            return command
+        assert deadline is not None, "waiting for a key that never comes"
+        self.now = max(self.now, deadline) + self.oversleep + self.stall_at.get(len(self.waits) - 1, 0.0)
+        return None
+
+
 @pytest.fixture
 def capture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Route this test's playback into tmp_path/played.raw (and .0001, .0002, ...)."""
@@ -53,8 +82,16 @@ def private_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 
 @pytest.fixture(scope="session", autouse=True)
 def private_speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Clips rendered by the tests go to a temporary cache, never the user's own."""
-    cache = tmp_path_factory.mktemp("coach-cache")
+    """Clips rendered by the tests go to a temporary cache, never the user's own.
+
+    One cache for the whole run, shared by pytest-xdist's workers (the cache is safe for
+    concurrent writers: each clip lands by an atomic rename), so each phrase renders once.
+    """
+    run_folder = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_folder = run_folder.parent  # the folder all workers of this run share
+    cache = run_folder / "coach-cache"
+    cache.mkdir(exist_ok=True)
     previous = os.environ.get("COACH_CACHE_DIR")
     os.environ["COACH_CACHE_DIR"] = str(cache)
     yield cache
@@ -66,5 +103,5 @@ def private_speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
 
 @pytest.fixture(scope="session")
 def voice(private_speech_cache: Path) -> Voice:
-    """The real voice: pyttsx3 driving eSpeak NG, rendering into the private cache."""
+    """The real default voice (Piper where installed), rendering into the private cache."""
     return Voice(VoiceSettings())

@@ -108,7 +108,7 @@ def test_rate_means_the_same_pace_with_either_engine(tmp_path: Path) -> None:
         espeak = Voice(VoiceSettings(voice="gmw/en", rate=rate), tmp_path)
         piper_seconds = sum(piper.clip(text).seconds for text in texts)
         espeak_seconds = sum(espeak.clip(text).seconds for text in texts)
-        assert piper_seconds == pytest.approx(espeak_seconds, rel=0.15), rate
+        assert piper_seconds == pytest.approx(espeak_seconds, rel=0.15), (rate, piper_seconds, espeak_seconds)
 
 
 @needs_piper

@@ -39,7 +39,7 @@ seconds = 0.5
 [[exercises.phases]]
 kind = "hold"
 say = "Hold."
-seconds = 6
+seconds = 5
 
 [[exercises]]
 id = "tilt"

@@ -1,7 +1,8 @@
-"""Live sessions end to end: the installed `coach` speaking into the capture device.
+"""Live sessions end to end, speaking into the capture device.
 
-These run in real time (the scheduler keeps time against the monotonic clock), so
-they use short routines; the last one is the full pelvic-tilts exercise (about 2 min).
+Those that are about time run the installed `coach` in real time, on short routines;
+the rest run the same session in-process on a fake clock (run_on_a_fake_clock), with
+the real voice, simpleaudio, capture device and history: only the waiting is skipped.
 """
 
 from __future__ import annotations
@@ -13,13 +14,21 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from coach.audio import load_chime
-from coach.speaker import OPENING_SILENCE
+from coach.cli import app
+from coach.history import History
+from coach.live import LiveSession
+from coach.script import Countdown, SessionOptions
+from coach.session import Request, load_request_routine, voice_settings
+from coach.session import plan as plan_timeline
+from coach.speaker import OPENING_SILENCE, SimpleaudioSink
 from coach.voice import Voice, VoiceSettings
-from tests.conftest import ALSA_CAPTURE_CONF, read_captures
+from tests.conftest import ALSA_CAPTURE_CONF, FakeClock, read_captures
 
 COACH = [sys.executable, "-m", "coach"]
 
@@ -69,25 +78,24 @@ def dry_run_json(args: list[str], env: dict[str, str]) -> dict:
     return json.loads(result.stdout)
 
 
-def expected_frames(plan: dict) -> list[bytes]:
-    voice = Voice(VoiceSettings())  # same settings and cache dir as the coach process
+def expected_frames(plan: dict[str, Any], voice: Voice) -> list[bytes]:
+    """The sound of each planned cue, from the cache the session used."""
     return [
         load_chime(cue["text"]).frames if cue["kind"] == "chime" else voice.clip(cue["text"]).frames
         for cue in plan["cues"]
     ]
 
 
-def check_session(args: list[str], capture: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = environment(capture)
-    plan = dry_run_json(args, env)
-    log = tmp_path / "timing.jsonl"
-    result = subprocess.run(
-        [*COACH, *args, "--timing-log", str(log)], capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL
-    )
-    assert result.returncode == 0, result.stderr
+def check_played(plan: dict[str, Any], capture: Path, log: Path, voice: Voice | None = None) -> None:
+    """Every cue of the plan reached the device whole, in order, at its planned time or after."""
     assert read_captures(capture, opening=True)[0] == OPENING_SILENCE  # the device opened before the clock
+    wanted = expected_frames(plan, voice or Voice(VoiceSettings()))
+    # On a fake clock the session ends as the last clips start: let the device take them in.
+    deadline = time.monotonic() + 10
     captured = read_captures(capture)
-    wanted = expected_frames(plan)
+    while [len(data) for data in captured] != [len(w) for w in wanted] and time.monotonic() < deadline:
+        time.sleep(0.02)
+        captured = read_captures(capture)
     assert len(captured) == len(wanted) == len(plan["cues"])
     for index, (got, want) in enumerate(zip(captured, wanted, strict=True)):
         assert got == want, f"cue {index} {plan['cues'][index]['text']!r} was not played whole"
@@ -96,16 +104,52 @@ def check_session(args: list[str], capture: Path, tmp_path: Path) -> subprocess.
         (c["kind"], c["text"], round(c["start"], 6)) for c in plan["cues"]
     ]
     assert all(r["actual"] >= r["planned"] for r in records)  # never early
-    return result
 
 
-def test_a_short_routine_plays_end_to_end(tmp_path: Path, capture: Path) -> None:
+def run_on_a_fake_clock(args: list[str], capture: Path, tmp_path: Path, history: Path) -> tuple[dict[str, Any], str]:
+    """The same session as `coach ARGS`, in this process on a fake clock: every cue still goes
+    through the real voice, simpleaudio and the capture device, and into the real history;
+    only the waiting is skipped. Returns the dry-run's plan and what the session printed."""
+    dry = CliRunner().invoke(app, ["--dry-run", "--format", "json", *args])
+    assert dry.exit_code == 0, dry.output
+    plan = json.loads(dry.stdout)
+    routine_path = Path(args[args.index("--routine") + 1]) if "--routine" in args else None
+    only = (args[args.index("--only") + 1],) if "--only" in args else ()
+    reps = int(args[args.index("--reps") + 1]) if "--reps" in args else None
+    countdown = Countdown(args[args.index("--countdown") + 1]) if "--countdown" in args else Countdown.VOICE
+    request = Request(routine_path, only, (), SessionOptions(reps=reps, countdown=countdown))
+    routine = load_request_routine(request)
+    voice = Voice(voice_settings(request, routine))
+    timeline = plan_timeline(routine, request.options, voice, voice.settings)
+    log, printed = tmp_path / "timing.jsonl", []
+    fake = FakeClock()
+    session = LiveSession(
+        timeline, voice, SimpleaudioSink(), "test", timing_log=log, history=History(history),
+        out=printed.append, err=printed.append, clock=fake.clock, wait=fake.wait,
+    )  # fmt: skip
+    assert session.run() == 0
+    check_played(plan, capture, log)
+    return plan, "\n".join(printed)
+
+
+def test_a_short_routine_plays_end_to_end_in_real_time_from_a_cold_cache(tmp_path: Path, capture: Path) -> None:
+    """The installed coach in real time with nothing cached: it speaks while the rest renders,
+    plays every cue whole and never early, and its plan is the one the dry-run lays out
+    afterwards from the clips it cached."""
     routine = tmp_path / "short.toml"
-    routine.write_text(SHORT_ROUTINE)
-    result = check_session(["--routine", str(routine)], capture, tmp_path)
-    assert result.stdout.startswith("Short test routine: 1 exercise")
-    assert "Reach left." in result.stdout and "Reach right." in result.stdout
-    assert "three" in result.stdout  # the 5 s holds are counted down
+    routine.write_text(SHORT_ROUTINE.replace("reps = 2", "reps = 1").replace('sides = "alternate"', ""))
+    routine.write_text(routine.read_text().replace("Reach {side}.", "Reach up."))
+    env = dict(environment(capture), COACH_CACHE_DIR=str(tmp_path / "cold"))
+    log = tmp_path / "timing.jsonl"
+    args = ["--routine", str(routine)]
+    live = subprocess.run(
+        [*COACH, *args, "--timing-log", str(log)], capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL
+    )
+    assert live.returncode == 0, live.stderr
+    assert live.stdout.startswith("Short test routine: 1 exercise")
+    assert "Reach up." in live.stdout and "three" in live.stdout  # the 5 s hold is counted down
+    plan = dry_run_json(args, env)
+    check_played(plan, capture, log, Voice(VoiceSettings(), cache_dir=tmp_path / "cold" / "speech"))
 
 
 def test_ctrl_c_stops_at_once_and_says_where(tmp_path: Path, capture: Path) -> None:
@@ -171,17 +215,23 @@ def test_unwritable_timing_log_is_one_line(tmp_path: Path, capture: Path) -> Non
     assert read_captures(capture) == []  # refused before a sound was made
 
 
-def test_pelvic_tilts_two_reps_play_every_planned_cue_in_order(tmp_path: Path, capture: Path) -> None:
-    """The issue's acceptance run: `coach --only pelvic-tilts --reps 2`, in real time."""
-    result = check_session(["--only", "pelvic-tilts", "--reps", "2"], capture, tmp_path)
-    assert "Number 2 out of 2." in result.stdout
+def test_pelvic_tilts_two_reps_play_every_planned_cue_in_order(
+    tmp_path: Path, capture: Path, private_history: Path
+) -> None:
+    """The acceptance run `coach --only pelvic-tilts --reps 2`, on a fake clock."""
+    _plan, printed = run_on_a_fake_clock(["--only", "pelvic-tilts", "--reps", "2"], capture, tmp_path, private_history)
+    assert "Number 2 out of 2." in printed
+    [session] = History(private_history).sessions()
+    assert (session.status, session.reps_done) == ("finished", {"pelvic-tilts": 2})
 
 
 @pytest.mark.parametrize("countdown", ["tick", "off"])
-def test_countdown_choice_reaches_the_speaker(countdown: str, tmp_path: Path, capture: Path) -> None:
+def test_countdown_choice_reaches_the_speaker(
+    countdown: str, tmp_path: Path, capture: Path, private_history: Path
+) -> None:
     routine = tmp_path / "short.toml"
     routine.write_text(SHORT_ROUTINE.replace("reps = 2", "reps = 1").replace('sides = "alternate"', ""))
     routine.write_text(routine.read_text().replace("Reach {side}.", "Reach up."))
-    check_session(["--routine", str(routine), "--countdown", countdown], capture, tmp_path)
+    run_on_a_fake_clock(["--routine", str(routine), "--countdown", countdown], capture, tmp_path, private_history)
     ticks = sum(1 for data in read_captures(capture) if data == load_chime("tick").frames)
     assert ticks == (3 if countdown == "tick" else 0)

@@ -14,35 +14,7 @@ from coach.selection import select_exercises
 from coach.session import clip_source, plan
 from coach.speaker import SimpleaudioSink
 from coach.voice import Voice
-from tests.conftest import read_captures
-
-
-class FakeClock:
-    """Time that moves only when waited through: to the deadline, plus `oversleep`.
-
-    `press` schedules keys: (seconds after the start, command); a key pressed before a
-    deadline ends that wait early, as the keyboard does.
-    """
-
-    def __init__(self, oversleep: float = 0.0, press: list[tuple[float, Command]] | None = None) -> None:
-        self.start = self.now = 1000.0
-        self.oversleep = oversleep
-        self.waits: list[float | None] = []
-        self.stall_at: dict[int, float] = {}  # wait number -> extra seconds lost there
-        self.keys = sorted(press or [])
-
-    def clock(self) -> float:
-        return self.now
-
-    def wait(self, deadline: float | None) -> Command | None:
-        self.waits.append(deadline)
-        if self.keys and (deadline is None or self.start + self.keys[0][0] <= deadline):
-            at, command = self.keys.pop(0)
-            self.now = max(self.now, self.start + at)
-            return command
-        assert deadline is not None, "waiting for a key that never comes"
-        self.now = max(self.now, deadline) + self.oversleep + self.stall_at.get(len(self.waits) - 1, 0.0)
-        return None
+from tests.conftest import FakeClock, read_captures
 
 
 @pytest.fixture(scope="module")

@@ -108,6 +108,9 @@ class EspeakEngine:
                     return self._render_once(text, (voice.id, rate, volume), temporary)
                 except BadClip as error:
                     problem = str(error)
+                    # pyttsx3 queues property changes, and a cancelled run drops the queue:
+                    # set them all again, or this voice would go on at the old rate.
+                    self._applied = None
                 finally:
                     temporary.unlink(missing_ok=True)
         raise VoiceUnavailable(f"eSpeak NG did not render {text!r} ({problem}); {INSTALL_HINT}")
@@ -116,8 +119,9 @@ class EspeakEngine:
         # eSpeak NG works on a thread of its own, and even setting a property keeps it
         # busy for a moment. If it is busy when pyttsx3's runAndWait() starts, pyttsx3
         # marks itself stopping and cancels this phrase, which then comes out empty or cut
-        # short. So: properties are set only when they change, each phrase starts only when
-        # the engine is idle, and a cancelled clip is refused and rendered again.
+        # short. So: properties are set only when they change (and again after a cancel),
+        # each phrase starts only when the engine is idle, and a cancelled clip is refused
+        # and rendered again.
         engine = self._started()
         if self._applied != wanted:
             engine.setProperty("voice", wanted[0])
