@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coach.audio import RATE, Clip
-from coach.errors import OptionError
+from coach.errors import OptionError, StorageError
+from coach.paths import describe_os_error, mount_point, out_of_space
 from coach.script import Cue, Timeline
 from coach.subtitles import stamp
 
@@ -108,6 +109,7 @@ def export_audio(
     """
     import numpy as np
     import soundfile
+    from mutagen import MutagenError
 
     fmt = audio_format(out)
     check_writable(out, force)
@@ -131,8 +133,12 @@ def export_audio(
         if fmt.name != "WAV":
             write_tags(temporary, fmt, timeline, comment)
         os.replace(temporary, out)
-    except (soundfile.LibsndfileError, RuntimeError, OSError) as error:
-        raise OptionError(f"{out}: could not be written ({error})") from None
+    except OSError as error:
+        raise StorageError(f"{out}: could not be written ({describe_os_error(error, out.parent)})") from None
+    except (soundfile.LibsndfileError, RuntimeError, MutagenError) as error:
+        # libsndfile says only "System error." when the disk fills up: look for ourselves.
+        cause = f"no space left on {mount_point(out.parent)}" if out_of_space(out.parent) else str(error)
+        raise StorageError(f"{out}: could not be written ({cause}); nothing was left behind") from None
     finally:
         temporary.unlink(missing_ok=True)
     return total

@@ -10,6 +10,7 @@ replaced: it is the user's record.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from coach.errors import CoachError
-from coach.paths import user_folder
+from coach.paths import describe_os_error, mount_point, out_of_space, user_folder
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -64,16 +65,38 @@ class History:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_history_path()
 
+    def _check_folder(self) -> None:
+        """A file where the data folder should be is a mistake to say, not an empty history."""
+        blocking = next((p for p in self.path.parents if p.exists() and not p.is_dir()), None)
+        if blocking is not None:
+            raise HistoryError(
+                f"cannot keep the history in {self.path.parent}: {blocking} is a file, not a folder; "
+                "move it, or point $COACH_DATA_DIR at a folder"
+            )
+
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
+        self._check_folder()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        except (OSError, sqlite3.Error) as error:
-            raise HistoryError(f"cannot open the history file {self.path} ({error})") from None
+        except OSError as error:
+            cause = describe_os_error(error, self.path.parent)
+            raise HistoryError(f"cannot open the history file {self.path} ({cause})") from None
+        except sqlite3.Error as error:
+            writable = os.access(self.path.parent, os.W_OK | os.X_OK)
+            cause = str(error) if writable else "not writable"
+            raise HistoryError(f"cannot open the history file {self.path} ({cause})") from None
         try:
             self._check_schema(connection)
             yield connection
+        except sqlite3.OperationalError as error:  # full, read-only, locked: the file itself is fine
+            cause = str(error)
+            if "full" in cause or out_of_space(self.path.parent):  # WAL says "disk I/O error"
+                cause = f"no space left on {mount_point(self.path.parent)}"
+            elif "readonly" in cause or "unable to open" in cause:
+                cause = "not writable"
+            raise HistoryError(f"cannot write the history file {self.path} ({cause}); it was left as it is") from None
         except sqlite3.DatabaseError as error:
             raise HistoryError(
                 f"the history file {self.path} is damaged ({error}); it was left as it is: "
@@ -123,6 +146,7 @@ class History:
             )
 
     def sessions(self) -> list[Session]:
+        self._check_folder()
         if not self.path.exists():
             return []
         with self._connect() as db:

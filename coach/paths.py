@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 from pathlib import Path
 
 _CAUSES = {
@@ -29,9 +30,31 @@ def user_folder(kind: str, override_variable: str) -> Path:
     return Path(platformdirs.user_cache_dir("coach") if kind == "cache" else platformdirs.user_data_dir("coach"))
 
 
-def describe_os_error(error: OSError) -> str:
-    """The cause in words a user can act on: 'no space left', 'is a file, not a folder'."""
-    return _CAUSES.get(error.errno or 0) or (error.strerror or str(error)).lower()
+def describe_os_error(error: OSError, where: Path | None = None) -> str:
+    """The cause in words a user can act on: 'no space left on /home', 'is a file, not a folder'."""
+    cause = _CAUSES.get(error.errno or 0) or (error.strerror or str(error)).lower()
+    if error.errno in (errno.ENOSPC, errno.EDQUOT) and where is not None:
+        cause += f" on {mount_point(where)}"
+    return cause
+
+
+def mount_point(path: Path) -> Path:
+    """The file system a path lives on, as the user knows it: `df` shows the same folder."""
+    path = path.absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    device = path.stat().st_dev
+    while path != path.parent and path.parent.stat().st_dev == device:
+        path = path.parent
+    return path
+
+
+def out_of_space(folder: Path, needed: int = 1 << 20) -> bool:
+    """Whether a folder's file system is (nearly) full: for libraries that only say 'System error'."""
+    try:
+        return shutil.disk_usage(folder).free < needed
+    except OSError:
+        return False
 
 
 def usable_folder(path: Path, what: str, variable: str) -> Path:

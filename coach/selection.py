@@ -40,6 +40,10 @@ def find_exercise(routine: Routine, wanted: str) -> Exercise:
 
 def select_exercises(routine: Routine, only: Iterable[str] = (), skip: Iterable[str] = ()) -> Routine:
     """The routine with just the chosen exercises, in the order the user gave them."""
+    only, skip = list(only), list(skip)
+    for option, given in (("--only", only), ("--skip", skip)):
+        if given and not split_choices(given):  # `--only ''` is a mistake, not "all of them"
+            raise SelectionError(f"{option} needs at least one exercise. Valid: {_valid(routine)}")
     only_list = split_choices(only)
     skip_ids = {find_exercise(routine, value).id for value in split_choices(skip)}
     if only_list:

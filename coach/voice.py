@@ -24,6 +24,7 @@ import wave
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from coach.audio import CHANNELS, RATE, SAMPLE_BYTES, BadClip, Clip, read_wav, wav_seconds
 from coach.engines import Engine, VoiceInfo, installed_engines, language_matches
@@ -32,6 +33,9 @@ from coach.paths import describe_os_error, usable_folder, user_folder
 
 DEFAULT_RATE = 160  # words per minute: unhurried, for someone concentrating on their body
 MIN_RATE, MAX_RATE = 80, 400
+RENDER_TIMEOUT_START = 30.0  # seconds
+RENDER_TIMEOUT_PER_WORD = 1.0
+T = TypeVar("T")
 INSTALL_HINT = (
     "install eSpeak NG (Debian/Ubuntu: sudo apt-get install espeak-ng) and pyttsx3, or run scripts/bootstrap.sh; "
     "`coach --dry-run` still works without a voice"
@@ -162,7 +166,12 @@ class Voice:
             return self._render(text, path)
 
     def _render(self, text: str, path: Path) -> Clip:
-        clip = self.engine.render(text, self.voice, self.settings.rate, self.settings.volume)
+        clip = within(
+            render_timeout(text),
+            lambda: self.engine.render(text, self.voice, self.settings.rate, self.settings.volume),
+            f"{self.engine.name} did not finish rendering {text!r} in {render_timeout(text):.0f} s; "
+            "the voice engine is stuck: try again, or another voice (`coach voices`)",
+        )
         if clip.samples == 0:
             raise VoiceUnavailable(f"{self.engine.name} made no sound for {text!r}")
         return write_clip(path, clip)
@@ -192,6 +201,35 @@ class Voice:
             if progress is not None:
                 progress(done, len(wanted))
         return clips
+
+
+def render_timeout(text: str) -> float:
+    """How long one phrase may take: an engine start (a model load) plus far more than the
+    slowest engine needs per word here (Piper: ~0.02 s)."""
+    return RENDER_TIMEOUT_START + RENDER_TIMEOUT_PER_WORD * len(text.split())
+
+
+def within(seconds: float, work: Callable[[], T], failure: str) -> T:
+    """Run `work` on a worker thread and wait at most `seconds`: a stuck engine becomes
+    one clear line instead of a session that never starts. (The stuck thread is left to
+    the process's end; there is no safe way to stop it.)"""
+    outcome: list[T] = []
+    problem: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as error:  # handed to the waiting thread
+            problem.append(error)
+
+    worker = threading.Thread(target=run, name="coach-render", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise VoiceUnavailable(failure)
+    if problem:
+        raise problem[0]
+    return outcome[0]
 
 
 def _read_cached(path: Path) -> Clip | None:
@@ -248,7 +286,7 @@ def write_clip(path: Path, clip: Clip) -> Clip:
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
         raise StorageError(
-            f"the voice cache {path.parent.parent}: {describe_os_error(error)}; "
+            f"the voice cache {path.parent.parent}: {describe_os_error(error, path.parent)}; "
             "free some space or point $COACH_CACHE_DIR at a writable folder"
         ) from None
     finally:
