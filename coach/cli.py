@@ -227,6 +227,10 @@ def run(
     checkin: Annotated[
         bool, typer.Option("--checkin", help="Ask for your pain, 0 to 10, before and after (one key press).")
     ] = False,
+    no_remote: Annotated[
+        bool, typer.Option("--no-remote", help="Do not offer steering by earbuds, media keys or playerctl (MPRIS).")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Say more, e.g. why there is no remote control.")] = False,
 ) -> None:
     """Run the routine (the same as `coach run`)."""
     if ctx.invoked_subcommand is not None:
@@ -235,13 +239,15 @@ def run(
     if dry_run:
         _dry_run(request, output_format)
         return
-    _live(request, timing_log, quiet, checkin)
+    _live(request, timing_log, quiet, checkin, remote=not no_remote, verbose=verbose)
 
 
 app.command("run", help="Run the routine (the same as plain `coach`).")(run)
 
 
-def _live(request: Request, timing_log: Path | None, quiet: bool, checkin: bool) -> None:
+def _live(
+    request: Request, timing_log: Path | None, quiet: bool, checkin: bool, remote: bool = True, verbose: bool = False
+) -> None:
     from coach.live import LiveSession
     from coach.speaker import SimpleaudioSink
     from coach.unfolding import UnfoldingTimeline
@@ -266,6 +272,8 @@ def _live(request: Request, timing_log: Path | None, quiet: bool, checkin: bool)
         timing_log=timing_log,
         quiet=quiet,
         checkin=checkin,
+        remote=remote,
+        verbose=verbose,
         out=typer.echo,
         err=lambda line: typer.echo(line, err=True),
     )

@@ -72,14 +72,19 @@ class Keyboard:
             ready, _, _ = select.select([self.fd], [], [], timeout)
             if not ready:
                 continue  # woke a little early: wait out the rest
-            data = os.read(self.fd, 1)
-            if not data:  # end of input: the terminal went away
-                raise EOFError
-            key = data.decode("utf-8", "ignore").lower()
-            if key in KEYS:
-                return KEYS[key]
-            if key == "?" and self.on_help is not None:
-                self.on_help()
+            command = self.read_key()
+            if command is not None:
+                return command
+
+    def read_key(self) -> Command | None:
+        """The key that is waiting, as a command (None for any other key; `?` shows help)."""
+        data = os.read(self.fd, 1)
+        if not data:  # end of input: the terminal went away
+            raise EOFError
+        key = data.decode("utf-8", "ignore").lower()
+        if key == "?" and self.on_help is not None:
+            self.on_help()
+        return KEYS.get(key)
 
     def read_choice(self, allowed: str) -> str:
         """One key from `allowed` (for the pain check-in), waiting as long as it takes."""

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from coach.audio import load_chime
+from coach.commands import CommandStream
 from coach.errors import OptionError
 from coach.history import History, HistoryError
 from coach.keys import HELP, Keyboard
 from coach.player import Command, Plan, Played, Player, Sink, Wait
 from coach.preview import clock, cue_fields, cue_line
+from coach.remote import Remote, State
 from coach.routine import Sides
 from coach.script import Cue, CueKind
 from coach.session import clip_source, describe_place
@@ -147,6 +149,24 @@ def timing_record(played: Played) -> dict[str, object]:
     }
 
 
+def remote_state(timeline: Plan, player: Player) -> State:
+    """What a remote shows now: status, the exercise and rep, where in the plan."""
+    spans = {span.id: span for span in timeline.exercises}
+    last = next((p.cue for p in reversed(player.played) if p.index >= 0), None)
+    span = spans.get(last.exercise or "") if last is not None else None
+    if span is None:
+        title = timeline.title if last is None or last.phase != "closing" else "Closing"
+    else:
+        title = span.name + (f", number {last.rep} of {span.reps}" if last is not None and last.rep else "")
+        if last is not None and last.side:
+            title += f", {last.side} side"
+    total = timeline.known_total()
+    length = total if total is not None else (timeline.exercises[-1].end if timeline.exercises else 0.0)
+    finished = player.quit or (total is not None and player.started_at is not None and player.position() >= total)
+    status = "Stopped" if finished or player.started_at is None else "Paused" if player.paused else "Playing"
+    return State(status, title, timeline.title, span.number if span else 0, length, min(player.position(), length))
+
+
 def checkin_phrases() -> list[str]:
     """The check-in questions: asked before the plan starts, so rendered first."""
     return [CHECKIN_BEFORE, CHECKIN_AFTER]
@@ -168,6 +188,21 @@ class LiveSession:
     # runs the session on a fake clock (the sound still goes through the real sink).
     clock: Callable[[], float] = time.monotonic
     wait: Wait | None = None
+    remote: bool = True  # offer MPRIS steering when a session bus is there
+    verbose: bool = False
+
+    def _note(self, line: str) -> None:
+        if self.verbose:
+            with contextlib.suppress(OSError):
+                self.err(line)
+
+    def _remote_possible(self) -> bool:
+        from coach.remote import Remote
+
+        reason = Remote.unavailable_reason()
+        if reason is not None:
+            self._note(f"coach: no remote control: {reason}; the keys still work")
+        return reason is None
 
     def run(self) -> int:
         """Play the session; returns the exit code (0, or 130/143/129 when interrupted)."""
@@ -196,14 +231,22 @@ class LiveSession:
             pain_before = self._ask_pain(keyboard, CHECKIN_BEFORE) if keyboard and self.checkin else None
             self.sink.open()
             record = Record(self.history or History(), self.timeline, self.routine_name, pain_before, self.err)
+            use_remote = self.remote and self._remote_possible()
+            commands = CommandStream(keyboard) if keyboard is not None or use_remote else None
+            if commands is not None:
+                stack.callback(commands.close)
             player = Player(
                 self.timeline,
                 clip_source(self.voice),
                 self.sink,
                 clock=self.clock,
-                wait=keyboard.wait if keyboard else self.wait,
+                wait=commands.wait if commands is not None else self.wait,
                 farewell=farewell,
             )
+            if use_remote and commands is not None:
+                remote = Remote(commands.put, lambda: remote_state(self.timeline, player), self._note)
+                stack.callback(remote.stop)  # the bus name is released on every way out
+                remote.start()
             show_panel = keyboard is not None and not self.quiet and sys.stdout.isatty()
             panel = self._start_panel(stack, player) if show_panel else None
 
@@ -222,7 +265,11 @@ class LiveSession:
                 record.follow(player, played)
 
             try:
+                if commands is not None:
+                    commands.open = True  # remote commands steer only the running session
                 player.run(on_cue)
+                if commands is not None:
+                    commands.open = False
             except (KeyboardInterrupt, Interrupted, EOFError) as stop:
                 stack.close()  # sound off, terminal back as it was, before saying anything
                 record.save(player, "stopped")

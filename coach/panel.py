@@ -11,7 +11,7 @@ from rich.text import Text
 from coach.keys import HELP
 from coach.player import Plan, Player, cue_at
 from coach.preview import clock
-from coach.script import Cue
+from coach.script import Cue, CueKind
 
 PANEL_WIDTH = 82  # wide enough for the key help; fixed so the box does not jump
 
@@ -72,6 +72,9 @@ def render(player: Player) -> Panel:
                 grid.add_row("Rep", Text(f"{cue.rep} of {span.reps}{side}", style="bold cyan"))
         phase = f"{phase_name(cue)}   {phase_left(timeline, last.index, position):.0f} s"
         grid.add_row("Now", Text(phase, style="bold yellow"))
+        said = next((p.cue.text for p in reversed(player.played) if p.cue.kind is CueKind.SPEECH), None)
+        if said is not None:  # what was just spoken: a glance explains what was missed
+            grid.add_row("Said", Text(said, overflow="fold"))
     if total is None:
         grid.add_row("Session", Text(f"{clock(player.elapsed())} elapsed   (the voice is still preparing the rest)"))
     else:

@@ -139,6 +139,10 @@ class EspeakEngine:
         _wait_until_idle()
         if self._cancelled:
             raise BadClip("cancelled by the engine")
+        from pyttsx3.drivers import _espeak
+
+        if _espeak.GetParameter(_espeak.RATE) != wanted[1]:  # a dropped setProperty: wrong pace
+            raise BadClip(f"spoken at {_espeak.GetParameter(_espeak.RATE)} wpm, not {wanted[1]}")
         return read_wav(temporary)
 
     def _on_finished(self, completed: bool = True, **_: Any) -> None:
