@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,14 @@ class FakeClock:
         assert deadline is not None, "waiting for a key that never comes"
         self.now = max(self.now, deadline) + self.oversleep + self.stall_at.get(len(self.waits) - 1, 0.0)
         return None
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 60) -> None:
+    """For tests that watch a real-time session: poll until the condition holds."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
 
 
 @pytest.fixture

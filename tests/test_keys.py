@@ -11,7 +11,6 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pexpect
@@ -20,7 +19,7 @@ from coach.audio import load_chime
 from coach.history import History
 from coach.live import FAREWELL
 from coach.voice import Voice, VoiceSettings
-from tests.conftest import ALSA_CAPTURE_CONF, read_captures
+from tests.conftest import ALSA_CAPTURE_CONF, read_captures, wait_until
 
 ROUTINE = """
 title = "Key test"
@@ -68,13 +67,6 @@ def start(tmp_path: Path, capture: Path, *args: str, then: str = "") -> pexpect.
         timeout=60,
         dimensions=(30, 100),
     )
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def test_pause_skip_and_quit_by_key(tmp_path: Path, capture: Path, private_history: Path) -> None:

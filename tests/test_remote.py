@@ -13,14 +13,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from coach.history import History
 from coach.voice import Voice, VoiceSettings
-from tests.conftest import ALSA_CAPTURE_CONF, read_captures
+from tests.conftest import ALSA_CAPTURE_CONF, read_captures, wait_until
 
 pytestmark = pytest.mark.skipif(
     shutil.which("dbus-daemon") is None or shutil.which("playerctl") is None,
@@ -65,13 +65,6 @@ def session_bus(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     yield address, daemon
     daemon.terminate()
     daemon.wait(timeout=10)
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def start(tmp_path: Path, capture: Path, bus: str | None, *args: str) -> subprocess.Popen[str]:
