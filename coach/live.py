@@ -27,11 +27,10 @@ from coach.player import Command, Plan, Played, Player, Sink, Wait
 from coach.preview import clock, cue_fields, cue_line
 from coach.remote import Remote, State
 from coach.routine import Sides
-from coach.script import Cue, CueKind
+from coach.script import FAREWELL, Cue, CueKind
 from coach.session import clip_source, describe_place
 from coach.voice import Voice
 
-FAREWELL = "Stopping here. Well done."
 CHECKIN_BEFORE = "Before we start: how is your pain right now, from 0 to 10? Press a number key, or X for 10."
 CHECKIN_AFTER = "How is your pain now, from 0 to 10? Press a number key, or X for 10."
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}

@@ -22,6 +22,7 @@ from coach.routine import Exercise, Level, Phase, PhaseKind, Routine, Sides, Spa
 
 SIDES = ("left", "right")
 COUNTDOWN_WORDS = ("three", "two", "one")
+FAREWELL = "Stopping here. Well done."  # when the listener ends the session early
 COUNTDOWN_MIN_HOLD = 5.0  # shorter holds are over before a countdown would help
 
 # Chime sound names; the sounds themselves are sounds/<name>.wav.
@@ -238,10 +239,13 @@ def _phase_steps(phase: Phase, place: Place, options: SessionOptions) -> list[St
 
 
 def spoken_phrases(routine: Routine, options: SessionOptions) -> tuple[str, ...]:
-    """Every distinct phrase the session will speak, in first-use order (to render them)."""
+    """Every distinct phrase the session may speak, in first-use order (to render them):
+    the plan's, and the farewell a listener hears on ending early, so a warm cache
+    means a live session synthesises nothing."""
     phrases = [step.text for step in compose(routine, options) if isinstance(step, Say)]
     if options.countdown is Countdown.VOICE:
         phrases += COUNTDOWN_WORDS
+    phrases.append(FAREWELL)
     return tuple(dict.fromkeys(phrases))
 
 

@@ -17,7 +17,7 @@ import pexpect
 
 from coach.audio import load_chime
 from coach.history import History
-from coach.live import FAREWELL
+from coach.script import FAREWELL
 from coach.voice import Voice, VoiceSettings
 from tests.conftest import ALSA_CAPTURE_CONF, read_captures, wait_until
 
