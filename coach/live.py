@@ -230,7 +230,8 @@ class LiveSession:
             pain_before = self._ask_pain(keyboard, CHECKIN_BEFORE) if keyboard and self.checkin else None
             self.sink.open()
             record = Record(self.history or History(), self.timeline, self.routine_name, pain_before, self.err)
-            use_remote = self.remote and self._remote_possible()
+            # An injected wait (a fake clock) is the only command source it knows of.
+            use_remote = self.remote and self.wait is None and self._remote_possible()
             commands = CommandStream(keyboard) if keyboard is not None or use_remote else None
             if commands is not None:
                 stack.callback(commands.close)
