@@ -196,8 +196,6 @@ class LiveSession:
                 self.err(line)
 
     def _remote_possible(self) -> bool:
-        from coach.remote import Remote
-
         reason = Remote.unavailable_reason()
         if reason is not None:
             self._note(f"coach: no remote control: {reason}; the keys still work")

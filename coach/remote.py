@@ -153,10 +153,7 @@ class Remote:
         return None
 
     def start(self) -> Remote:
-        reason = self.unavailable_reason()
-        if reason is not None:
-            self.note(f"coach: no remote control: {reason}; the keys still work")
-            return self
+        """Connect and serve on the bus thread; the caller has checked `unavailable_reason()`."""
         self._thread.start()
         return self
 
