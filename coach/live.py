@@ -10,7 +10,6 @@ import contextlib
 import json
 import signal
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -29,6 +28,7 @@ from coach.remote import Remote, State
 from coach.routine import Sides
 from coach.script import FAREWELL, Cue, CueKind
 from coach.session import clip_source, describe_place
+from coach.threads import worker
 from coach.voice import Voice
 
 CHECKIN_BEFORE = "Before we start: how is your pain right now, from 0 to 10? Press a number key, or X for 10."
@@ -212,7 +212,7 @@ class LiveSession:
         # The farewell is needed only if the listener ends early: rendered beside the
         # session, never before its first sound.
         # Not a daemon: the process waits for this one phrase rather than exit mid-synthesis.
-        threading.Thread(target=self.voice.render_all, args=([FAREWELL],), name="coach-farewell").start()
+        worker(self.voice.render_all, "coach-farewell", daemon=False, args=([FAREWELL],)).start()
 
         def farewell() -> list[Cue]:
             return [

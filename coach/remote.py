@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coach.player import Command
+from coach.threads import worker
 
 BUS_NAME = "org.mpris.MediaPlayer2.coach"
 OBJECT_PATH = "/org/mpris/MediaPlayer2"
@@ -139,7 +140,7 @@ class Remote:
         self.note = note  # says why there is no remote (--verbose)
         self.bus_name: str | None = None
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="coach-mpris", daemon=True)
+        self._thread = worker(self._serve, "coach-mpris")
 
     @staticmethod
     def unavailable_reason() -> str | None:

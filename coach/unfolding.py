@@ -29,6 +29,7 @@ from coach.script import (
     finish_timeline,
     unfold,
 )
+from coach.threads import worker
 
 LEAD_SECONDS = 3.0  # of plan laid out (and rendered) before the clock starts
 
@@ -116,7 +117,7 @@ class UnfoldingTimeline:
         # Ids, names, reps and sides for the panel and the record until the real spans exist.
         self._outline = build_timeline(routine, options, estimate, chime_seconds, "estimated")
         self._stopping = threading.Event()
-        self._worker = threading.Thread(target=self._lay_out, name="coach-layout", daemon=True)
+        self._worker = worker(self._lay_out, "coach-layout")
 
     def start(self, lead: float = LEAD_SECONDS) -> UnfoldingTimeline:
         """Start the worker; return once `lead` seconds of plan (with a spoken cue) are ready."""

@@ -30,6 +30,7 @@ from coach.audio import CHANNELS, RATE, SAMPLE_BYTES, BadClip, Clip, read_wav, w
 from coach.engines import Engine, VoiceInfo, installed_engines, language_matches
 from coach.errors import NoVoiceEngine, OptionError, StorageError, VoiceUnavailable
 from coach.paths import describe_os_error, usable_folder, user_folder
+from coach.threads import worker
 
 DEFAULT_RATE = 160  # words per minute: unhurried, for someone concentrating on their body
 MIN_RATE, MAX_RATE = 80, 400
@@ -222,10 +223,10 @@ def within(seconds: float, work: Callable[[], T], failure: str) -> T:
         except BaseException as error:  # handed to the waiting thread
             problem.append(error)
 
-    worker = threading.Thread(target=run, name="coach-render", daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
+    thread = worker(run, "coach-render")
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
         raise VoiceUnavailable(failure)
     if problem:
         raise problem[0]

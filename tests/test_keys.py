@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import shlex
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pexpect
+import pytest
 
 from coach.audio import load_chime
 from coach.history import History
@@ -57,6 +59,7 @@ def start(tmp_path: Path, capture: Path, *args: str, then: str = "") -> pexpect.
     routine = tmp_path / "keys.toml"
     routine.write_text(ROUTINE)
     env = dict(os.environ, ALSA_CONFIG_PATH=str(ALSA_CAPTURE_CONF), COACH_AUDIO_CAPTURE=str(capture))
+    env["PYTHONFAULTHANDLER"] = "1"  # see stopped_within
     command = shlex.join([sys.executable, "-m", "coach", "--routine", str(routine), *args])
     return pexpect.spawn(
         "/bin/bash",  # bash, not dash, carries on after a child that handles Ctrl-C itself
@@ -67,6 +70,14 @@ def start(tmp_path: Path, capture: Path, *args: str, then: str = "") -> pexpect.
         timeout=60,
         dimensions=(30, 100),
     )
+
+
+def stopped_within(child: pexpect.spawn, text: str, seconds: float = 20) -> None:
+    """Expect `text`; if the session hangs instead, fail with where each of its threads was."""
+    if child.expect([text, pexpect.TIMEOUT], timeout=seconds) == 1:
+        subprocess.run(["pkill", "-ABRT", "-P", str(child.pid)], check=False)  # faulthandler dumps the threads
+        child.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=10)
+        pytest.fail(f"no {text!r} in {seconds} s:\n{child.before}")
 
 
 def test_pause_skip_and_quit_by_key(tmp_path: Path, capture: Path, private_history: Path) -> None:
@@ -100,7 +111,7 @@ def test_the_terminal_is_restored_after_ctrl_c(tmp_path: Path, capture: Path, pr
     child.expect("Key test")
     wait_until(lambda: len(read_captures(capture)) >= 2)
     child.sendintr()
-    child.expect("coach: stopped at")
+    stopped_within(child, "coach: stopped at")
     child.expect("EXIT=130")
     child.expect(pexpect.EOF)
     settings = child.before.split()

@@ -1,0 +1,236 @@
+"""The coach's own words, in the routine's language.
+
+Everything the listener hears that the routine's author did not write (the count of
+reps, "Next:", "Switch sides", the countdown, the check-in questions) comes from one
+phrase table, chosen by the routine's `language`. Built-in tables exist for English,
+German, Spanish and French, each written in that language's own imperative (formal
+address: Sie, usted, vous, as a physiotherapist's sheet would); a routine's `[phrases]`
+table overrides any entry. A language with no built-in table uses the English one
+until the routine supplies its own words.
+
+Each entry may use only its own placeholders, checked when the routine is loaded, so a
+session never speaks a "{raw placeholder}".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+# Every phrase key, with the placeholders its text may use.
+PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "welcome": frozenset(),  # spoken when the routine has no intro of its own
+        "farewell": frozenset(),  # when the listener ends the session early
+        "first": frozenset({"name", "amount"}),
+        "next": frozenset({"name", "amount"}),
+        "exercise": frozenset({"number", "total", "name"}),
+        "rep": frozenset({"number", "total"}),
+        "rep_side": frozenset({"number", "total", "side"}),
+        "set": frozenset({"number", "total"}),
+        "round": frozenset({"number", "total"}),
+        "left": frozenset(),
+        "right": frozenset(),
+        "now_side": frozenset({"side"}),
+        "switch_sides": frozenset(),
+        "once": frozenset(),
+        "times": frozenset({"count"}),
+        "times_each_side": frozenset({"count"}),
+        "seconds": frozenset({"seconds"}),
+        "seconds_each_side": frozenset({"seconds"}),
+        "with_sets": frozenset({"amount", "sets"}),
+        "go": frozenset(),
+        "stop": frozenset(),
+        "rest": frozenset({"seconds"}),
+        "own_pace": frozenset({"amount"}),
+        "count_3": frozenset(),
+        "count_2": frozenset(),
+        "count_1": frozenset(),
+        "checkin_before": frozenset(),
+        "checkin_after": frozenset(),
+    }
+)
+
+ENGLISH: Mapping[str, str] = {
+    "welcome": "Let's begin.",
+    "farewell": "Stopping here. Well done.",
+    "first": "First: {name}, {amount}.",
+    "next": "Next: {name}, {amount}.",
+    # "out of", not "of": a listener (and a recogniser) hears "4 of 4" as "404".
+    "exercise": "Exercise {number} out of {total}: {name}.",
+    # "Number", not "Rep": "Rep 3 of 3" was heard as "Rat 303", "left side" as "let's
+    # side", and "rep" is gym jargon (scripts/bench_intelligibility.py).
+    "rep": "Number {number} out of {total}.",
+    "rep_side": "Number {number} out of {total}, on your {side} side.",
+    "set": "Set {number} out of {total}.",
+    "round": "Round {number} out of {total}.",
+    "left": "left",
+    "right": "right",
+    "now_side": "Now the {side} side.",
+    "switch_sides": "Switch sides.",
+    "once": "once",
+    "times": "{count} times",
+    "times_each_side": "{count} on each side",
+    "seconds": "{seconds} seconds",
+    "seconds_each_side": "{seconds} seconds on each side",
+    "with_sets": "{amount}, {sets} sets",
+    "go": "Go.",
+    "stop": "Stop.",
+    "rest": "Rest for {seconds} seconds.",
+    "own_pace": "{amount}, at your own pace. Press space when you are done.",
+    "count_3": "three",
+    "count_2": "two",
+    "count_1": "one",
+    "checkin_before": "Before we start: how is your pain right now, from 0 to 10? Press a number key, or X for 10.",
+    "checkin_after": "How is your pain now, from 0 to 10? Press a number key, or X for 10.",
+}
+
+GERMAN: Mapping[str, str] = {
+    "welcome": "Fangen wir an.",
+    "farewell": "Wir hören hier auf. Gut gemacht.",
+    "first": "Zuerst: {name}, {amount}.",
+    "next": "Als Nächstes: {name}, {amount}.",
+    "exercise": "Übung {number} von {total}: {name}.",
+    "rep": "Wiederholung {number} von {total}.",
+    "rep_side": "Wiederholung {number} von {total}, {side}.",
+    "set": "Satz {number} von {total}.",
+    "round": "Runde {number} von {total}.",
+    # Adverbs, not adjectives: "links" needs no case ending wherever {side} stands.
+    "left": "links",
+    "right": "rechts",
+    "now_side": "Jetzt {side}.",
+    "switch_sides": "Wechseln Sie die Seite.",
+    "once": "einmal",
+    "times": "{count} Mal",
+    "times_each_side": "{count} Mal pro Seite",
+    "seconds": "{seconds} Sekunden",
+    "seconds_each_side": "{seconds} Sekunden pro Seite",
+    "with_sets": "{amount}, {sets} Sätze",
+    "go": "Los.",
+    "stop": "Und Schluss.",
+    "rest": "Ruhen Sie sich {seconds} Sekunden aus.",
+    "own_pace": "{amount}, in Ihrem eigenen Tempo. Drücken Sie die Leertaste, wenn Sie fertig sind.",
+    "count_3": "drei",
+    "count_2": "zwei",
+    "count_1": "eins",
+    "checkin_before": (
+        "Bevor wir beginnen: Wie stark sind Ihre Schmerzen gerade, von 0 bis 10? Drücken Sie eine Zahl, oder X für 10."
+    ),
+    "checkin_after": "Wie stark sind Ihre Schmerzen jetzt, von 0 bis 10? Drücken Sie eine Zahl, oder X für 10.",
+}
+
+SPANISH: Mapping[str, str] = {
+    "welcome": "Empecemos.",
+    "farewell": "Terminamos aquí. Buen trabajo.",
+    "first": "Primero: {name}, {amount}.",
+    "next": "A continuación: {name}, {amount}.",
+    "exercise": "Ejercicio {number} de {total}: {name}.",
+    "rep": "Repetición {number} de {total}.",
+    "rep_side": "Repetición {number} de {total}, lado {side}.",
+    "set": "Serie {number} de {total}.",
+    "round": "Ronda {number} de {total}.",
+    "left": "izquierdo",
+    "right": "derecho",
+    "now_side": "Ahora, el lado {side}.",
+    "switch_sides": "Cambie de lado.",
+    "once": "una vez",
+    "times": "{count} veces",
+    "times_each_side": "{count} veces por lado",
+    "seconds": "{seconds} segundos",
+    "seconds_each_side": "{seconds} segundos por lado",
+    "with_sets": "{amount}, {sets} series",
+    "go": "¡Ya!",
+    "stop": "Pare.",
+    "rest": "Descanse {seconds} segundos.",
+    "own_pace": "{amount}, a su ritmo. Pulse la barra espaciadora cuando termine.",
+    "count_3": "tres",
+    "count_2": "dos",
+    "count_1": "uno",
+    "checkin_before": ("Antes de empezar: ¿cuánto le duele ahora, de 0 a 10? Pulse un número, o X para 10."),
+    "checkin_after": "¿Cuánto le duele ahora, de 0 a 10? Pulse un número, o X para 10.",
+}
+
+FRENCH: Mapping[str, str] = {
+    "welcome": "Commençons.",
+    "farewell": "On s'arrête ici. Bravo.",
+    "first": "D'abord : {name}, {amount}.",
+    "next": "Ensuite : {name}, {amount}.",
+    "exercise": "Exercice {number} sur {total} : {name}.",
+    "rep": "Répétition {number} sur {total}.",
+    "rep_side": "Répétition {number} sur {total}, côté {side}.",
+    "set": "Série {number} sur {total}.",
+    "round": "Tour {number} sur {total}.",
+    "left": "gauche",
+    "right": "droit",
+    "now_side": "Maintenant, le côté {side}.",
+    "switch_sides": "Changez de côté.",
+    "once": "une fois",
+    "times": "{count} fois",
+    "times_each_side": "{count} fois de chaque côté",
+    "seconds": "{seconds} secondes",
+    "seconds_each_side": "{seconds} secondes de chaque côté",
+    "with_sets": "{amount}, {sets} séries",
+    "go": "Allez-y.",
+    "stop": "Arrêtez.",
+    "rest": "Reposez-vous {seconds} secondes.",
+    "own_pace": "{amount}, à votre rythme. Appuyez sur espace quand vous avez terminé.",
+    "count_3": "trois",
+    "count_2": "deux",
+    "count_1": "un",
+    "checkin_before": (
+        "Avant de commencer : quelle est votre douleur en ce moment, de 0 à 10 ? Appuyez sur un chiffre, ou X pour 10."
+    ),
+    "checkin_after": "Quelle est votre douleur maintenant, de 0 à 10 ? Appuyez sur un chiffre, ou X pour 10.",
+}
+
+BUILT_IN: Mapping[str, Mapping[str, str]] = {"en": ENGLISH, "de": GERMAN, "es": SPANISH, "fr": FRENCH}
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def problem(key: str, text: str) -> str | None:
+    """What is wrong with `text` as the phrase `key`, or None: for the routine loader."""
+    if key not in PLACEHOLDERS:
+        return f"unknown phrase (known phrases: {', '.join(sorted(PLACEHOLDERS))})"
+    allowed = PLACEHOLDERS[key]
+    for name in _PLACEHOLDER.findall(text):
+        if name not in allowed:
+            usable = ", ".join(f"{{{n}}}" for n in sorted(allowed)) or "none"
+            return f"unknown placeholder {{{name}}} (this phrase can use: {usable})"
+    if re.search(r"[{}]", _PLACEHOLDER.sub("", text)):
+        return "has an unmatched brace"
+    return None
+
+
+def base_language(language: str) -> str:
+    return language.split("-")[0].lower()
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """One language's table with a routine's overrides applied."""
+
+    table: Mapping[str, str]
+
+    @classmethod
+    def for_language(cls, language: str, overrides: Mapping[str, str] | None = None) -> Phrases:
+        table = dict(BUILT_IN.get(base_language(language), ENGLISH))
+        table.update(overrides or {})
+        return cls(MappingProxyType(table))
+
+    def say(self, key: str, **values: object) -> str:
+        text = self.table[key]
+        return _PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), text)
+
+    def side(self, side: str) -> str:
+        """A side ("left" or "right") in this language."""
+        return self.table[side]
+
+    @property
+    def countdown(self) -> tuple[str, str, str]:
+        return (self.table["count_3"], self.table["count_2"], self.table["count_1"])
+
+
+ENGLISH_PHRASES = Phrases.for_language("en")
