@@ -148,6 +148,8 @@ LevelOption = Annotated[
 RepsOption = Annotated[int | None, typer.Option("--reps", help="Reps for every exercise (per side where sided).")]
 HoldOption = Annotated[float | None, typer.Option("--hold", help="Seconds for every hold.")]
 RestOption = Annotated[float | None, typer.Option("--rest", help="Seconds of rest between reps.")]
+WorkOption = Annotated[float | None, typer.Option("--work", help="Seconds for every timed exercise (per side).")]
+RoundsOption = Annotated[int | None, typer.Option("--rounds", help="How many times to go through a circuit.")]
 RateOption = Annotated[int, typer.Option("--rate", help="Speaking rate in words per minute.")]
 VoiceOption = Annotated[
     str | None,
@@ -173,8 +175,12 @@ def _request(
     voice: str | None,
     rate: int,
     volume: float,
+    work: float | None = None,
+    rounds: int | None = None,
 ) -> Request:
-    options = SessionOptions(level=level, reps=reps, hold=hold, rest=rest, countdown=countdown)
+    options = SessionOptions(
+        level=level, reps=reps, hold=hold, rest=rest, countdown=countdown, work=work, rounds=rounds
+    )
     return Request(routine, tuple(only or ()), tuple(skip or ()), options, voice, rate, volume)
 
 
@@ -216,6 +222,8 @@ def run(
     reps: RepsOption = None,
     hold: HoldOption = None,
     rest: RestOption = None,
+    work: WorkOption = None,
+    rounds: RoundsOption = None,
     countdown: CountdownOption = Countdown.VOICE,
     voice: VoiceOption = None,
     rate: RateOption = DEFAULT_RATE,
@@ -235,7 +243,7 @@ def run(
     """Run the routine (the same as `coach run`)."""
     if ctx.invoked_subcommand is not None:
         return
-    request = _request(routine, only, skip, level, reps, hold, rest, countdown, voice, rate, volume)
+    request = _request(routine, only, skip, level, reps, hold, rest, countdown, voice, rate, volume, work, rounds)
     if dry_run:
         _dry_run(request, output_format)
         return
@@ -310,6 +318,8 @@ def export(
     reps: RepsOption = None,
     hold: HoldOption = None,
     rest: RestOption = None,
+    work: WorkOption = None,
+    rounds: RoundsOption = None,
     countdown: CountdownOption = Countdown.VOICE,
     voice: VoiceOption = None,
     rate: RateOption = DEFAULT_RATE,
@@ -319,7 +329,7 @@ def export(
     from coach.export import audio_format, check_writable, exercises_comment, export_audio
     from coach.subtitles import render_subtitles, subtitle_format
 
-    request = _request(routine, only, skip, level, reps, hold, rest, countdown, voice, rate, volume)
+    request = _request(routine, only, skip, level, reps, hold, rest, countdown, voice, rate, volume, work, rounds)
     audio_format(out)
     check_writable(out, force)
     subtitle_suffix = None
@@ -372,16 +382,24 @@ def list_exercises(
     reps: RepsOption = None,
     hold: HoldOption = None,
     rest: RestOption = None,
+    work: WorkOption = None,
+    rounds: RoundsOption = None,
 ) -> None:
     """Show the routine's exercises: number, id, name, reps and estimated time."""
-    request = _request(routine, None, None, level, reps, hold, rest, Countdown.VOICE, None, DEFAULT_RATE, 1.0)
+    request = _request(
+        routine, None, None, level, reps, hold, rest, Countdown.VOICE, None, DEFAULT_RATE, 1.0, work, rounds
+    )
     loaded = load_request_routine(request)
     timeline = plan(loaded, request.options, None, voice_settings(request, loaded))
     typer.echo(f"{timeline.title} ({loaded.source})")
+    rounds = max((span.round or 1 for span in timeline.exercises), default=1)
+    if rounds > 1:
+        typer.echo(f"A circuit, {rounds} rounds; per round:")
     for span in timeline.exercises:
+        if (span.round or 1) > 1:
+            continue  # every round is the same: the first one stands for them
         minutes = preview.clock(span.end - span.start)
-        reps_text = preview.reps_text(span.reps, span.sides.value)
-        typer.echo(f"{span.number:>3}  {span.id:<20} {span.name:<28} {reps_text:<34} ~{minutes}")
+        typer.echo(f"{span.number:>3}  {span.id:<20} {span.name:<28} {preview.amount_text(span):<40} ~{minutes}")
     typer.echo(f"Total ~{preview.clock(timeline.total)} (estimated; `coach --dry-run` times it with the voice)")
 
 
@@ -390,7 +408,8 @@ def validate(path: Annotated[Path, typer.Argument(help="The routine file to chec
     """Check a routine file; prints what it holds, or the first mistake with its line."""
     routine = load_routine(path)
     exercises = ", ".join(exercise.id for exercise in routine.exercises)
-    typer.echo(f"{path}: OK: '{routine.title}', {len(routine.exercises)} exercises ({exercises})")
+    rounds = f", {routine.rounds} rounds" if routine.rounds > 1 else ""
+    typer.echo(f"{path}: OK: '{routine.title}', {len(routine.exercises)} exercises ({exercises}){rounds}")
 
 
 @app.command("voices")

@@ -20,7 +20,8 @@ from pathlib import Path
 from coach.audio import RATE, Clip
 from coach.errors import OptionError, StorageError
 from coach.paths import describe_os_error, mount_point, out_of_space
-from coach.script import Cue, Timeline
+from coach.preview import amount_text
+from coach.script import Cue, CueKind, ExerciseSpan, Timeline
 from coach.subtitles import stamp
 
 BLOCK_SAMPLES = RATE * 10
@@ -68,7 +69,8 @@ def check_writable(path: Path, force: bool, what: str = "") -> None:
 
 
 def placed_clips(timeline: Timeline, clip_for: Callable[[Cue], Clip]) -> list[tuple[int, Clip]]:
-    return [(sample_at(cue.start), clip_for(cue)) for cue in timeline.cues]
+    # A wait (self-paced reps) is silence in a file: nobody can say "done" to it.
+    return [(sample_at(cue.start), clip_for(cue)) for cue in timeline.cues if cue.kind is not CueKind.WAIT]
 
 
 def total_samples(timeline: Timeline, placed: list[tuple[int, Clip]]) -> int:
@@ -155,11 +157,11 @@ def write_tags(path: Path, fmt: AudioFormat, timeline: Timeline, comment: str) -
             tags = ID3()
         tags.add(TIT2(encoding=3, text=timeline.title))
         tags.add(COMM(encoding=3, lang="eng", desc="", text=comment))
-        ids = [f"chp{span.number}" for span in timeline.exercises]
+        ids = [f"chp{index}" for index, _span in enumerate(timeline.exercises, start=1)]
         tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids))
         for element_id, span in zip(ids, timeline.exercises, strict=True):
             start, end = round(span.start * 1000), round(span.end * 1000)
-            title = TIT2(encoding=3, text=span.name)
+            title = TIT2(encoding=3, text=chapter_name(span))
             tags.add(CHAP(element_id=element_id, start_time=start, end_time=end, sub_frames=[title]))
         tags.save(path)
         return
@@ -169,12 +171,18 @@ def write_tags(path: Path, fmt: AudioFormat, timeline: Timeline, comment: str) -
     tagged = FLAC(path) if fmt.name == "FLAC" else OggVorbis(path)
     tagged["title"] = timeline.title
     tagged["comment"] = comment
-    for span in timeline.exercises:  # the Vorbis comment chapter convention
-        key = f"CHAPTER{span.number:03d}"
+    for index, span in enumerate(timeline.exercises, start=1):  # the Vorbis comment chapter convention
+        key = f"CHAPTER{index:03d}"
         tagged[key] = stamp(span.start, ".")
-        tagged[f"{key}NAME"] = span.name
+        tagged[f"{key}NAME"] = chapter_name(span)
     tagged.save()
 
 
+def chapter_name(span: ExerciseSpan) -> str:
+    """An exercise's chapter; in a circuit each round has its own."""
+    return f"Round {span.round}: {span.name}" if span.round is not None else span.name
+
+
 def exercises_comment(timeline: Timeline) -> str:
-    return "; ".join(f"{span.number}. {span.name} ({span.reps})" for span in timeline.exercises)
+    first_round = [span for span in timeline.exercises if (span.round or 1) == 1]
+    return "; ".join(f"{span.number}. {span.name} ({amount_text(span)})" for span in first_round)

@@ -26,13 +26,11 @@ from coach.player import Command, Plan, Played, Player, Sink, Wait
 from coach.preview import clock, cue_fields, cue_line
 from coach.remote import Remote, State
 from coach.routine import Sides
-from coach.script import FAREWELL, Cue, CueKind
+from coach.script import Cue, CueKind
 from coach.session import clip_source, describe_place
 from coach.threads import worker
 from coach.voice import Voice
 
-CHECKIN_BEFORE = "Before we start: how is your pain right now, from 0 to 10? Press a number key, or X for 10."
-CHECKIN_AFTER = "How is your pain now, from 0 to 10? Press a number key, or X for 10."
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 
 
@@ -166,9 +164,9 @@ def remote_state(timeline: Plan, player: Player) -> State:
     return State(status, title, timeline.title, span.number if span else 0, length, min(player.position(), length))
 
 
-def checkin_phrases() -> list[str]:
-    """The check-in questions: asked before the plan starts, so rendered first."""
-    return [CHECKIN_BEFORE, CHECKIN_AFTER]
+def checkin_phrases(timeline: Plan) -> list[str]:
+    """The check-in questions, in the routine's language: asked before the plan starts, so rendered first."""
+    return [timeline.words.say("checkin_before"), timeline.words.say("checkin_after")]
 
 
 @dataclass
@@ -208,15 +206,16 @@ class LiveSession:
             raise OptionError("--checkin needs a terminal to answer with a key press")
         log = open_timing_log(self.timing_log)
         if self.checkin:
-            self.voice.render_all(checkin_phrases())
+            self.voice.render_all(checkin_phrases(self.timeline))
         # The farewell is needed only if the listener ends early: rendered beside the
         # session, never before its first sound.
         # Not a daemon: the process waits for this one phrase rather than exit mid-synthesis.
-        worker(self.voice.render_all, "coach-farewell", daemon=False, args=([FAREWELL],)).start()
+        goodbye = self.timeline.words.say("farewell")
+        worker(self.voice.render_all, "coach-farewell", daemon=False, args=([goodbye],)).start()
 
         def farewell() -> list[Cue]:
             return [
-                Cue(0.0, self.voice.clip(FAREWELL).seconds, CueKind.SPEECH, FAREWELL, phase="farewell"),
+                Cue(0.0, self.voice.clip(goodbye).seconds, CueKind.SPEECH, goodbye, phase="farewell"),
                 Cue(0.0, load_chime("session-end").seconds, CueKind.CHIME, "session-end", phase="farewell"),
             ]
 
@@ -225,7 +224,11 @@ class LiveSession:
                 stack.callback(log.close)
             stack.enter_context(signals_raise())
             keyboard = stack.enter_context(Keyboard(on_help=lambda: self.err(HELP))) if keyboard_ok else None
-            pain_before = self._ask_pain(keyboard, CHECKIN_BEFORE) if keyboard and self.checkin else None
+            pain_before = (
+                self._ask_pain(keyboard, self.timeline.words.say("checkin_before"))
+                if keyboard and self.checkin
+                else None
+            )
             self.sink.open()
             record = Record(self.history or History(), self.timeline, self.routine_name, pain_before, self.err)
             # An injected wait (a fake clock) is the only command source it knows of.
@@ -240,6 +243,7 @@ class LiveSession:
                 clock=self.clock,
                 wait=commands.wait if commands is not None else self.wait,
                 farewell=farewell,
+                await_listener=keyboard is not None,  # without a key to press, a wait is its allowance
             )
             if use_remote and commands is not None:
                 remote = Remote(commands.put, lambda: remote_state(self.timeline, player), self._note)
@@ -282,7 +286,7 @@ class LiveSession:
             if keyboard is not None and self.checkin:
                 if panel is not None:
                     panel.stop()
-                pain_after = self._ask_pain(keyboard, CHECKIN_AFTER)
+                pain_after = self._ask_pain(keyboard, self.timeline.words.say("checkin_after"))
             record.save(player, "stopped" if player.quit else "finished", pain_after)
         if player.quit and not self.quiet:
             self.err(f"coach: ended at {self._progress(player)}, as asked")

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from coach.keys import HELP
-from coach.player import Plan, Player, cue_at
+from coach.player import Plan, Player, cue_at, phase_group
 from coach.preview import clock
 from coach.script import Cue, CueKind
 
@@ -20,10 +20,10 @@ def phase_left(timeline: Plan, index: int, position: float) -> float:
     """Seconds until the current phase ends: the next cue that is not part of it."""
     cues = timeline.cues
     current = cues[index]
-    key = (current.exercise, current.rep, current.side, "hold" if current.phase == "countdown" else current.phase)
+    key = phase_group(current)
     following = index + 1
     while (cue := cue_at(cues, following)) is not None:
-        if (cue.exercise, cue.rep, cue.side, "hold" if cue.phase == "countdown" else cue.phase) != key:
+        if phase_group(cue) != key:
             return max(0.0, cue.start - position)
         following += 1
     return max(0.0, timeline.total - position)
@@ -45,6 +45,12 @@ def phase_name(cue: Cue) -> str:
         "rest": "Rest",
         "switch": "Switch sides",
         "end": "Exercise done",
+        "work": "Work",
+        "own-pace": "Your own pace",
+        "set": "Next set",
+        "set-rest": "Rest between sets",
+        "break": "Rest",
+        "round": "Next round",
         "closing": "Closing",
         "farewell": "Ending",
     }
@@ -65,12 +71,20 @@ def render(player: Player) -> Panel:
     else:
         cue = last.cue
         span = spans.get(cue.exercise or "")
+        rounds = max((s.round or 1 for s in timeline.exercises), default=1)
+        if cue.round is not None:
+            grid.add_row("Round", Text(f"{cue.round} of {rounds}", style="bold"))
         if span is not None:
             grid.add_row("Exercise", Text(f"{span.number} of {len(spans)}  {span.name}", style="bold"))
+            if cue.set is not None:
+                grid.add_row("Set", Text(f"{cue.set} of {span.sets}", style="bold cyan"))
             if cue.rep is not None:
                 side = f"   {cue.side} side" if cue.side else ""
                 grid.add_row("Rep", Text(f"{cue.rep} of {span.reps}{side}", style="bold cyan"))
-        phase = f"{phase_name(cue)}   {phase_left(timeline, last.index, position):.0f} s"
+        if cue.kind is CueKind.WAIT and player.await_listener:
+            phase = f"{phase_name(cue)}   press space when you are done"
+        else:
+            phase = f"{phase_name(cue)}   {phase_left(timeline, last.index, position):.0f} s"
         grid.add_row("Now", Text(phase, style="bold yellow"))
         said = next((p.cue.text for p in reversed(player.played) if p.cue.kind is CueKind.SPEECH), None)
         if said is not None:  # what was just spoken: a glance explains what was missed

@@ -6,6 +6,10 @@ plays at once and leaves the ones after it where they were: error never adds up 
 a 30-minute session. Between cues the thread waits (for the deadline, or for a key);
 nothing spins.
 
+Self-paced reps are a silent WAIT cue. With `await_listener` (someone at a keyboard)
+the player stays there until they say they are done (space or `n`), then moves the
+origin so the plan goes on from that moment; without, the wait is the plan's allowance.
+
 Steering moves the origin, never the cues: a pause shifts every later deadline by the
 paused time (and replays the interrupted phase), a skip jumps to another cue and
 re-anchors the origin there. The timeline itself stays the plan the dry-run showed.
@@ -23,7 +27,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from coach.audio import Clip
-from coach.script import Cue, Timeline
+from coach.script import Cue, CueKind, Timeline
 from coach.unfolding import UnfoldingTimeline
 
 # What a player plays: a finished plan, or one still being laid out ahead of the playhead.
@@ -51,6 +55,7 @@ class Command(StrEnum):
     BACK = "back"  # restart the current exercise
     REPEAT = "repeat"  # say the last instruction again
     QUIT = "quit"  # end politely
+    DONE = "done"  # self-paced reps finished (recorded when space or n ends a wait)
 
 
 # Waits until the deadline (None: until a command) and returns a command that arrived
@@ -106,6 +111,7 @@ class Player:
         clock: Callable[[], float] = time.monotonic,
         wait: Wait | None = None,
         farewell: Callable[[], Sequence[Cue]] = tuple,
+        await_listener: bool = False,
     ) -> None:
         self.timeline = timeline
         self.clip_for = clip_for
@@ -113,6 +119,7 @@ class Player:
         self.clock = clock
         self.wait = wait or sleeping_wait(clock)
         self.farewell = farewell  # what `quit` plays: closing words and chime, fetched when asked
+        self.await_listener = await_listener  # self-paced waits last until the listener is done
         self.played: list[Played] = []
         self.steered: list[Steered] = []
         self.started_at: float | None = None
@@ -141,6 +148,20 @@ class Player:
                 if command is None:
                     if cue is None:
                         break  # the last sound has had its time
+                    if cue.kind is CueKind.WAIT:
+                        played = Played(index, cue, cue.start, self.clock() - self.origin)
+                        self.played.append(played)
+                        if on_cue is not None:
+                            on_cue(played)
+                        index += 1
+                        command = self._until_done(cue, index) if self.await_listener else None
+                        if command is None:
+                            continue
+                        index = self._steer(command, index)
+                        if self.quit:
+                            self._say_farewell([(cue, self.clip_for(cue)) for cue in self.farewell()], on_cue)
+                            break
+                        continue
                     clip = self.clip_for(cue)
                     played = Played(index, cue, cue.start, self.clock() - self.origin)
                     self.sink.play(clip)
@@ -157,6 +178,24 @@ class Player:
             self.sink.stop()  # Ctrl-C and friends: silence at once
             raise
         return self.played
+
+    def _until_done(self, wait: Cue, index: int) -> Command | None:
+        """Stay on a self-paced wait until space or `n` says done (None: go on from now), or
+        return another command for _steer; a repeat is answered and the wait goes on."""
+        while True:
+            command = self.wait(None)
+            if command in (Command.PAUSE, Command.NEXT, Command.DONE):
+                now = self.clock()
+                self.origin = now - wait.end
+                self.steered.append(Steered(Command.DONE, now - (self.started_at or now), index))
+                return None
+            if command is Command.REPEAT:
+                last = last_speech(self.timeline.cues, index)
+                if last is not None:
+                    self.sink.stop()
+                    self.sink.play(self.clip_for(self.timeline.cues[last]))
+                continue
+            return command
 
     def _steer(self, command: Command, index: int) -> int:
         cues = self.timeline.cues
@@ -223,33 +262,40 @@ def cue_at(cues: Sequence[Cue], index: int) -> Cue | None:
         return None
 
 
-def _group(cue: Cue) -> tuple[str | None, int | None, str | None, str | None]:
-    # A hold's countdown and its end chime belong to the hold: pausing there replays it whole.
-    return cue.exercise, cue.rep, cue.side, "hold" if cue.phase == "countdown" else cue.phase
+def phase_group(cue: Cue) -> tuple[object, ...]:
+    """The phase a cue is part of. A hold's countdown and its end chime belong to the hold:
+    pausing there replays it whole."""
+    phase = "hold" if cue.phase == "countdown" else cue.phase
+    return cue.round, cue.exercise, cue.set, cue.rep, cue.side, phase
+
+
+def _exercise(cue: Cue) -> tuple[int | None, str | None]:
+    """Which exercise a cue belongs to: in a circuit, the same exercise in another round is another."""
+    return cue.round, cue.exercise
 
 
 def phase_start(cues: Sequence[Cue], index: int) -> int:
     """The first cue of the phase that cue `index` belongs to."""
     start = index
-    while start > 0 and _group(cues[start - 1]) == _group(cues[index]):
+    while start > 0 and phase_group(cues[start - 1]) == phase_group(cues[index]):
         start -= 1
     return start
 
 
 def exercise_start(cues: Sequence[Cue], index: int) -> int | None:
     """The first cue of the exercise the session is in (None between exercises)."""
-    current = cues[index - 1].exercise if index > 0 else None
-    if current is None:
+    current = _exercise(cues[index - 1]) if index > 0 else None
+    if current is None or current[1] is None:
         return None
-    return next(i for i, cue in enumerate(cues) if cue.exercise == current)
+    return next(i for i, cue in enumerate(cues) if _exercise(cue) == current)
 
 
 def next_exercise_start(cues: Sequence[Cue], index: int) -> int | None:
     """The first cue of the next exercise, or of the closing words after the last one."""
-    current = cues[index - 1].exercise if index > 0 else None
+    current = _exercise(cues[index - 1]) if index > 0 else None
     i = index
     while (cue := cue_at(cues, i)) is not None:
-        if (cue.exercise is not None and cue.exercise != current) or cue.phase == "closing":
+        if (cue.exercise is not None and _exercise(cue) != current) or cue.phase == "closing":
             return i
         i += 1
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from coach.script import Cue, CueKind, Timeline
+from coach.script import Cue, CueKind, ExerciseSpan, Timeline
 
 
 def clock(seconds: float) -> str:
@@ -26,23 +26,24 @@ def timing_note(timeline: Timeline, voice_label: str | None) -> str:
 
 
 def render_text(timeline: Timeline, voice_label: str | None = None) -> str:
-    spans = {span.id: span for span in timeline.exercises}
-    count = len(timeline.exercises)
+    spans = {span.key: span for span in timeline.exercises}
+    count = len({span.id for span in timeline.exercises})
     lines = [
         timeline.title,
         f"{count} exercise{'s' if count != 1 else ''} · {clock(timeline.total)} · {len(timeline.cues)} cues · "
         + timing_note(timeline, voice_label),
         "",
     ]
-    group: str | None = None
+    group: tuple[int | None, str | None] | None = None
     for cue in timeline.cues:
-        if cue.exercise != group:
-            group = cue.exercise
+        if (cue.round, cue.exercise) != group:
+            group = (cue.round, cue.exercise)
             lines.append("")
-            if group is not None:
-                span = spans[group]
+            if cue.exercise is not None:
+                span = spans[(cue.round, cue.exercise)]
+                in_round = f"Round {span.round}: " if span.round is not None else ""
                 lines.append(
-                    f"{span.number}. {span.name} ({span.id}) · {reps_text(span.reps, span.sides.value)} · "
+                    f"{in_round}{span.number}. {span.name} ({span.id}) · {amount_text(span)} · "
                     f"{clock(span.start)}-{clock(span.end)}"
                 )
         lines.append(cue_line(cue))
@@ -53,6 +54,18 @@ def render_text(timeline: Timeline, voice_label: str | None = None) -> str:
 def cue_line(cue: Cue) -> str:
     marker = "♪ " if cue.kind is CueKind.CHIME else ""
     return f"  {clock(cue.start):>8}  {cue.kind.value:<6}  {marker}{cue.text}"
+
+
+def amount_text(span: ExerciseSpan) -> str:
+    """What an exercise asks for, for eyes: reps or seconds, sides, sets, pace."""
+    if span.seconds is not None:
+        seconds = f"{span.seconds:g} s"
+        text = seconds if span.sides.value == "none" else f"{seconds} on each side"
+    else:
+        text = reps_text(span.reps, span.sides.value)
+        if span.pace.value == "self":
+            text += ", at your own pace"
+    return f"{span.sets} sets of {text}" if span.sets > 1 else text
 
 
 def reps_text(reps: int, sides: str) -> str:
@@ -84,6 +97,10 @@ def to_json_data(timeline: Timeline, voice_label: str | None = None) -> dict[str
                 "id": span.id,
                 "name": span.name,
                 "reps": span.reps,
+                "seconds": span.seconds,
+                "sets": span.sets,
+                "pace": span.pace.value,
+                "round": span.round,
                 "sides": span.sides.value,
                 "start": span.start,
                 "end": span.end,
@@ -103,6 +120,8 @@ def cue_fields(cue: Cue) -> dict[str, Any]:
         "rep": cue.rep,
         "side": cue.side,
         "phase": cue.phase,
+        "set": cue.set,
+        "round": cue.round,
     }
 
 

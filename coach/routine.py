@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from coach import phrases
 from coach.errors import RoutineError
 
 BUILTIN_ROUTINE = "lower-back"
@@ -24,6 +25,11 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PLACEHOLDERS = {"side", "seconds"}
 MAX_REPS = 100
 MAX_PHASE_SECONDS = 600.0
+MAX_WORK_SECONDS = 3600.0  # one timed exercise: an hour's plank is already generous
+MAX_REST_SECONDS = 900.0
+MAX_SETS = 20
+MAX_ROUNDS = 20
+MAX_SECONDS_PER_REP = 60.0
 
 
 class Level(StrEnum):
@@ -40,6 +46,13 @@ class Sides(StrEnum):
     NONE = "none"  # both sides at once, or no side at all
     ALTERNATE = "alternate"  # left, right, left, right: each rep number on both sides
     EACH = "each"  # all reps on the left, then all on the right
+
+
+class Pace(StrEnum):
+    """Who sets the pace of the reps."""
+
+    GUIDED = "guided"  # the coach, phase by phase
+    SELF = "self"  # the listener: the coach waits until they say they are done
 
 
 class PhaseKind(StrEnum):
@@ -81,15 +94,28 @@ class Phase:
     seconds: Span
 
 
+ZERO = Span(0.0, 0.0)
+
+
 @dataclass(frozen=True)
 class Exercise:
     id: str
     name: str
     position: tuple[str, ...]
     tips: tuple[str, ...]
-    reps: Span
+    reps: Span | None  # None for a timed exercise
     sides: Sides
-    phases: tuple[Phase, ...]
+    phases: tuple[Phase, ...]  # the beats of a guided rep; empty for timed and self-paced work
+    seconds: Span | None = None  # the work of a timed exercise, instead of reps
+    pace: Pace = Pace.GUIDED
+    seconds_per_rep: float = 3.0  # what a self-paced rep is allowed when nobody can say "done"
+    sets: int = 1
+    rest_between_sets: Span = ZERO
+    rest_after: Span | None = None  # None: the routine's rest_between_exercises
+
+    @property
+    def timed(self) -> bool:
+        return self.seconds is not None
 
 
 @dataclass(frozen=True)
@@ -100,6 +126,10 @@ class Routine:
     closing: tuple[str, ...]
     exercises: tuple[Exercise, ...]
     source: str  # where it came from, for messages
+    rest_between_exercises: Span = ZERO
+    rounds: int = 1
+    rest_between_rounds: Span = ZERO
+    phrases: tuple[tuple[str, str], ...] = ()  # the routine's own words for the coach's phrases
 
 
 def _number_text(value: float) -> str:
@@ -231,11 +261,48 @@ class _Reader:
             raise self.fail(path, f"must be one of: {', '.join(names)}")
         return options(value)
 
+    def rest(self, table: dict[str, Any], key: str, path: tuple[str | int, ...]) -> Span | None:
+        if key not in table:
+            return None
+        return self.span(table[key], (*path, key), whole=False, minimum=0, maximum=MAX_REST_SECONDS)
+
+    def count(self, table: dict[str, Any], key: str, path: tuple[str | int, ...], maximum: int) -> int:
+        if key not in table:
+            return 1
+        value = self.number(table[key], (*path, key), whole=True)
+        if not 1 <= value <= maximum:
+            raise self.fail((*path, key), f"must be between 1 and {maximum}")
+        return int(value)
+
+    def phrase_table(self, value: Any) -> tuple[tuple[str, str], ...]:
+        table = self.table(value, ("phrases",), allowed=set(phrases.PLACEHOLDERS), required=set())
+        entries = []
+        for key, text in table.items():
+            path = ("phrases", key)
+            if not isinstance(text, str) or not text.strip():
+                raise self.fail(path, "must be text in quotes, not empty")
+            cleaned = " ".join(text.split())
+            problem = phrases.problem(key, cleaned)
+            if problem is not None:
+                raise self.fail(path, problem)
+            entries.append((key, cleaned))
+        return tuple(entries)
+
     def routine(self, document: dict[str, Any]) -> Routine:
         root = self.table(
             document,
             (),
-            allowed={"title", "language", "intro", "closing", "exercises"},
+            allowed={
+                "title",
+                "language",
+                "intro",
+                "closing",
+                "exercises",
+                "rest_between_exercises",
+                "rounds",
+                "rest_between_rounds",
+                "phrases",
+            },
             required={"title", "exercises"},
         )
         raw_exercises = root["exercises"]
@@ -257,25 +324,59 @@ class _Reader:
             closing=self.lines_of_text(root.get("closing", []), ("closing",)),
             exercises=exercises,
             source=self.source,
+            rest_between_exercises=self.rest(root, "rest_between_exercises", ()) or ZERO,
+            rounds=self.count(root, "rounds", (), MAX_ROUNDS),
+            rest_between_rounds=self.rest(root, "rest_between_rounds", ()) or ZERO,
+            phrases=self.phrase_table(root.get("phrases", {})),
         )
 
     def exercise(self, value: Any, path: tuple[str | int, ...]) -> Exercise:
         table = self.table(
             value,
             path,
-            allowed={"id", "name", "position", "tips", "reps", "sides", "phases"},
-            required={"id", "name", "reps", "phases"},
+            allowed={
+                "id",
+                "name",
+                "position",
+                "tips",
+                "reps",
+                "seconds",
+                "pace",
+                "seconds_per_rep",
+                "sets",
+                "rest_between_sets",
+                "rest_after",
+                "sides",
+                "phases",
+            },
+            required={"id", "name"},
         )
         exercise_id = self.text(table["id"], (*path, "id"))
         if not ID_PATTERN.match(exercise_id):
             raise self.fail((*path, "id"), "must be lowercase words joined by hyphens, like 'knee-rolls'")
-        raw_phases = table["phases"]
-        if not isinstance(raw_phases, list) or not raw_phases:
-            raise self.fail((*path, "phases"), "must be at least one [[exercises.phases]] table")
-        phases = tuple(self.phase(item, (*path, "phases", index)) for index, item in enumerate(raw_phases))
-        if all(not phase.say for phase in phases):
-            raise self.fail((*path, "phases"), "at least one phase must say something")
+        work = self.work(table, path)
         sides = self.choice(table.get("sides", "none"), (*path, "sides"), Sides)
+        pace = self.choice(table.get("pace", "guided"), (*path, "pace"), Pace)
+        guided_reps = work.reps is not None and pace is Pace.GUIDED
+        if work.seconds is not None and "pace" in table:
+            raise self.fail((*path, "pace"), "is for reps; a timed exercise (seconds) runs on the clock")
+        if "seconds_per_rep" in table and pace is not Pace.SELF:
+            raise self.fail((*path, "seconds_per_rep"), 'is for self-paced reps (pace = "self")')
+        if work.seconds is not None and sides is Sides.ALTERNATE:
+            raise self.fail((*path, "sides"), 'a timed exercise takes "none" or "each" (the time on each side)')
+        phases: tuple[Phase, ...] = ()
+        if guided_reps:
+            raw_phases = table.get("phases")
+            if raw_phases is None:
+                raise self.fail(path, "missing required key 'phases' (the beats of each rep the coach paces)")
+            if not isinstance(raw_phases, list) or not raw_phases:
+                raise self.fail((*path, "phases"), "must be at least one [[exercises.phases]] table")
+            phases = tuple(self.phase(item, (*path, "phases", index)) for index, item in enumerate(raw_phases))
+            if all(not phase.say for phase in phases):
+                raise self.fail((*path, "phases"), "at least one phase must say something")
+        elif "phases" in table:
+            kind = "a timed exercise" if work.seconds is not None else "self-paced reps"
+            raise self.fail((*path, "phases"), f"{kind} has no phases: say what to do in position and tips")
         if sides is Sides.NONE:
             for index, phase in enumerate(phases):
                 if "{side}" in phase.say:
@@ -285,10 +386,37 @@ class _Reader:
             name=self.text(table["name"], (*path, "name")),
             position=self.lines_of_text(table.get("position", []), (*path, "position")),
             tips=self.lines_of_text(table.get("tips", []), (*path, "tips")),
-            reps=self.span(table["reps"], (*path, "reps"), whole=True, minimum=1, maximum=MAX_REPS),
+            reps=work.reps,
             sides=sides,
             phases=phases,
+            seconds=work.seconds,
+            pace=pace,
+            seconds_per_rep=self.seconds_per_rep(table, path),
+            sets=self.count(table, "sets", path, MAX_SETS),
+            rest_between_sets=self.rest(table, "rest_between_sets", path) or ZERO,
+            rest_after=self.rest(table, "rest_after", path),
         )
+
+    def work(self, table: dict[str, Any], path: tuple[str | int, ...]) -> Exercise:
+        """Reps or seconds, exactly one of them (returned in a bare Exercise for its two fields)."""
+        if "reps" in table and "seconds" in table:
+            raise self.fail((*path, "seconds"), "give reps or seconds, not both")
+        reps = seconds = None
+        if "reps" in table:
+            reps = self.span(table["reps"], (*path, "reps"), whole=True, minimum=1, maximum=MAX_REPS)
+        elif "seconds" in table:
+            seconds = self.span(table["seconds"], (*path, "seconds"), whole=False, minimum=1, maximum=MAX_WORK_SECONDS)
+        else:
+            raise self.fail(path, "missing required key 'reps' (or 'seconds', for a timed exercise)")
+        return Exercise("", "", (), (), reps, Sides.NONE, (), seconds)
+
+    def seconds_per_rep(self, table: dict[str, Any], path: tuple[str | int, ...]) -> float:
+        if "seconds_per_rep" not in table:
+            return 3.0
+        value = self.number(table["seconds_per_rep"], (*path, "seconds_per_rep"), whole=False)
+        if not 1 <= value <= MAX_SECONDS_PER_REP:
+            raise self.fail((*path, "seconds_per_rep"), f"must be between 1 and {MAX_SECONDS_PER_REP:g}")
+        return value
 
     def phase(self, value: Any, path: tuple[str | int, ...]) -> Phase:
         table = self.table(value, path, allowed={"kind", "say", "seconds"}, required={"kind", "seconds"})

@@ -108,10 +108,14 @@ def describe_place(timeline: Timeline | UnfoldingTimeline, cue: Cue | None) -> s
             "in the introduction"
             if cue.phase == "intro"
             else "between exercises"
-            if cue.phase == "next"
+            if cue.phase in ("next", "break", "round")
             else "at the end"
         )
     where = names[cue.exercise]
+    if cue.round is not None:
+        where = f"round {cue.round}, {where}"
+    if cue.set is not None:
+        where += f", set {cue.set}"
     if cue.rep is not None:
         reps = next(span.reps for span in timeline.exercises if span.id == cue.exercise)
         where += f", rep {cue.rep} of {reps}" + (f", {cue.side} side" if cue.side else "")

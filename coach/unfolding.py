@@ -27,6 +27,7 @@ from coach.script import (
     build_timeline,
     compose,
     finish_timeline,
+    phrases_for,
     unfold,
 )
 from coach.threads import worker
@@ -108,6 +109,7 @@ class UnfoldingTimeline:
         estimate: Callable[[str], float],
     ) -> None:
         self.title = routine.title
+        self.words = phrases_for(routine)
         self.cues = GrowingCues()
         self._routine = routine
         self._options = options
@@ -149,7 +151,7 @@ class UnfoldingTimeline:
                 if self._stopping.is_set():
                     raise EOFError("the session ended before its plan was laid out")
             self._finished = finish_timeline(
-                self.title, self._routine.exercises, self._options, tuple(cues), total, spans, "measured"
+                self.title, self._routine.exercises, self._options, tuple(cues), total, spans, "measured", self.words
             )
             self.cues.finish()
         except BaseException as error:  # the player raises it when it reaches the missing cue

@@ -31,6 +31,8 @@ CHIMES: dict[str, tuple[tuple[tuple[float, float], ...], float, float]] = {
     "tick": (((0.0, 1318.5),), 0.02, 0.09),
     "exercise-end": (((0.0, 783.99), (0.14, 587.33)), 0.25, 0.7),
     "session-end": (((0.0, 783.99), (0.2, 659.25), (0.4, 523.25)), 0.45, 1.6),
+    "work-start": (((0.0, 659.25), (0.1, 987.77)), 0.2, 0.6),  # timed work: go
+    "work-end": (((0.0, 987.77), (0.13, 987.77)), 0.16, 0.6),  # timed work: stop
 }
 PARTIALS = ((1.0, 1.0), (2.0, 0.25), (3.0, 0.08))  # (multiple of the note, loudness)
 FADE_IN = 0.004

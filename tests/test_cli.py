@@ -64,7 +64,7 @@ def test_dry_run_json_matches_the_text() -> None:
     assert [e["id"] for e in data["exercises"]] == ["knee-rolls"]
     assert data["speech_timing"] == "measured"
     first = data["cues"][0]
-    assert set(first) == {"start", "duration", "kind", "text", "exercise", "rep", "side", "phase"}
+    assert set(first) == {"start", "duration", "kind", "text", "exercise", "rep", "side", "phase", "set", "round"}
     holds = [c for c in data["cues"] if c["phase"] == "hold"]
     assert [(c["rep"], c["side"]) for c in holds if c["kind"] == "speech"] == [
         (1, "left"), (1, "right"), (2, "left"), (2, "right"),
