@@ -459,6 +459,7 @@ def history(
                     "routine": s.routine,
                     "exercises": list(s.exercises),
                     "reps_done": s.reps_done,
+                    "sets_done": s.sets_done,
                     "seconds": s.seconds,
                     "status": s.status,
                     "pain_before": s.pain_before,
@@ -481,7 +482,7 @@ def history(
     typer.echo("")
     typer.echo("Recent sessions")
     for s in sessions[-recent:][::-1]:
-        reps = ", ".join(f"{exercise} {count}" for exercise, count in s.reps_done.items()) or "no reps"
+        reps = done_text(s.reps_done, s.sets_done) or "no reps"
         pain = ""
         if s.pain_before is not None or s.pain_after is not None:
             pain = f"  pain {s.pain_before if s.pain_before is not None else '?'}"
@@ -494,6 +495,17 @@ def history(
     if rated:
         trend = "  ".join(f"{s.pain_before}->{s.pain_after}" for s in rated[-8:])
         typer.echo(f"Pain before -> after, oldest first: {trend}")
+
+
+def done_text(reps: dict[str, int], sets: dict[str, int]) -> str:
+    """ "squats 20 (2 sets), plank (3 sets)": reps where counted, sets where there were several."""
+    parts = []
+    for exercise in dict.fromkeys([*reps, *sets]):
+        count = f" {reps[exercise]}" if exercise in reps else ""
+        several = sets.get(exercise, 0)
+        in_sets = f" ({several} set{'s' if several != 1 else ''})" if several and (several > 1 or not count) else ""
+        parts.append(f"{exercise}{count}{in_sets}")
+    return ", ".join(parts)
 
 
 @app.command("show-builtin")

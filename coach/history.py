@@ -14,14 +14,14 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from coach.errors import CoachError
 from coach.paths import describe_os_error, mount_point, out_of_space, user_folder
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     id INTEGER PRIMARY KEY,
@@ -30,12 +30,15 @@ CREATE TABLE IF NOT EXISTS sessions (
     routine TEXT NOT NULL,
     exercises TEXT NOT NULL,         -- JSON list of exercise ids, in the order done
     reps_done TEXT NOT NULL,         -- JSON {exercise id: reps completed}
+    sets_done TEXT NOT NULL DEFAULT '{}',  -- JSON {exercise id: sets (or timed bouts) completed}
     seconds REAL NOT NULL DEFAULT 0,
     status TEXT NOT NULL,            -- 'stopped' until it is 'finished'
     pain_before INTEGER,
     pain_after INTEGER
 );
 """
+# From each older schema to the next: a history is carried forward, never started afresh.
+MIGRATIONS = {1: "ALTER TABLE sessions ADD COLUMN sets_done TEXT NOT NULL DEFAULT '{}'"}
 
 
 class HistoryError(CoachError):
@@ -54,6 +57,7 @@ class Session:
     status: str
     pain_before: int | None
     pain_after: int | None
+    sets_done: dict[str, int] = field(default_factory=dict)
 
 
 def default_history_path() -> Path:
@@ -115,7 +119,12 @@ class History:
         if version < SCHEMA_VERSION:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("BEGIN IMMEDIATE")
-            connection.execute(SCHEMA)
+            version = connection.execute("PRAGMA user_version").fetchone()[0]  # another coach may have done it
+            if version == 0:
+                connection.execute(SCHEMA)
+            else:
+                for step in range(version, SCHEMA_VERSION):
+                    connection.execute(MIGRATIONS[step])
             connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             connection.execute("COMMIT")
 
@@ -136,13 +145,15 @@ class History:
         seconds: float,
         status: str = "stopped",
         pain_after: int | None = None,
+        sets_done: dict[str, int] | None = None,
     ) -> None:
         ended = datetime.now().astimezone().isoformat(timespec="seconds")
+        sets = json.dumps(sets_done or {})
         with self._connect() as db:
             db.execute(
-                "UPDATE sessions SET reps_done = ?, seconds = ?, status = ?, ended_at = ?,"
+                "UPDATE sessions SET reps_done = ?, sets_done = ?, seconds = ?, status = ?, ended_at = ?,"
                 " pain_after = COALESCE(?, pain_after) WHERE id = ?",
-                (json.dumps(reps_done), round(seconds, 1), status, ended, pain_after, session_id),
+                (json.dumps(reps_done), sets, round(seconds, 1), status, ended, pain_after, session_id),
             )
 
     def sessions(self) -> list[Session]:
@@ -152,7 +163,7 @@ class History:
         with self._connect() as db:
             rows = db.execute(
                 "SELECT id, started_at, ended_at, routine, exercises, reps_done, seconds, status,"
-                " pain_before, pain_after FROM sessions ORDER BY started_at, id"
+                " pain_before, pain_after, sets_done FROM sessions ORDER BY started_at, id"
             ).fetchall()
         return [
             Session(
@@ -166,6 +177,7 @@ class History:
                 status=row[7],
                 pain_before=row[8],
                 pain_after=row[9],
+                sets_done=json.loads(row[10]),
             )
             for row in rows
         ]

@@ -26,7 +26,7 @@ from coach.player import Command, Plan, Played, Player, Sink, Wait
 from coach.preview import clock, cue_fields, cue_line
 from coach.remote import Remote, State
 from coach.routine import Sides
-from coach.script import Cue, CueKind
+from coach.script import WORK_END, Cue, CueKind
 from coach.session import clip_source, describe_place
 from coach.threads import worker
 from coach.voice import Voice
@@ -44,34 +44,62 @@ class Interrupted(BaseException):
 
 @dataclass
 class RepCounter:
-    """Reps completed per exercise: a round counts once the next one (or the end) begins."""
+    """Reps and sets completed per exercise, as the session plays them.
+
+    A guided rep counts once the next one (or what follows the exercise) begins; a
+    self-paced wait counts its reps once the listener said done; a set counts when its
+    rest, or the exercise's end, is reached with work done in it. A timed bout counts as
+    a set.
+    """
 
     timeline: Plan
-    rounds: dict[str, int] = field(default_factory=dict)
-    _open: tuple[str, int, str | None] | None = None
+    rounds: dict[str, int] = field(default_factory=dict)  # side by side: halved for sided exercises
+    sets: dict[str, int] = field(default_factory=dict)
+    _open: tuple[str, int | None, int, str | None] | None = None
+    _set_with_work: str | None = None
 
     def see(self, cue: Cue) -> bool:
-        """Follow one played cue; True when a rep was completed by it."""
+        """Follow one played cue; True when a rep or a set was completed by it."""
         completed = False
-        ends_open_rep = cue.phase in ("end", "next", "closing", "start") or (
-            cue.phase == "count" and (cue.exercise, cue.rep, cue.side) != self._open
+        key = (cue.exercise or "", cue.set, cue.rep or 0, cue.side)
+        ends_open_rep = cue.phase in ("end", "next", "closing", "start", "set", "set-rest", "break", "round") or (
+            cue.phase == "count" and key != self._open
         )
         if self._open is not None and ends_open_rep:
-            exercise = self._open[0]
-            self.rounds[exercise] = self.rounds.get(exercise, 0) + 1
-            self._open = None
-            completed = True
+            self._add(self.rounds, self._open[0], 1)
+            self._set_with_work, self._open, completed = self._open[0], None, True
         if cue.phase == "count" and cue.exercise is not None and cue.rep is not None:
-            self._open = (cue.exercise, cue.rep, cue.side)
+            self._open = key
+        if cue.exercise is not None and cue.kind is CueKind.CHIME:
+            if cue.phase == "own-pace":  # the chime after "done"
+                self._add(self.rounds, cue.exercise, self._reps_in_a_wait(cue.exercise))
+                self._set_with_work, completed = cue.exercise, True
+            elif cue.phase == "work" and cue.text == WORK_END:
+                self._set_with_work, completed = cue.exercise, True
+        if cue.phase in ("set-rest", "end", "set") and self._set_with_work == cue.exercise is not None:
+            self._add(self.sets, cue.exercise, 1)
+            self._set_with_work, completed = None, True
         return completed
 
+    def _reps_in_a_wait(self, exercise: str) -> int:
+        span = next(span for span in self.timeline.exercises if span.id == exercise)
+        return span.reps * (2 if span.sides is Sides.ALTERNATE else 1)
+
+    @staticmethod
+    def _add(counts: dict[str, int], exercise: str, amount: int) -> None:
+        counts[exercise] = counts.get(exercise, 0) + amount
+
     def abandon(self) -> None:
-        """A skip or a restart: the rep in progress was not done."""
+        """A skip or a restart: the rep and the set in progress were not done."""
         self._open = None
+        self._set_with_work = None
 
     def reps_done(self) -> dict[str, int]:
         sides = {span.id: span.sides for span in self.timeline.exercises}
         return {ex: n if sides.get(ex) is Sides.NONE else n // 2 for ex, n in self.rounds.items()}
+
+    def sets_done(self) -> dict[str, int]:
+        return dict(self.sets)
 
 
 class Record:
@@ -99,8 +127,8 @@ class Record:
     def save(self, player: Player, status: str, pain_after: int | None = None) -> None:
         history = self.history
         if history is not None:
-            reps = self.counter.reps_done()
-            self._guard(lambda: history.update(self.session_id, reps, player.elapsed(), status, pain_after))
+            reps, sets = self.counter.reps_done(), self.counter.sets_done()
+            self._guard(lambda: history.update(self.session_id, reps, player.elapsed(), status, pain_after, sets))
 
     def _guard(self, action: Callable[[], None]) -> None:
         if self.history is None:

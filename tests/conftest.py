@@ -36,6 +36,20 @@ def read_captures(first: Path, opening: bool = False) -> list[bytes]:
     return played
 
 
+def settled_captures(first: Path, expected: list[bytes], seconds: float = 30) -> list[bytes]:
+    """The captures once the device has taken in as much as `expected` holds (or the time is up).
+
+    On a fake clock a session ends as its last clips start; the device writes them at the
+    speed a loaded machine allows, so a test reads them once they are all there.
+    """
+    deadline = time.monotonic() + seconds
+    captured = read_captures(first)
+    while [len(data) for data in captured] != [len(want) for want in expected] and time.monotonic() < deadline:
+        time.sleep(0.02)
+        captured = read_captures(first)
+    return captured
+
+
 class FakeClock:
     """Time that moves only when waited through: to the deadline, plus `oversleep`.
 

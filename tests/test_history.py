@@ -174,3 +174,27 @@ def test_history_command_shows_streak_sessions_and_json(private_history: Path) -
 def test_history_bad_options(args: list[str]) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 2 and result.stderr.startswith("coach: error:")
+
+
+def test_a_history_from_before_sets_is_carried_forward(tmp_path: Path) -> None:
+    """Schema 1 (no sets) opens, keeps its sessions, and records sets from then on."""
+    path = tmp_path / "history.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE sessions (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, ended_at TEXT,
+            routine TEXT NOT NULL, exercises TEXT NOT NULL, reps_done TEXT NOT NULL,
+            seconds REAL NOT NULL DEFAULT 0, status TEXT NOT NULL, pain_before INTEGER, pain_after INTEGER);
+        INSERT INTO sessions (started_at, routine, exercises, reps_done, status)
+            VALUES ('2026-11-01T08:00:00+00:00', 'lower-back', '["knee-rolls"]', '{"knee-rolls": 8}', 'finished');
+        PRAGMA user_version = 1;
+        """
+    )
+    old.close()
+    history = History(path)
+    (before,) = history.sessions()
+    assert (before.reps_done, before.sets_done) == ({"knee-rolls": 8}, {})
+    new = history.start("strength", ["squats"])
+    history.update(new, {"squats": 20}, 300.0, "finished", sets_done={"squats": 2})
+    assert history.sessions()[-1].sets_done == {"squats": 2}
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2

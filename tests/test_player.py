@@ -14,7 +14,7 @@ from coach.selection import select_exercises
 from coach.session import clip_source, plan
 from coach.speaker import SimpleaudioSink
 from coach.voice import Voice
-from tests.conftest import FakeClock, read_captures
+from tests.conftest import FakeClock, settled_captures
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +28,8 @@ def test_every_cue_is_played_in_order_and_captured_whole(short_timeline: Timelin
     player = Player(short_timeline, clip_source(voice), SimpleaudioSink(), fake.clock, fake.wait)
     played = player.run()
     assert [p.cue for p in played] == list(short_timeline.cues)
-    captured = read_captures(capture)
     expected = [clip_source(voice)(cue).frames for cue in short_timeline.cues]
+    captured = settled_captures(capture, expected)
     assert len(captured) == len(expected)
     for index, (got, want) in enumerate(zip(captured, expected, strict=True)):
         assert got == want, f"cue {index} ({short_timeline.cues[index].text!r}) was not played as rendered"
