@@ -425,3 +425,70 @@ def test_self_paced_reps_in_a_terminal_wait_for_a_key_and_are_recorded(
     child.expect("EXIT=0")
     session = History(private_history).sessions()[0]
     assert (session.status, session.reps_done, session.sets_done) == ("finished", {"squats": 2}, {"squats": 1})
+
+
+CIRCUIT = """title = "Circuit"
+rounds = 2
+
+[[exercises]]
+id = "march"
+name = "March"
+seconds = 6
+
+[[exercises]]
+id = "reach"
+name = "Reach"
+seconds = 6
+"""
+
+
+def test_in_a_circuit_next_and_back_stay_in_the_round(voice: Voice, capture: Path) -> None:
+    routine = parse_routine(CIRCUIT, source="circuit.toml")
+    timeline = plan(routine, SessionOptions(settle=1), voice, voice.settings)
+    cues = timeline.cues
+    first_work = next(c for c in cues if c.phase == "work" and c.round == 1)
+    second_round_work = next(c for c in cues if c.phase == "work" and c.round == 2)
+    reach = next(c for c in cues if c.exercise == "reach" and c.round == 1 and c.phase == "start")
+    skipped = reach.start - (first_work.start + 1)  # n moves the session this far ahead
+    fake = FakeClock(
+        press=[(first_work.start + 1, Command.NEXT), (second_round_work.start + 1 - skipped, Command.BACK)]
+    )
+    player = Player(timeline, clip_source(voice), SimpleaudioSink(), fake.clock, fake.wait)
+    player.run()
+    landed = [cues[s.resumed_at_index] for s in player.steered if s.resumed_at_index is not None]
+    # n in round 1's march goes to round 1's reach; b in round 2 restarts round 2's march, not round 1's.
+    assert [(c.round, c.exercise, c.phase) for c in landed] == [(1, "reach", "start"), (2, "march", "start")]
+
+
+def test_the_export_keeps_the_dry_runs_time_with_self_paced_waits_silent(tmp_path: Path) -> None:
+    import soundfile
+
+    from coach.export import sample_at
+
+    args = ["--routine", str(EXAMPLES / "strength-sets.toml"), "--reps", "1", "--only", "squats"]
+    out, srt = tmp_path / "strength.wav", tmp_path / "strength.srt"
+    exported = runner.invoke(app, ["export", str(out), "--subtitles", str(srt), *args])
+    assert exported.exit_code == 0, exported.output
+    dry = json.loads(runner.invoke(app, ["--dry-run", "--format", "json", *args]).stdout)
+    waits = [cue for cue in dry["cues"] if cue["kind"] == "wait"]
+    assert [w["duration"] for w in waits] == [4.0, 4.0, 4.0]  # 3 sets x 1 rep x 4 s
+    samples, _rate = soundfile.read(out, dtype="int16")
+    assert len(samples) == sample_at(dry["total_seconds"])
+    for wait in waits:  # nothing sounds while the listener works
+        inside = samples[sample_at(wait["start"]) + 1 : sample_at(wait["start"] + wait["duration"]) - 1]
+        assert not inside.any()
+    assert "until you say you are done" not in srt.read_text()  # not spoken, so not a subtitle
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--work", "0"], "--work must be between 1 and 3600 seconds (got 0)"),
+        (["--rounds", "0"], "--rounds must be between 1 and 20 (got 0)"),
+        (["--rounds", "21"], "--rounds must be between 1 and 20 (got 21)"),
+    ],
+)
+def test_impossible_work_or_rounds_are_one_line(args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["--dry-run", "--routine", str(EXAMPLES / "core-circuit.toml"), *args])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"coach: error: {message}"
