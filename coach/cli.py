@@ -21,6 +21,7 @@ from typer.core import TyperGroup
 
 from coach import preview
 from coach.errors import CoachError, NoVoiceEngine, OptionError, VoiceUnavailable
+from coach.option_defaults import skip_coercing_defaults
 from coach.routine import Level, Routine, builtin_routine_path, load_routine
 from coach.script import Countdown, SessionOptions, Timeline
 from coach.session import (
@@ -117,6 +118,8 @@ def _fail(message: str, code: int, standalone_mode: bool) -> int:
         sys.exit(code)
     return code
 
+
+skip_coercing_defaults()  # see coach/option_defaults.py: ~80 ms off every command
 
 app = typer.Typer(
     cls=OneLineErrors,

@@ -13,11 +13,11 @@ import re
 import tomllib
 from dataclasses import dataclass
 from enum import Enum, StrEnum
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from coach import phrases
+from coach.audio import PACKAGE
 from coach.errors import RoutineError
 
 BUILTIN_ROUTINE = "lower-back"
@@ -140,7 +140,7 @@ def _number_text(value: float) -> str:
 
 
 def builtin_routine_path(name: str = BUILTIN_ROUTINE) -> Path:
-    return Path(str(resources.files("coach") / "routines" / f"{name}.toml"))
+    return PACKAGE / "routines" / f"{name}.toml"
 
 
 def load_builtin(name: str = BUILTIN_ROUTINE) -> Routine:

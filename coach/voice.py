@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from coach.audio import CHANNELS, RATE, SAMPLE_BYTES, BadClip, Clip, read_wav, wav_seconds
-from coach.engines import Engine, VoiceInfo, installed_engines, language_matches
+from coach.engines import Engine, VoiceInfo, each_engine, installed_engines, language_matches
 from coach.errors import NoVoiceEngine, OptionError, StorageError, VoiceUnavailable
 from coach.paths import describe_os_error, usable_folder, user_folder
 from coach.threads import worker
@@ -76,19 +76,19 @@ def default_cache_dir() -> Path:
 
 def resolve_voice(wanted: str | None, language: str) -> tuple[Engine, VoiceInfo]:
     """The engine and voice for a name, id, path or language; the routine's language when none is asked for."""
-    engines = installed_engines()
-    if not engines:
-        raise NoVoiceEngine(f"no voice engine is installed: {INSTALL_HINT}")
     if wanted is not None:
-        for candidate in engines:
+        for candidate in each_engine():
             found = candidate.find(wanted)
             if found is not None:
                 return candidate, found
     key = language if wanted is None else wanted.strip()
-    for candidate in engines:
+    for candidate in each_engine():
         found = candidate.for_language(key)
         if found is not None:
             return candidate, found
+    engines = installed_engines()
+    if not engines:
+        raise NoVoiceEngine(f"no voice engine is installed: {INSTALL_HINT}")
     if wanted is None:
         raise OptionError(f"no installed voice speaks the routine's language '{language}' (see `coach voices`)")
     names = [name for candidate in engines for v in candidate.voices() for name in (v.id, v.name)]

@@ -18,6 +18,7 @@ The contract, for every engine:
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -73,7 +74,16 @@ def engine(module: str) -> Engine | None:
 
 
 def installed_engines() -> list[Engine]:
-    return [found for module in ENGINE_MODULES if (found := engine(module)) is not None]
+    return list(each_engine())
+
+
+def each_engine() -> Iterator[Engine]:
+    """The installed engines in order of preference, each loaded only when reached:
+    finding the default voice needs only the first."""
+    for module in ENGINE_MODULES:
+        found = engine(module)
+        if found is not None:
+            yield found
 
 
 def language_matches(voice_language: str, wanted: str) -> bool:

