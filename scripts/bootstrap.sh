@@ -45,6 +45,9 @@ if [ ! -e "$stamp" ]; then
     fi
     touch "$stamp"
 fi
+# Bytecode for coach's own modules, as a regular install has: where PYTHONDONTWRITEBYTECODE
+# is set, an editable install would otherwise compile them again on every command.
+.venv/bin/python -m compileall -q coach >/dev/null
 
 case "$what" in
     run) exec .venv/bin/coach "$@" ;;
