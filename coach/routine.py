@@ -354,15 +354,15 @@ class _Reader:
         exercise_id = self.text(table["id"], (*path, "id"))
         if not ID_PATTERN.match(exercise_id):
             raise self.fail((*path, "id"), "must be lowercase words joined by hyphens, like 'knee-rolls'")
-        work = self.work(table, path)
+        reps, seconds = self.work(table, path)
         sides = self.choice(table.get("sides", "none"), (*path, "sides"), Sides)
         pace = self.choice(table.get("pace", "guided"), (*path, "pace"), Pace)
-        guided_reps = work.reps is not None and pace is Pace.GUIDED
-        if work.seconds is not None and "pace" in table:
+        guided_reps = reps is not None and pace is Pace.GUIDED
+        if seconds is not None and "pace" in table:
             raise self.fail((*path, "pace"), "is for reps; a timed exercise (seconds) runs on the clock")
         if "seconds_per_rep" in table and pace is not Pace.SELF:
             raise self.fail((*path, "seconds_per_rep"), 'is for self-paced reps (pace = "self")')
-        if work.seconds is not None and sides is Sides.ALTERNATE:
+        if seconds is not None and sides is Sides.ALTERNATE:
             raise self.fail((*path, "sides"), 'a timed exercise takes "none" or "each" (the time on each side)')
         phases: tuple[Phase, ...] = ()
         if guided_reps:
@@ -375,7 +375,7 @@ class _Reader:
             if all(not phase.say for phase in phases):
                 raise self.fail((*path, "phases"), "at least one phase must say something")
         elif "phases" in table:
-            kind = "a timed exercise" if work.seconds is not None else "self-paced reps"
+            kind = "a timed exercise" if seconds is not None else "self-paced reps"
             raise self.fail((*path, "phases"), f"{kind} has no phases: say what to do in position and tips")
         if sides is Sides.NONE:
             for index, phase in enumerate(phases):
@@ -386,10 +386,10 @@ class _Reader:
             name=self.text(table["name"], (*path, "name")),
             position=self.lines_of_text(table.get("position", []), (*path, "position")),
             tips=self.lines_of_text(table.get("tips", []), (*path, "tips")),
-            reps=work.reps,
+            reps=reps,
             sides=sides,
             phases=phases,
-            seconds=work.seconds,
+            seconds=seconds,
             pace=pace,
             seconds_per_rep=self.seconds_per_rep(table, path),
             sets=self.count(table, "sets", path, MAX_SETS),
@@ -397,8 +397,8 @@ class _Reader:
             rest_after=self.rest(table, "rest_after", path),
         )
 
-    def work(self, table: dict[str, Any], path: tuple[str | int, ...]) -> Exercise:
-        """Reps or seconds, exactly one of them (returned in a bare Exercise for its two fields)."""
+    def work(self, table: dict[str, Any], path: tuple[str | int, ...]) -> tuple[Span | None, Span | None]:
+        """(reps, seconds): exactly one of them is given."""
         if "reps" in table and "seconds" in table:
             raise self.fail((*path, "seconds"), "give reps or seconds, not both")
         reps = seconds = None
@@ -408,7 +408,7 @@ class _Reader:
             seconds = self.span(table["seconds"], (*path, "seconds"), whole=False, minimum=1, maximum=MAX_WORK_SECONDS)
         else:
             raise self.fail(path, "missing required key 'reps' (or 'seconds', for a timed exercise)")
-        return Exercise("", "", (), (), reps, Sides.NONE, (), seconds)
+        return reps, seconds
 
     def seconds_per_rep(self, table: dict[str, Any], path: tuple[str | int, ...]) -> float:
         if "seconds_per_rep" not in table:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from coach.errors import OptionError
 from coach.phrases import ENGLISH_PHRASES, Phrases
@@ -305,8 +306,8 @@ def _exercise_steps(
     return steps
 
 
-def _at(place: Place, **changes: object) -> Place:
-    return replace(place, **changes)  # type: ignore[arg-type]
+def _at(place: Place, **changes: Any) -> Place:
+    return replace(place, **changes)
 
 
 def _side_steps(words: Phrases, side: str | None, first: bool, place: Place) -> list[Step]:
