@@ -129,7 +129,9 @@ def test_a_users_voice_in_the_voices_folder_is_found_by_name(tmp_path: Path) -> 
     joe_copy(tmp_path / "data" / "voices", "my-voice")
     listed = coach(["voices"], tmp_path)
     assert listed.returncode == 0 and "my-voice" in listed.stdout
-    result = coach(["--dry-run", "--only", "1", "--voice", "my-voice"], tmp_path)
+    tiny = tmp_path / "tiny.toml"  # a few short phrases: the cache here starts empty
+    tiny.write_text('title = "Tiny"\nintro = "Hello."\n[[exercises]]\nid = "a"\nname = "Reach"\nseconds = 5\n')
+    result = coach(["--dry-run", "--routine", str(tiny), "--voice", "my-voice"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "(my-voice, 160 wpm, Piper)" in result.stdout
 
