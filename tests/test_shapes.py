@@ -181,18 +181,18 @@ def test_a_timed_exercise_with_sides_and_sets_has_exactly_these_cues() -> None:
     assert said == [
         "Exercise 1 out of 2: Plank.",
         "Set 1 out of 2.",
-        "Now the left side.", "Go.", "three", "two", "one", "Stop.",
-        "Switch sides.", "Now the right side.", "Go.", "three", "two", "one", "Stop.",
+        "Now the left side.", "Ready, go.", "three", "two", "one", "Stop there.",
+        "Switch sides.", "Now the right side.", "Ready, go.", "three", "two", "one", "Stop there.",
         "Rest for 8 seconds.", "three", "two", "one",
         "Set 2 out of 2.",
-        "Now the left side.", "Go.", "three", "two", "one", "Stop.",
-        "Switch sides.", "Now the right side.", "Go.", "three", "two", "one", "Stop.",
+        "Now the left side.", "Ready, go.", "three", "two", "one", "Stop there.",
+        "Switch sides.", "Now the right side.", "Ready, go.", "three", "two", "one", "Stop there.",
     ]  # fmt: skip
-    # Go, its chime, then exactly the standard level's 20 s of work before "Stop."
-    go = next(i for i, c in enumerate(plank) if c[2] == "Go.")
+    # "Ready, go.", its chime, then exactly the standard level's 20 s of work before "Stop there."
+    go = next(i for i, c in enumerate(plank) if c[2] == "Ready, go.")
     start_chime, stop = plank[go + 1], plank[go + 5]
     assert start_chime[1:3] == ("chime", "work-start")
-    assert stop[2] == "Stop." and stop[0] == pytest.approx(start_chime[0] + 0.5 + 20)
+    assert stop[2] == "Stop there." and stop[0] == pytest.approx(start_chime[0] + 0.5 + 20)
     assert plank[go + 2][0] == pytest.approx(stop[0] - 3)  # "three" three seconds before the end
     assert [c[4] for c in plank if c[2] == "Set 2 out of 2."] == [2]
 
