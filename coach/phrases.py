@@ -156,7 +156,7 @@ SPANISH: Mapping[str, str] = {
 
 FRENCH: Mapping[str, str] = {
     "welcome": "Commençons.",
-    "farewell": "On s'arrête ici. Bravo.",
+    "farewell": "Nous nous arrêtons ici. Bravo.",
     "first": "D'abord : {name}, {amount}.",
     "next": "Ensuite : {name}, {amount}.",
     "exercise": "Exercice {number} sur {total} : {name}.",
