@@ -9,6 +9,7 @@ replaced: it is the user's record.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -117,9 +118,8 @@ class History:
                 f"this one knows {SCHEMA_VERSION}); it was left as it is: upgrade coach to read it"
             )
         if version < SCHEMA_VERSION:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("BEGIN IMMEDIATE")
-            version = connection.execute("PRAGMA user_version").fetchone()[0]  # another coach may have done it
+            connection.execute("BEGIN IMMEDIATE")  # waits (the busy timeout) for another coach doing the same
+            version = connection.execute("PRAGMA user_version").fetchone()[0]  # it may have done it
             if version == 0:
                 connection.execute(SCHEMA)
             else:
@@ -127,6 +127,12 @@ class History:
                     connection.execute(MIGRATIONS[step])
             connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             connection.execute("COMMIT")
+        if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            # WAL lets readers and a writer work at once. Switching needs the file to itself
+            # and does not wait for it (no busy timeout): when another coach is writing just
+            # now, a later connection switches instead. Every mode is safe meanwhile.
+            with contextlib.suppress(sqlite3.OperationalError):
+                connection.execute("PRAGMA journal_mode=WAL")
 
     def start(self, routine: str, exercises: list[str], pain_before: int | None = None) -> int:
         now = datetime.now().astimezone().isoformat(timespec="seconds")
