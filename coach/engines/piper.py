@@ -190,6 +190,10 @@ class PiperEngine:
         # Basic graph optimisations load in half the time of all of them (0.21 s against
         # 0.37 s for joe-medium here) and synthesise as fast: the first sound comes sooner.
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        # Its threads wait without spinning: the same speed (RTF 0.051 -> 0.053) for 8% less
+        # CPU (24.5 -> 22.5 s for the routine), which a session rendering ahead leaves free.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         try:
             session = onnxruntime.InferenceSession(contents, options, providers=["CPUExecutionProvider"])
             config = PiperConfig.from_dict(_read_config(model))
