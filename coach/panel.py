@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from coach.keys import HELP
-from coach.player import Plan, Player, cue_at, phase_group
+from coach.player import Plan, Player, counted_phase, cue_at, phase_group
 from coach.preview import clock
 from coach.script import Cue, CueKind
 
@@ -40,7 +40,6 @@ def phase_name(cue: Cue) -> str:
         "count": "Next rep",
         "move": "Move",
         "hold": "Hold",
-        "countdown": "Hold",
         "return": "Return",
         "rest": "Rest",
         "switch": "Switch sides",
@@ -54,7 +53,8 @@ def phase_name(cue: Cue) -> str:
         "closing": "Closing",
         "farewell": "Ending",
     }
-    return names.get(cue.phase or "", (cue.phase or "").title())
+    phase = counted_phase(cue.phase) or ""
+    return names.get(phase, phase.title())
 
 
 def render(player: Player) -> Panel:

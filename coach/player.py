@@ -265,8 +265,14 @@ def cue_at(cues: Sequence[Cue], index: int) -> Cue | None:
 def phase_group(cue: Cue) -> tuple[object, ...]:
     """The phase a cue is part of. A hold's countdown and its end chime belong to the hold:
     pausing there replays it whole."""
-    phase = "hold" if cue.phase == "countdown" else cue.phase
-    return cue.round, cue.exercise, cue.set, cue.rep, cue.side, phase
+    return cue.round, cue.exercise, cue.set, cue.rep, cue.side, counted_phase(cue.phase)
+
+
+def counted_phase(phase: str | None) -> str | None:
+    """The phase a countdown belongs to: "countdown" counts a hold, "work-countdown" work."""
+    if phase == "countdown":
+        return "hold"
+    return phase.removesuffix("-countdown") if phase is not None else None
 
 
 def _exercise(cue: Cue) -> tuple[int | None, str | None]:
@@ -303,6 +309,6 @@ def next_exercise_start(cues: Sequence[Cue], index: int) -> int | None:
 
 def last_speech(cues: Sequence[Cue], index: int) -> int | None:
     for i in range(index - 1, -1, -1):
-        if cues[i].kind.value == "speech" and cues[i].phase != "countdown":
+        if cues[i].kind.value == "speech" and counted_phase(cues[i].phase) == cues[i].phase:
             return i
     return None

@@ -518,7 +518,9 @@ def _count_down(
     if options.countdown is Countdown.OFF or not hold.countdown:
         return hold_start
     hold_end = hold_start + hold.seconds
-    place = replace(hold.place, phase="countdown")
+    # A hold's count is "countdown" (as it always was); work's and rests' say what they count.
+    counted = hold.place.phase
+    place = replace(hold.place, phase="countdown" if counted == "hold" else f"{counted}-countdown")
     free_from = hold_start
     for offset, word in zip((3, 2, 1), hold.countdown, strict=True):
         at = max(hold_end - offset, free_from)

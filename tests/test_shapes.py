@@ -308,7 +308,7 @@ def test_any_routine_adds_up_never_overlaps_and_leaves_no_placeholder(text: str,
     for cue in timeline.cues:
         assert "{" not in cue.text and "}" not in cue.text, cue.text
     counted = [s for s in steps if isinstance(s, Silence) and s.countdown and s.seconds >= COUNTDOWN_MIN_HOLD]
-    countdown_cues = [c for c in timeline.cues if c.phase == "countdown"]
+    countdown_cues = [c for c in timeline.cues if (c.phase or "").endswith("countdown")]
     assert len(countdown_cues) == (0 if countdown == "off" else 3 * len(counted))
 
 
@@ -492,3 +492,16 @@ def test_impossible_work_or_rounds_are_one_line(args: list[str], message: str) -
     result = runner.invoke(app, ["--dry-run", "--routine", str(EXAMPLES / "core-circuit.toml"), *args])
     assert result.exit_code == 2
     assert result.stderr.strip() == f"coach: error: {message}"
+
+
+def test_a_pause_in_a_rests_countdown_replays_the_whole_rest(voice: Voice, capture: Path) -> None:
+    routine = parse_routine(CIRCUIT.replace("rounds = 2", "rest_between_exercises = 6"), source="rest.toml")
+    timeline = plan(routine, SessionOptions(settle=1), voice, voice.settings)
+    cues = timeline.cues
+    two = next(c for c in cues if c.phase == "break-countdown" and c.text == "two")
+    fake = FakeClock(press=[(two.start + 0.2, Command.PAUSE), (two.start + 5, Command.PAUSE)])
+    player = Player(timeline, clip_source(voice), SimpleaudioSink(), fake.clock, fake.wait)
+    played = [p.cue for p in player.run()]
+    resumed = cues[player.steered[0].resumed_at_index or 0]
+    assert (resumed.text, resumed.phase) == ("Rest for 6 seconds.", "break")  # not just "one"
+    assert played.count(resumed) == 2
