@@ -176,20 +176,25 @@ def timing_record(played: Played) -> dict[str, object]:
 
 def remote_state(timeline: Plan, player: Player) -> State:
     """What a remote shows now: status, the exercise and rep, where in the plan."""
-    spans = {span.id: span for span in timeline.exercises}
+    # One track per exercise in the session: in a circuit, each round's is another track.
+    tracks = {span.key: (track, span) for track, span in enumerate(timeline.exercises, start=1)}
     last = next((p.cue for p in reversed(player.played) if p.index >= 0), None)
-    span = spans.get(last.exercise or "") if last is not None else None
+    track, span = tracks.get((last.round, last.exercise or ""), (0, None)) if last is not None else (0, None)
     if span is None:
         title = timeline.title if last is None or last.phase != "closing" else "Closing"
     else:
         title = span.name + (f", number {last.rep} of {span.reps}" if last is not None and last.rep else "")
         if last is not None and last.side:
             title += f", {last.side} side"
+        if last is not None and last.set:
+            title += f", set {last.set} of {span.sets}"
+        if span.round is not None:
+            title = f"Round {span.round}: {title}"
     total = timeline.known_total()
     length = total if total is not None else (timeline.exercises[-1].end if timeline.exercises else 0.0)
     finished = player.quit or (total is not None and player.started_at is not None and player.position() >= total)
     status = "Stopped" if finished or player.started_at is None else "Paused" if player.paused else "Playing"
-    return State(status, title, timeline.title, span.number if span else 0, length, min(player.position(), length))
+    return State(status, title, timeline.title, track, length, min(player.position(), length))
 
 
 def checkin_phrases(timeline: Plan) -> list[str]:

@@ -43,7 +43,7 @@ class State:
     status: str  # "Playing", "Paused", "Stopped"
     title: str  # the current exercise and rep
     artist: str  # the routine
-    track: int  # the exercise's number (0 before the first)
+    track: int  # which exercise of the session, from 1 (0 before the first)
     length: float  # seconds: the session's planned length
     position: float  # seconds into the plan
 

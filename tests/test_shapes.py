@@ -24,7 +24,7 @@ from coach.cli import app
 from coach.errors import RoutineError
 from coach.history import History
 from coach.phrases import BUILT_IN, ENGLISH, GERMAN, PLACEHOLDERS, Phrases
-from coach.player import Command, Player
+from coach.player import Command, Played, Player
 from coach.routine import Pace, Sides, Span, load_routine, parse_routine
 from coach.script import (
     COUNTDOWN_MIN_HOLD,
@@ -505,3 +505,26 @@ def test_a_pause_in_a_rests_countdown_replays_the_whole_rest(voice: Voice, captu
     resumed = cues[player.steered[0].resumed_at_index or 0]
     assert (resumed.text, resumed.phase) == ("Rest for 6 seconds.", "break")  # not just "one"
     assert played.count(resumed) == 2
+
+
+def test_the_remote_names_the_round_and_gives_each_rounds_exercise_its_own_track(voice: Voice, capture: Path) -> None:
+    from coach.live import remote_state
+
+    routine = parse_routine(CIRCUIT, source="circuit.toml")
+    timeline = plan(routine, SessionOptions(settle=1), voice, voice.settings)
+    fake = FakeClock()
+    player = Player(timeline, clip_source(voice), SimpleaudioSink(), fake.clock, fake.wait)
+    seen: dict[tuple[int | None, str | None], tuple[int, str]] = {}
+
+    def on_cue(played: Played) -> None:
+        if played.cue.phase == "work":
+            state = remote_state(timeline, player)
+            seen.setdefault((played.cue.round, played.cue.exercise), (state.track, state.title))
+
+    player.run(on_cue)
+    assert seen == {
+        (1, "march"): (1, "Round 1: March"),
+        (1, "reach"): (2, "Round 1: Reach"),
+        (2, "march"): (3, "Round 2: March"),
+        (2, "reach"): (4, "Round 2: Reach"),
+    }
