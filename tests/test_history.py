@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
@@ -198,3 +199,13 @@ def test_a_history_from_before_sets_is_carried_forward(tmp_path: Path) -> None:
     history.update(new, {"squats": 20}, 300.0, "finished", sets_done={"squats": 2})
     assert history.sessions()[-1].sets_done == {"squats": 2}
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+def test_history_shows_sets_beside_reps(private_history: Path) -> None:
+    history = History(private_history)
+    session = history.start("strength", ["squats", "plank"])
+    history.update(session, {"squats": 20}, 300.0, "finished", sets_done={"squats": 2, "plank": 3})
+    shown = CliRunner().invoke(app, ["history"])
+    assert "squats 20 (2 sets), plank (3 sets)" in shown.stdout
+    data = json.loads(CliRunner().invoke(app, ["history", "--format", "json"]).stdout)
+    assert data["sessions"][0]["sets_done"] == {"squats": 2, "plank": 3}
