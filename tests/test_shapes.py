@@ -528,3 +528,19 @@ def test_the_remote_names_the_round_and_gives_each_rounds_exercise_its_own_track
         (2, "march"): (3, "Round 2: March"),
         (2, "reach"): (4, "Round 2: Reach"),
     }
+
+
+def test_only_and_skip_choose_within_each_round() -> None:
+    circuit = str(EXAMPLES / "core-circuit.toml")
+    only = json.loads(
+        runner.invoke(app, ["--dry-run", "--format", "json", "--routine", circuit, "--only", "3,1"]).stdout
+    )
+    assert [(e["round"], e["id"]) for e in only["exercises"]] == [
+        (1, "bird-dog"), (1, "dead-bug"), (2, "bird-dog"), (2, "dead-bug"),
+    ]  # fmt: skip
+    skip = json.loads(
+        runner.invoke(app, ["--dry-run", "--format", "json", "--routine", circuit, "--skip", "side-plank"]).stdout
+    )
+    assert [(e["round"], e["id"]) for e in skip["exercises"]] == [
+        (1, "dead-bug"), (1, "bird-dog"), (2, "dead-bug"), (2, "bird-dog"),
+    ]  # fmt: skip
