@@ -53,6 +53,11 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
     }
 )
 
+# Parts of a sentence; every other entry is a sentence of its own, spoken as one cue.
+FRAGMENTS = frozenset(
+    {"left", "right", "once", "times", "times_each_side", "seconds", "seconds_each_side", "with_sets"}
+)
+
 ENGLISH: Mapping[str, str] = {
     "welcome": "Let's begin.",
     "farewell": "Stopping here. Well done.",
@@ -223,8 +228,10 @@ class Phrases:
         return cls(MappingProxyType(table))
 
     def say(self, key: str, **values: object) -> str:
-        text = self.table[key]
-        return _PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), text)
+        text = _PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), self.table[key])
+        if key not in FRAGMENTS:  # "Once, at your own pace.", not "once, ..."
+            text = text[:1].upper() + text[1:]
+        return text
 
     def side(self, side: str) -> str:
         """A side ("left" or "right") in this language."""
