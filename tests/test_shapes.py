@@ -544,3 +544,16 @@ def test_only_and_skip_choose_within_each_round() -> None:
     assert [(e["round"], e["id"]) for e in skip["exercises"]] == [
         (1, "dead-bug"), (1, "bird-dog"), (2, "dead-bug"), (2, "bird-dog"),
     ]  # fmt: skip
+
+
+def test_an_exported_circuit_has_a_chapter_per_round_and_exercise(tmp_path: Path) -> None:
+    from mutagen.flac import FLAC
+
+    out = tmp_path / "circuit.flac"
+    args = ["--routine", str(EXAMPLES / "core-circuit.toml"), "--work", "3", "--only", "1,3"]
+    result = runner.invoke(app, ["export", str(out), *args])
+    assert result.exit_code == 0, result.output
+    tags = FLAC(out)
+    names = [tags[f"CHAPTER{n:03d}NAME"][0] for n in range(1, 5)]
+    assert names == ["Round 1: Dead bug", "Round 1: Bird dog", "Round 2: Dead bug", "Round 2: Bird dog"]
+    assert tags["comment"] == ["1. Dead bug (3 s); 2. Bird dog (3 s)"]
