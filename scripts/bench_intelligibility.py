@@ -10,6 +10,8 @@ the model is on PyPI in two parts, joined here into a temporary folder.
 
     python scripts/bench_intelligibility.py [--worst 8]
     python scripts/bench_intelligibility.py --routine docs/examples/core-circuit.toml --routine ...
+    python scripts/bench_intelligibility.py --language de --engine-voice gmw/de \
+        --routine docs/examples/rueckenuebungen.toml
 
 With --routine, the phrases of those routines instead (say, the examples: timed work,
 sets, rests, rounds), and only the ones the coach itself adds with --coach-words.
@@ -31,7 +33,10 @@ from coach.routine import Routine, load_builtin, load_routine
 from coach.script import SessionOptions, spoken_phrases
 from coach.voice import Voice, VoiceSettings
 
-NUMBERS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
+NUMBERS = {
+    "en": ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"],
+    "de": ["null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn", "elf", "zwölf"],
+}
 # Spellings that are the same words to a listener: contractions, as Whisper's own English normaliser treats them.
 CONTRACTIONS = {"you're": "you are", "don't": "do not", "it's": "it is", "let's": "let us", "that's": "that is"}
 
@@ -54,12 +59,13 @@ def whisper_model_folder() -> Path:
     return folder
 
 
-def words(text: str) -> list[str]:
+def words(text: str, language: str = "en") -> list[str]:
     """Lower case, hyphens joined ("over-arching"), contractions spelled out, digits as words."""
     text = re.sub(r"(?<=[a-z])-(?=[a-z])", "", text.lower().replace("\N{RIGHT SINGLE QUOTATION MARK}", "'"))
     text = re.sub(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])", " ", text)  # "rep9" is "rep 9"
-    found = " ".join(CONTRACTIONS.get(word, word) for word in re.findall(r"[a-z0-9']+", text)).split()
-    return [NUMBERS[int(word)] if word.isdigit() and int(word) < len(NUMBERS) else word for word in found]
+    found = " ".join(CONTRACTIONS.get(word, word) for word in re.findall(r"[^\W_]+(?:'[^\W_]+)?", text)).split()
+    numbers = NUMBERS[language]
+    return [numbers[int(word)] if word.isdigit() and int(word) < len(numbers) else word for word in found]
 
 
 def authored_lines(routine: Routine) -> list[str]:
@@ -87,6 +93,7 @@ def main() -> None:
     parser.add_argument("--coach-words", action="store_true", help="only the phrases the coach adds, not the routine's")
     parser.add_argument("--phrase", action="append", help="measure this phrase instead (repeatable): to choose wording")
     parser.add_argument("--engine-voice", action="append", help="only this voice (default: Piper joe and eSpeak NG en)")
+    parser.add_argument("--language", default="en", choices=sorted(NUMBERS), help="what the recogniser listens for")
     parser.add_argument(
         "--repeat", type=int, default=1, help="render each phrase this many times: Piper's voice varies per render"
     )
@@ -122,11 +129,14 @@ def main() -> None:
             clip = voice.clip(text) if repetition == 0 else voice.engine.render(text, voice.voice, 160, 1.0)
             samples = np.frombuffer(clip.frames, dtype="<i2").astype(np.float32) / 32768.0
             segments, _info = recogniser.transcribe(
-                soxr.resample(samples, RATE, 16000), language="en", beam_size=5, condition_on_previous_text=False
+                soxr.resample(samples, RATE, 16000),
+                language=options.language,
+                beam_size=5,
+                condition_on_previous_text=False,
             )
             heard = "".join(segment.text for segment in segments).strip()
-            reference = words(text)
-            wrong = edit_distance(reference, words(heard))
+            reference = words(text, options.language)
+            wrong = edit_distance(reference, words(heard, options.language))
             errors += wrong
             total += len(reference)
             scored.append((wrong / max(len(reference), 1), text, heard))
