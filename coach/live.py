@@ -179,7 +179,7 @@ def remote_state(timeline: Plan, player: Player) -> State:
     # One track per exercise in the session: in a circuit, each round's is another track.
     tracks = {span.key: (track, span) for track, span in enumerate(timeline.exercises, start=1)}
     last = next((p.cue for p in reversed(player.played) if p.index >= 0), None)
-    track, span = tracks.get((last.round, last.exercise or ""), (0, None)) if last is not None else (0, None)
+    track, span = tracks.get(last.exercise_key, (0, None)) if last is not None else (0, None)
     if span is None:
         title = timeline.title if last is None or last.phase != "closing" else "Closing"
     else:

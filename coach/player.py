@@ -148,28 +148,20 @@ class Player:
                 if command is None:
                     if cue is None:
                         break  # the last sound has had its time
-                    if cue.kind is CueKind.WAIT:
-                        played = Played(index, cue, cue.start, self.clock() - self.origin)
-                        self.played.append(played)
-                        if on_cue is not None:
-                            on_cue(played)
-                        index += 1
-                        command = self._until_done(cue, index) if self.await_listener else None
-                        if command is None:
-                            continue
-                        index = self._steer(command, index)
-                        if self.quit:
-                            self._say_farewell([(cue, self.clip_for(cue)) for cue in self.farewell()], on_cue)
-                            break
-                        continue
-                    clip = self.clip_for(cue)
+                    # A wait (self-paced reps) is silent: it is played, with nothing to hear.
+                    clip = self.clip_for(cue) if cue.kind is not CueKind.WAIT else None
                     played = Played(index, cue, cue.start, self.clock() - self.origin)
-                    self.sink.play(clip)
+                    if clip is not None:
+                        self.sink.play(clip)
                     self.played.append(played)
                     if on_cue is not None:
                         on_cue(played)
                     index += 1
-                    continue
+                    if cue.kind is not CueKind.WAIT or not self.await_listener:
+                        continue
+                    command = self._until_done(cue, index)
+                    if command is None:
+                        continue
                 index = self._steer(command, index)
                 if self.quit:
                     self._say_farewell([(cue, self.clip_for(cue)) for cue in self.farewell()], on_cue)
@@ -190,12 +182,18 @@ class Player:
                 self.steered.append(Steered(Command.DONE, now - (self.started_at or now), index))
                 return None
             if command is Command.REPEAT:
-                last = last_speech(self.timeline.cues, index)
-                if last is not None:
-                    self.sink.stop()
-                    self.sink.play(self.clip_for(self.timeline.cues[last]))
+                self._say_again(index)
                 continue
             return command
+
+    def _say_again(self, index: int) -> Cue | None:
+        """The last instruction before cue `index`, spoken again at once (None: there is none)."""
+        last = last_speech(self.timeline.cues, index)
+        if last is None:
+            return None
+        self.sink.stop()
+        self.sink.play(self.clip_for(self.timeline.cues[last]))
+        return self.timeline.cues[last]
 
     def _steer(self, command: Command, index: int) -> int:
         cues = self.timeline.cues
@@ -224,14 +222,12 @@ class Player:
                 landing = cue_at(cues, target)
                 self.origin = now - (landing.start if landing is not None else self.timeline.total)
         elif command is Command.REPEAT:
-            last = last_speech(cues, index)
-            if last is not None:
-                self.sink.stop()
-                self.sink.play(self.clip_for(cues[last]))
+            repeated = self._say_again(index)
+            if repeated is not None:
                 # What comes next waits until the repeated words and a breath are over.
                 upcoming = cue_at(cues, index)
                 due = self.origin + (upcoming.start if upcoming is not None else self.timeline.total)
-                self.origin += max(0.0, now + cues[last].duration + REPEAT_BREATH - due)
+                self.origin += max(0.0, now + repeated.duration + REPEAT_BREATH - due)
         self.steered.append(Steered(command, now - (self.started_at or now), None if self.quit else resume))
         return resume
 
@@ -275,11 +271,6 @@ def counted_phase(phase: str | None) -> str | None:
     return phase.removesuffix("-countdown") if phase is not None else None
 
 
-def _exercise(cue: Cue) -> tuple[int | None, str | None]:
-    """Which exercise a cue belongs to: in a circuit, the same exercise in another round is another."""
-    return cue.round, cue.exercise
-
-
 def phase_start(cues: Sequence[Cue], index: int) -> int:
     """The first cue of the phase that cue `index` belongs to."""
     start = index
@@ -290,18 +281,18 @@ def phase_start(cues: Sequence[Cue], index: int) -> int:
 
 def exercise_start(cues: Sequence[Cue], index: int) -> int | None:
     """The first cue of the exercise the session is in (None between exercises)."""
-    current = _exercise(cues[index - 1]) if index > 0 else None
+    current = cues[index - 1].exercise_key if index > 0 else None
     if current is None or current[1] is None:
         return None
-    return next(i for i, cue in enumerate(cues) if _exercise(cue) == current)
+    return next(i for i, cue in enumerate(cues) if cue.exercise_key == current)
 
 
 def next_exercise_start(cues: Sequence[Cue], index: int) -> int | None:
     """The first cue of the next exercise, or of the closing words after the last one."""
-    current = _exercise(cues[index - 1]) if index > 0 else None
+    current = cues[index - 1].exercise_key if index > 0 else None
     i = index
     while (cue := cue_at(cues, i)) is not None:
-        if (cue.exercise is not None and _exercise(cue) != current) or cue.phase == "closing":
+        if (cue.exercise is not None and cue.exercise_key != current) or cue.phase == "closing":
             return i
         i += 1
     return None

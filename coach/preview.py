@@ -36,11 +36,11 @@ def render_text(timeline: Timeline, voice_label: str | None = None) -> str:
     ]
     group: tuple[int | None, str | None] | None = None
     for cue in timeline.cues:
-        if (cue.round, cue.exercise) != group:
-            group = (cue.round, cue.exercise)
+        if cue.exercise_key != group:
+            group = cue.exercise_key
             lines.append("")
             if cue.exercise is not None:
-                span = spans[(cue.round, cue.exercise)]
+                span = spans[cue.exercise_key]
                 in_round = f"Round {span.round}: " if span.round is not None else ""
                 lines.append(
                     f"{in_round}{span.number}. {span.name} ({span.id}) · {amount_text(span)} · "

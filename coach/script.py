@@ -23,8 +23,6 @@ from coach.phrases import ENGLISH_PHRASES, Phrases
 from coach.routine import Exercise, Level, Pace, Phase, PhaseKind, Routine, Sides, Span
 
 SIDES = ("left", "right")
-COUNTDOWN_WORDS = ENGLISH_PHRASES.countdown
-FAREWELL = ENGLISH_PHRASES.say("farewell")  # when the listener ends an English session early
 COUNTDOWN_MIN_HOLD = 5.0  # shorter holds are over before a countdown would help
 
 # Chime sound names; the sounds themselves are sounds/<name>.wav.
@@ -121,7 +119,7 @@ class Await:
 
 
 Step = Say | Ring | Silence | Await
-SpanKey = tuple[int | None, str]  # (round, exercise id): an exercise once in the session
+SpanKey = tuple[int | None, str | None]  # (round, exercise id): an exercise once in the session
 
 
 @dataclass(frozen=True)
@@ -143,6 +141,12 @@ class Cue:
     def end(self) -> float:
         return self.start + self.duration
 
+    @property
+    def exercise_key(self) -> SpanKey:
+        """Which exercise, once in the session, the cue belongs to (ExerciseSpan.key): in a
+        circuit, the same exercise in another round is another."""
+        return self.round, self.exercise
+
 
 @dataclass(frozen=True)
 class ExerciseSpan:
@@ -161,7 +165,7 @@ class ExerciseSpan:
     round: int | None = None  # which round of a circuit
 
     @property
-    def key(self) -> tuple[int | None, str]:
+    def key(self) -> SpanKey:
         """An exercise once in the session: a circuit has each exercise once per round."""
         return (self.round, self.id)
 
@@ -226,13 +230,16 @@ def describe_amount(exercise: Exercise, options: SessionOptions, words: Phrases 
     if seconds is not None:
         key = "seconds" if exercise.sides is Sides.NONE else "seconds_each_side"
         amount = words.say(key, seconds=_number(seconds))
+    elif exercise.sides is not Sides.NONE:
+        amount = words.say("times_each_side", count=reps_for(exercise, options))
     else:
-        reps = reps_for(exercise, options)
-        if exercise.sides is not Sides.NONE:
-            amount = words.say("times_each_side", count=reps)
-        else:
-            amount = words.say("once") if reps == 1 else words.say("times", count=reps)
+        amount = _times(reps_for(exercise, options), words)
     return words.say("with_sets", amount=amount, sets=exercise.sets) if exercise.sets > 1 else amount
+
+
+def _times(reps: int, words: Phrases) -> str:
+    """How many times, in the routine's language: "once", "8 times"."""
+    return words.say("once") if reps == 1 else words.say("times", count=reps)
 
 
 def _number(value: float) -> str:
@@ -339,7 +346,7 @@ def _self_paced_steps(exercise: Exercise, options: SessionOptions, words: Phrase
         if exercise.sides is Sides.ALTERNATE:
             amount, count = words.say("times_each_side", count=reps), 2 * reps
         else:
-            amount, count = (words.say("once") if reps == 1 else words.say("times", count=reps)), reps
+            amount, count = _times(reps, words), reps
         steps += [Say(words.say("own_pace", amount=amount), own), Await(count * exercise.seconds_per_rep, own)]
         steps.append(Ring(HOLD_END, own))
     return steps
@@ -442,7 +449,7 @@ def unfold(
         cue = Cue(start, length, kind, text, place.exercise, place.rep, place.side, place.phase, place.set, place.round)
         pending.append(cue)
         if place.exercise is not None:
-            span = spans.setdefault((place.round, place.exercise), [cue.start, cue.end])
+            span = spans.setdefault(cue.exercise_key, [cue.start, cue.end])
             span[1] = max(span[1], cue.end)
         return cue
 

@@ -19,7 +19,7 @@ import pytest
 
 from coach.audio import load_chime
 from coach.history import History
-from coach.script import FAREWELL
+from coach.phrases import ENGLISH_PHRASES
 from coach.voice import Voice, VoiceSettings
 from tests.conftest import ALSA_CAPTURE_CONF, read_captures, wait_until
 
@@ -99,7 +99,7 @@ def test_pause_skip_and_quit_by_key(tmp_path: Path, capture: Path, private_histo
     child.send("q")
     child.expect("EXIT=0")
     played = read_captures(capture)
-    assert played[-2:] == [voice.clip(FAREWELL).frames, load_chime("session-end").frames]
+    assert played[-2:] == [voice.clip(ENGLISH_PHRASES.say("farewell")).frames, load_chime("session-end").frames]
     assert voice.clip("Number 3 out of 3.").frames not in played  # skipped with n
     assert voice.clip("Number 2 out of 2.").frames not in played  # ended with q
     sessions = History(private_history).sessions()

@@ -13,10 +13,10 @@ import pytest
 
 from coach.audio import chime_seconds
 from coach.errors import OptionError
+from coach.phrases import ENGLISH_PHRASES
 from coach.routine import Level, load_builtin
 from coach.script import (
     CHIMES,
-    COUNTDOWN_WORDS,
     Countdown,
     CueKind,
     SessionOptions,
@@ -136,7 +136,7 @@ def test_back_extension_hold_follows_the_level() -> None:
 def test_countdown_voice_tick_and_off() -> None:
     voiced = plan(SessionOptions(countdown=Countdown.VOICE), only=("back-extensions",))
     counted = [cue for cue in voiced.cues if cue.phase == "countdown"]
-    assert [cue.text for cue in counted[:3]] == list(COUNTDOWN_WORDS)
+    assert [cue.text for cue in counted[:3]] == list(ENGLISH_PHRASES.countdown)
     hold_end = next(cue for cue in voiced.cues if cue.text == "hold-end")
     assert [round(hold_end.start - cue.start, 6) for cue in counted[:3]] == [3, 2, 1]
     ticked = plan(SessionOptions(countdown=Countdown.TICK), only=("back-extensions",))

@@ -79,6 +79,12 @@ class PiperEngine:
         self._bytes: dict[str, bytes] = {}  # model path -> file contents already hashed, until loaded
         self._hashes: dict[str, str] = {}
         self._voices: tuple[VoiceInfo, ...] | None = None
+        self._memo: _HashMemo | None = None  # read from the cache folder when first needed
+
+    def _memo_file(self) -> _HashMemo:
+        if self._memo is None:
+            self._memo = _HashMemo()
+        return self._memo
 
     def voices(self) -> tuple[VoiceInfo, ...]:
         if self._voices is None:
@@ -124,7 +130,7 @@ class PiperEngine:
         model = Path(voice.location)
         config = _config_path(model).read_bytes()
         return (
-            f"piper-tts {_piper_version()}; model sha256 {self._model_hash(model)}; "
+            f"piper-tts {_piper_version(self._memo_file())}; model sha256 {self._model_hash(model)}; "
             f"config sha256 {hashlib.sha256(config).hexdigest()}"
         )
 
@@ -161,7 +167,7 @@ class PiperEngine:
         except OSError as error:
             raise VoiceUnavailable(f"Piper model {model}: cannot be read ({error.strerror})") from None
         stamp = f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
-        memo = _HashMemo()
+        memo = self._memo_file()
         digest = memo.get(key, stamp)
         if digest is None:
             contents = _read_model(model)
@@ -267,7 +273,7 @@ def _check_pin(model: Path, digest: str) -> None:
             )
 
 
-def _piper_version() -> str:
+def _piper_version(memo: _HashMemo) -> str:
     """piper-tts's version, memoised against its installed files: importlib.metadata
     costs about 12 ms of every dry-run, and an upgrade replaces the files it stamps."""
     spec = importlib.util.find_spec("piper")
@@ -277,7 +283,6 @@ def _piper_version() -> str:
     except OSError:
         stat = None
     stamp = f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}" if stat is not None else None
-    memo = _HashMemo()
     key = f"piper-tts version {origin}"
     known = memo.get(key, stamp) if stamp is not None else None
     if known is not None:
