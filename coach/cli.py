@@ -395,9 +395,9 @@ def list_exercises(
     loaded = load_request_routine(request)
     timeline = plan(loaded, request.options, None, voice_settings(request, loaded))
     typer.echo(f"{timeline.title} ({loaded.source})")
-    rounds = max((span.round or 1 for span in timeline.exercises), default=1)
-    if rounds > 1:
-        typer.echo(f"A circuit, {rounds} rounds; per round:")
+    circuit_rounds = max((span.round or 1 for span in timeline.exercises), default=1)
+    if circuit_rounds > 1:
+        typer.echo(f"A circuit, {circuit_rounds} rounds; per round:")
     for span in timeline.exercises:
         if (span.round or 1) > 1:
             continue  # every round is the same: the first one stands for them
@@ -501,7 +501,7 @@ def history(
 
 
 def done_text(reps: dict[str, int], sets: dict[str, int]) -> str:
-    """ "squats 20 (2 sets), plank (3 sets)": reps where counted, sets where there were several."""
+    """Reps where counted, sets where there were several: "squats 20 (2 sets), plank (3 sets)"."""
     parts = []
     for exercise in dict.fromkeys([*reps, *sets]):
         count = f" {reps[exercise]}" if exercise in reps else ""

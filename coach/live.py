@@ -180,13 +180,13 @@ def remote_state(timeline: Plan, player: Player) -> State:
     tracks = {span.key: (track, span) for track, span in enumerate(timeline.exercises, start=1)}
     last = next((p.cue for p in reversed(player.played) if p.index >= 0), None)
     track, span = tracks.get(last.exercise_key, (0, None)) if last is not None else (0, None)
-    if span is None:
+    if last is None or span is None:
         title = timeline.title if last is None or last.phase != "closing" else "Closing"
     else:
-        title = span.name + (f", number {last.rep} of {span.reps}" if last is not None and last.rep else "")
-        if last is not None and last.side:
+        title = span.name + (f", number {last.rep} of {span.reps}" if last.rep else "")
+        if last.side:
             title += f", {last.side} side"
-        if last is not None and last.set:
+        if last.set:
             title += f", set {last.set} of {span.sets}"
         if span.round is not None:
             title = f"Round {span.round}: {title}"
