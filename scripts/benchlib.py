@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import atexit
 import math
 import os
 import platform
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 CAPTURE_CONF = REPO / "coach" / "alsa-capture.conf"
 
 
-def use_capture_device(capture: str = "/dev/null") -> None:
-    """Send all playback to the file-writing ALSA device (before anything opens ALSA)."""
+def use_capture_device(capture: str | None = None) -> None:
+    """Send all playback to the file-writing ALSA device (before anything opens ALSA): to
+    `capture`, or to a temporary folder removed at exit."""
+    if capture is None:
+        folder = tempfile.mkdtemp(prefix="coach-bench-plays-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        capture = os.path.join(folder, "played.raw")
     os.environ["ALSA_CONFIG_PATH"] = str(CAPTURE_CONF)
     os.environ["COACH_AUDIO_CAPTURE"] = capture
 

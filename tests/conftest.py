@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +22,11 @@ ALSA_CAPTURE_CONF = Path(__file__).resolve().parent.parent / "coach" / "alsa-cap
 # given to $COACH_AUDIO_CAPTURE, one file per play, and needs no sound card. Set before
 # anything opens ALSA, which reads its configuration once.
 os.environ["ALSA_CONFIG_PATH"] = str(ALSA_CAPTURE_CONF)
-os.environ.setdefault("COACH_AUDIO_CAPTURE", "/dev/null")
+# Plays a test does not look at land in a folder of this process's, removed at its end
+# (not /dev/null: the device would write /dev/null.0001, .0002, ... beside it).
+_DISCARDED = Path(tempfile.mkdtemp(prefix="coach-test-plays-"))
+atexit.register(shutil.rmtree, _DISCARDED, ignore_errors=True)
+os.environ.setdefault("COACH_AUDIO_CAPTURE", str(_DISCARDED / "played.raw"))
 
 
 def read_captures(first: Path, opening: bool = False) -> list[bytes]:
