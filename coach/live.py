@@ -227,7 +227,7 @@ class LiveSession:
                 self.err(line)
 
     def _remote_possible(self) -> bool:
-        reason = Remote.unavailable_reason()
+        reason = "--no-remote was given" if not self.remote else Remote.unavailable_reason()
         if reason is not None:
             self._note(f"coach: no remote control: {reason}; the keys still work")
         return reason is None
@@ -265,7 +265,7 @@ class LiveSession:
             self.sink.open()
             record = Record(self.history or History(), self.timeline, self.routine_name, pain_before, self.err)
             # An injected wait (a fake clock) is the only command source it knows of.
-            use_remote = self.remote and self.wait is None and self._remote_possible()
+            use_remote = self.wait is None and self._remote_possible()
             commands = CommandStream(keyboard) if keyboard is not None or use_remote else None
             if commands is not None:
                 stack.callback(commands.close)
