@@ -7,15 +7,19 @@ the session did; playerctl reads back what coach announces.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import pexpect
 import pytest
 
 from coach.history import History
@@ -23,8 +27,9 @@ from coach.voice import Voice, VoiceSettings
 from tests.conftest import ALSA_CAPTURE_CONF, read_captures, wait_until
 
 pytestmark = pytest.mark.skipif(
-    shutil.which("dbus-daemon") is None or shutil.which("playerctl") is None,
-    reason="needs dbus-daemon and playerctl (Debian: dbus-daemon playerctl; scripts/bootstrap.sh test)",
+    not all(shutil.which(tool) for tool in ("dbus-daemon", "dbus-send", "dbus-monitor", "playerctl")),
+    reason="needs dbus-daemon, dbus-send, dbus-monitor and playerctl (Debian: dbus-daemon dbus-bin playerctl; "
+    "scripts/bootstrap.sh test installs them)",
 )
 
 ROUTINE = """
@@ -84,10 +89,60 @@ def start(tmp_path: Path, capture: Path, bus: str | None, *args: str) -> subproc
     )
 
 
+def start_in_terminal(tmp_path: Path, capture: Path, bus: str, *args: str) -> pexpect.spawn:
+    """coach in a pseudo-terminal of its own: keys are read, and closing it is a closed terminal."""
+    routine = tmp_path / "remote.toml"
+    routine.write_text(ROUTINE)
+    env = dict(os.environ, ALSA_CONFIG_PATH=str(ALSA_CAPTURE_CONF), COACH_AUDIO_CAPTURE=str(capture))
+    env.update(DBUS_SESSION_BUS_ADDRESS=bus, PYTHONFAULTHANDLER="1")
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "coach", "--routine", str(routine), "--quiet", *args],
+        env=env,
+        encoding="utf-8",
+        codec_errors="replace",
+        timeout=60,
+    )
+
+
 def playerctl(bus: str, *args: str) -> str:
     env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=bus)
     result = subprocess.run(["playerctl", "--player=coach", *args], capture_output=True, text=True, env=env)
     return result.stdout.strip()
+
+
+def players(bus: str) -> list[str]:
+    env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=bus)
+    return subprocess.run(["playerctl", "--list-all"], capture_output=True, text=True, env=env).stdout.split()
+
+
+def call(bus: str, method: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """A raw method call on coach's Player interface, as any MPRIS client sends it."""
+    return subprocess.run(
+        [
+            *("dbus-send", f"--bus={bus}", "--print-reply", "--dest=org.mpris.MediaPlayer2.coach"),
+            *("/org/mpris/MediaPlayer2", f"org.mpris.MediaPlayer2.Player.{method}", *args),
+        ],
+        capture_output=True,
+        text=True,
+    )
+
+
+def watch_signals(bus: str) -> subprocess.Popen[str]:
+    """dbus-monitor printing every PropertiesChanged signal on the bus, as a media widget receives them."""
+    rule = "type='signal',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged'"
+    return subprocess.Popen(["dbus-monitor", "--address", bus, rule], stdout=subprocess.PIPE, text=True)
+
+
+def signals_seen(monitor: subprocess.Popen[str]) -> str:
+    monitor.terminate()
+    text, _ = monitor.communicate(timeout=10)
+    return text
+
+
+def announced(signals: str, name: str) -> list[str]:
+    """The string values a property or metadata entry was announced with, in order."""
+    return re.findall(rf'string "{re.escape(name)}"\s+variant\s+string "([^"]*)"', signals)
 
 
 def test_playerctl_pauses_resumes_skips_and_stops(
@@ -96,11 +151,24 @@ def test_playerctl_pauses_resumes_skips_and_stops(
     bus, _daemon = session_bus
     voice = Voice(VoiceSettings())
     reach = voice.clip("Reach up.").frames
+    monitor = watch_signals(bus)
     process = start(tmp_path, capture, bus)
     wait_until(lambda: reach in read_captures(capture))
     assert playerctl(bus, "status") == "Playing"
     assert playerctl(bus, "metadata", "xesam:title") == "Reach, number 1 of 3"
     assert playerctl(bus, "metadata", "xesam:artist") == "Remote test"
+    assert playerctl(bus, "metadata", "mpris:trackid") == "'/org/coach/exercise/1'"  # playerctl quotes object paths
+    planned = dry_run_total(tmp_path / "remote.toml", bus)
+    assert int(playerctl(bus, "metadata", "mpris:length")) == int(planned * 1_000_000)
+    # Position is seconds into the plan: "Reach up." of rep 1 is playing.
+    first_rep = dry_run_start(tmp_path / "remote.toml", bus, "Reach up.")
+    assert first_rep <= float(playerctl(bus, "position")) < first_rep + 3
+
+    # Seeking is refused with a reason, and the session keeps its place.
+    refused = call(bus, "Seek", "int64:20000000")
+    assert refused.returncode != 0
+    assert "NotSupported: coach keeps to the plan: use Next and Previous instead" in refused.stderr
+    assert float(playerctl(bus, "position")) < first_rep + 3
 
     playerctl(bus, "play-pause")
     wait_until(lambda: playerctl(bus, "status") == "Paused", 5)
@@ -111,10 +179,16 @@ def test_playerctl_pauses_resumes_skips_and_stops(
     wait_until(lambda: read_captures(capture).count(reach) == 2)  # the interrupted phase again
     assert playerctl(bus, "status") == "Playing"
 
+    playerctl(bus, "previous")  # the exercise from its start, as b does
+    first = voice.clip("Exercise 1 out of 2: Reach.").frames
+    wait_until(lambda: read_captures(capture).count(first) == 2)
+    assert playerctl(bus, "metadata", "xesam:title") == "Reach"
+
     playerctl(bus, "next")
     second = voice.clip("Exercise 2 out of 2: Tilt.").frames
     wait_until(lambda: second in read_captures(capture))
     wait_until(lambda: playerctl(bus, "metadata", "xesam:title").startswith("Tilt"), 5)
+    assert playerctl(bus, "metadata", "mpris:trackid") == "'/org/coach/exercise/2'"  # playerctl quotes object paths
     assert voice.clip("Number 3 out of 3.").frames not in read_captures(capture)  # skipped
 
     playerctl(bus, "stop")
@@ -124,6 +198,34 @@ def test_playerctl_pauses_resumes_skips_and_stops(
     assert session.status == "stopped"
     # The name is released with the session.
     assert playerctl(bus, "status") == ""
+    # Every change reached the bus as a PropertiesChanged signal, which is all a
+    # media widget listens to.
+    signals = signals_seen(monitor)
+    statuses = announced(signals, "PlaybackStatus")
+    assert statuses[-3:] == ["Paused", "Playing", "Stopped"]
+    assert statuses[:-3] in ([], ["Playing"])  # the start is announced unless it came first
+    titles = announced(signals, "xesam:title")
+    assert {"Reach, number 2 of 3", "Reach", "Tilt"} <= set(titles)
+
+
+def dry_run_plan(routine: Path, bus: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "--routine", str(routine), "--dry-run", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, DBUS_SESSION_BUS_ADDRESS=bus),
+    )
+    assert result.returncode == 0, result.stderr
+    plan: dict[str, Any] = json.loads(result.stdout)
+    return plan
+
+
+def dry_run_total(routine: Path, bus: str) -> float:
+    return float(dry_run_plan(routine, bus)["total_seconds"])
+
+
+def dry_run_start(routine: Path, bus: str, text: str) -> float:
+    return float(next(cue["start"] for cue in dry_run_plan(routine, bus)["cues"] if cue["text"] == text))
 
 
 def test_without_a_bus_the_session_runs_and_says_why_under_verbose(tmp_path: Path, capture: Path) -> None:
@@ -131,6 +233,19 @@ def test_without_a_bus_the_session_runs_and_says_why_under_verbose(tmp_path: Pat
     _out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert err.count("\n") == 1 and "no remote control: no D-Bus session bus" in err
+
+
+def test_no_remote_is_offered_when_asked_and_verbose_says_so(
+    session_bus: tuple[str, subprocess.Popen[str]], tmp_path: Path, capture: Path
+) -> None:
+    bus, _daemon = session_bus
+    process = start(tmp_path, capture, bus, "--no-remote", "--verbose", "--only", "tilt")
+    wait_until(lambda: len(read_captures(capture)) >= 2)
+    assert "coach" not in players(bus)
+    process.terminate()  # seen enough: no need to hear the rest
+    _out, err = process.communicate(timeout=30)
+    assert process.returncode == 143, err
+    assert err.splitlines()[0] == "coach: no remote control: --no-remote was given; the keys still work"
 
 
 def test_a_bus_that_goes_away_mid_session_leaves_the_session_running(
@@ -145,3 +260,91 @@ def test_a_bus_that_goes_away_mid_session_leaves_the_session_running(
     assert process.returncode == 0, err
     assert "Traceback" not in err
     assert Voice(VoiceSettings()).clip("Tilt.").frames in read_captures(capture)
+
+
+def test_keys_still_steer_after_the_bus_goes_away(
+    session_bus: tuple[str, subprocess.Popen[str]], tmp_path: Path, capture: Path, private_history: Path
+) -> None:
+    bus, daemon = session_bus
+    voice = Voice(VoiceSettings())
+    child = start_in_terminal(tmp_path, capture, bus, "--verbose")
+    # In Reach, so that n has a next exercise to go to (in the opening words it goes to Reach).
+    wait_until(lambda: playerctl(bus, "metadata", "xesam:title") == "Reach, number 1 of 3")
+    daemon.send_signal(signal.SIGKILL)
+    daemon.wait(timeout=10)
+    child.expect("the remote control stopped: the session bus went away")
+    child.send("n")
+    wait_until(lambda: voice.clip("Exercise 2 out of 2: Tilt.").frames in read_captures(capture))
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert "Traceback" not in (child.before or "")
+    assert voice.clip("Number 2 out of 3.").frames not in read_captures(capture)  # n skipped the rest of Reach
+    assert History(private_history).sessions()[0].status == "stopped"
+
+
+def end_by_key_q(child: pexpect.spawn) -> None:
+    child.send("q")
+
+
+def end_by_ctrl_c(child: pexpect.spawn) -> None:
+    child.sendintr()
+
+
+def end_by_sigterm(child: pexpect.spawn) -> None:
+    child.kill(signal.SIGTERM)
+
+
+def end_by_closing_the_terminal(child: pexpect.spawn) -> None:
+    os.close(child.child_fd)  # the kernel hangs up on the session: SIGHUP, as a closed window does
+
+
+@pytest.mark.parametrize(
+    ("way_out", "code"),
+    [(end_by_key_q, 0), (end_by_ctrl_c, 130), (end_by_sigterm, 143), (end_by_closing_the_terminal, 129)],
+)
+def test_every_way_out_releases_the_name_promptly(
+    way_out: Callable[[pexpect.spawn], None],
+    code: int,
+    session_bus: tuple[str, subprocess.Popen[str]],
+    tmp_path: Path,
+    capture: Path,
+) -> None:
+    bus, _daemon = session_bus
+    child = start_in_terminal(tmp_path, capture, bus)
+    wait_until(lambda: playerctl(bus, "status") == "Playing")
+    way_out(child)
+    deadline = time.monotonic() + 20
+    while child.isalive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if child.isalive():
+        child.kill(signal.SIGABRT)  # faulthandler shows where each thread was
+        pytest.fail("coach did not end within 20 s")
+    assert child.exitstatus == code, (child.exitstatus, child.signalstatus)
+    assert "coach" not in players(bus)
+
+
+def test_remote_calls_during_the_checkin_are_ignored(
+    session_bus: tuple[str, subprocess.Popen[str]], tmp_path: Path, capture: Path, private_history: Path
+) -> None:
+    bus, _daemon = session_bus
+    child = start_in_terminal(tmp_path, capture, bus, "--checkin", "--only", "tilt")
+    child.expect("how is your pain right now")
+    for command in ("play-pause", "next", "stop"):  # before the session: no player is there yet
+        playerctl(bus, command)
+    child.send("4")
+    child.expect("pain 4")
+    child.expect("How is your pain now", timeout=60)
+    assert playerctl(bus, "status") == "Stopped"  # the session is over; the question is not
+    for command in ("play-pause", "next", "previous", "stop"):
+        playerctl(bus, command)
+    time.sleep(0.3)
+    assert child.isalive()  # still waiting for the answer
+    child.send("2")
+    child.expect("pain 2")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    [session] = History(private_history).sessions()
+    assert (session.pain_before, session.pain_after, session.status) == (4, 2, "finished")
