@@ -428,11 +428,21 @@ def voices(
             raise VoiceUnavailable(f"no voice engine is installed: {INSTALL_HINT}")
         raise OptionError(f"no installed voice for language '{language}'")
     _engine, default = resolve_voice(None, "en")
-    typer.echo(f"  {'id':<28} {'language':<10} {'engine':<10} {'kind':<8} name")
-    for engine, info in shown:
-        mark = "*" if info == default else " "
-        kind = "neural" if info.neural else "formant"
-        typer.echo(f"{mark} {info.id:<28} {info.language:<10} {engine.name:<10} {kind:<8} {info.name}")
+    table = [(" ", "id", "language", "engine", "kind", "name")] + [
+        (
+            "*" if info == default else " ",
+            info.id,
+            info.language,
+            engine.name,
+            "neural" if info.neural else "formant",
+            info.name,
+        )
+        for engine, info in shown
+    ]
+    # Columns as wide as their longest entry: eSpeak NG has ids like "sit/cmn-latn-pinyin".
+    widths = [max(len(row[column]) for row in table) for column in range(5)]
+    for row in table:
+        typer.echo(" ".join(f"{cell:<{width}}" for cell, width in zip(row[:5], widths, strict=True)) + f" {row[5]}")
     typer.echo("* the default for English routines; a routine's language picks the first voice listed for it")
 
 

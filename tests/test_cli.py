@@ -171,6 +171,9 @@ def test_voices_lists_every_engine_and_marks_the_default() -> None:
     assert result.stdout.splitlines()[1].startswith("* en_US-joe-medium")  # the default, marked
     assert ["gmw/en-us", "en-us", "eSpeak", "NG", "formant"] in [row[:5] for row in rows]
     assert all(row[1].startswith("en") for row in rows)
+    # Every engine name in one column, even beside eSpeak NG's long ids and language codes.
+    listed = run("voices").stdout.splitlines()[1:-1]
+    assert len({max(row.find(" Piper "), row.find(" eSpeak NG ")) for row in listed}) == 1
     missing = run("voices", "--language", "xx")
     assert missing.exit_code == 2 and missing.stderr == "coach: error: no installed voice for language 'xx'\n"
 
