@@ -242,19 +242,40 @@ def _read_cached(path: Path) -> Clip | None:
 
 @contextlib.contextmanager
 def _rendering_lock(path: Path) -> Iterator[None]:
-    """An advisory lock on one cache entry, across processes; none where locks cannot be had."""
+    """An advisory lock on one cache entry, across processes; none where locks cannot be had.
+
+    The lock file goes when its holder is done, so the cache keeps only clips.
+    """
     lock_path = path.with_name(f".{path.stem}.lock")
+    lock = _take_lock(lock_path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:
-        yield  # write_clip says what is wrong with the folder
-        return
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX)
         yield
     finally:
-        os.close(lock)  # closing releases the lock
+        if lock is not None:
+            with contextlib.suppress(OSError):
+                lock_path.unlink()  # while still held: no one else holds the path's file
+            os.close(lock)  # closing releases the lock
+
+
+def _take_lock(lock_path: Path) -> int | None:
+    """The locked file's descriptor (None: no lock to be had here, write_clip says why).
+    A waiter whose file was removed by the holder before it got the lock locks anew."""
+    while True:
+        try:
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            lock = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if os.path.samestat(os.fstat(lock), os.stat(lock_path)):
+                return lock
+        except FileNotFoundError:
+            pass  # removed by the holder before us
+        except OSError:  # a file system without locks
+            os.close(lock)
+            return None
+        os.close(lock)
 
 
 def write_clip(path: Path, clip: Clip) -> Clip:

@@ -67,6 +67,28 @@ def test_each_engine_renders_caches_and_renders_a_damaged_entry_again(voice_id: 
     assert not list(tmp_path.rglob("*.tmp.wav"))
 
 
+RENDER_ONE = """
+import hashlib, sys
+from pathlib import Path
+from coach.voice import Voice, VoiceSettings
+clip = Voice(VoiceSettings(voice="gmw/en"), cache_dir=Path(sys.argv[1])).clip("Breathe in, and hold.")
+print(hashlib.sha256(clip.frames).hexdigest())
+"""
+
+
+def test_coaches_rendering_one_phrase_at_once_share_one_clip_and_leave_only_it(tmp_path: Path) -> None:
+    """A dry-run beside a live run: each waits for the other's clip, so both plan with the same lengths."""
+    runs = [
+        subprocess.Popen([sys.executable, "-c", RENDER_ONE, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    heard = {run.communicate(timeout=60)[0].strip() for run in runs}
+    assert all(run.returncode == 0 for run in runs)
+    assert len(heard) == 1
+    left = [path.name for path in tmp_path.rglob("*") if path.is_file()]
+    assert len(left) == 1 and left[0].endswith(".wav"), left  # no lock files, no half-written clips
+
+
 @needs_piper
 def test_the_cache_key_changes_with_engine_model_hash_voice_and_rate(tmp_path: Path) -> None:
     text = "Rest for a moment."
