@@ -29,6 +29,12 @@ atexit.register(shutil.rmtree, _DISCARDED, ignore_errors=True)
 os.environ.setdefault("COACH_AUDIO_CAPTURE", str(_DISCARDED / "played.raw"))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first, in their usual order: the workers start on them together rather
+    than meeting one at the end of the run, when nothing is left to overlap it."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def read_captures(first: Path, opening: bool = False) -> list[bytes]:
     """What the device was given, one entry per play, in order: first, first.0001, ...
 

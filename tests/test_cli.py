@@ -25,6 +25,7 @@ def exercise_headers(output: str) -> list[str]:
     return [line.split(" (")[0] for line in output.splitlines() if line[:1].isdigit() and ". " in line[:4]]
 
 
+@pytest.mark.slow
 def test_dry_run_shows_all_four_exercises_with_measured_times() -> None:
     result = run("--dry-run")
     assert result.exit_code == 0, result.output
@@ -39,6 +40,7 @@ def test_dry_run_shows_all_four_exercises_with_measured_times() -> None:
     assert result.stdout.rstrip().splitlines()[-1].startswith("Total ")
 
 
+@pytest.mark.slow
 def test_only_keeps_the_order_given_and_mixes_numbers_and_ids() -> None:
     result = run("--dry-run", "--only", "4,knee-rolls", "--level", "gentle")
     assert result.exit_code == 0, result.output
@@ -77,6 +79,7 @@ def test_dry_run_is_deterministic() -> None:
     assert run("--dry-run").stdout == run("--dry-run").stdout
 
 
+@pytest.mark.slow
 def test_pacing_options_change_the_plan() -> None:
     result = run("--dry-run", "--only", "back-extensions", "--hold", "6", "--reps", "2", "--rest", "1")
     assert "hold your breath for 6 seconds" in result.stdout

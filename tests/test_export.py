@@ -119,6 +119,7 @@ def parse_srt(text: str) -> list[tuple[float, float, str]]:
     return entries
 
 
+@pytest.mark.slow
 def test_cli_export_mp3_with_subtitles_matches_the_dry_run(tmp_path: Path) -> None:
     """The issue's acceptance run: export knee-rolls and pelvic-tilts with SRT subtitles."""
     selection = ["--only", "knee-rolls,pelvic-tilts"]

@@ -145,6 +145,7 @@ def announced(signals: str, name: str) -> list[str]:
     return re.findall(rf'string "{re.escape(name)}"\s+variant\s+string "([^"]*)"', signals)
 
 
+@pytest.mark.slow
 def test_playerctl_pauses_resumes_skips_and_stops(
     session_bus: tuple[str, subprocess.Popen[str]], tmp_path: Path, capture: Path, private_history: Path
 ) -> None:
@@ -231,6 +232,7 @@ def dry_run_start(routine: Path, bus: str, text: str) -> float:
     return float(next(cue["start"] for cue in dry_run_plan(routine, bus)["cues"] if cue["text"] == text))
 
 
+@pytest.mark.slow
 def test_without_a_bus_the_session_runs_and_says_why_under_verbose(tmp_path: Path, capture: Path) -> None:
     process = start(tmp_path, capture, None, "--verbose", "--only", "tilt")
     _out, err = process.communicate(timeout=60)
@@ -251,6 +253,7 @@ def test_no_remote_is_offered_when_asked_and_verbose_says_so(
     assert err.splitlines()[0] == "coach: no remote control: --no-remote was given; the keys still work"
 
 
+@pytest.mark.slow
 def test_a_bus_that_goes_away_mid_session_leaves_the_session_running(
     session_bus: tuple[str, subprocess.Popen[str]], tmp_path: Path, capture: Path
 ) -> None:
@@ -265,6 +268,7 @@ def test_a_bus_that_goes_away_mid_session_leaves_the_session_running(
     assert Voice(VoiceSettings()).clip("Tilt.").frames in read_captures(capture)
 
 
+@pytest.mark.slow
 def test_keys_still_steer_after_the_bus_goes_away(
     session_bus: tuple[str, subprocess.Popen[str]], tmp_path: Path, capture: Path, private_history: Path
 ) -> None:
@@ -328,6 +332,7 @@ def test_every_way_out_releases_the_name_promptly(
     assert "coach" not in players(bus)
 
 
+@pytest.mark.slow
 def test_remote_calls_during_the_checkin_are_ignored(
     session_bus: tuple[str, subprocess.Popen[str]], tmp_path: Path, capture: Path, private_history: Path
 ) -> None:
