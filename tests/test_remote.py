@@ -72,13 +72,19 @@ def session_bus(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     daemon.wait(timeout=10)
 
 
-def start(tmp_path: Path, capture: Path, bus: str | None, *args: str) -> subprocess.Popen[str]:
+def prepare(tmp_path: Path, capture: Path, bus: str | None) -> tuple[Path, dict[str, str]]:
+    """The test routine's file, and an environment that plays into the capture on this bus only."""
     routine = tmp_path / "remote.toml"
     routine.write_text(ROUTINE)
     env = dict(os.environ, ALSA_CONFIG_PATH=str(ALSA_CAPTURE_CONF), COACH_AUDIO_CAPTURE=str(capture))
     env.pop("DBUS_SESSION_BUS_ADDRESS", None)
     if bus is not None:
         env["DBUS_SESSION_BUS_ADDRESS"] = bus
+    return routine, env
+
+
+def start(tmp_path: Path, capture: Path, bus: str | None, *args: str) -> subprocess.Popen[str]:
+    routine, env = prepare(tmp_path, capture, bus)
     return subprocess.Popen(
         [sys.executable, "-m", "coach", "--routine", str(routine), "--quiet", *args],
         env=env,
@@ -91,10 +97,8 @@ def start(tmp_path: Path, capture: Path, bus: str | None, *args: str) -> subproc
 
 def start_in_terminal(tmp_path: Path, capture: Path, bus: str, *args: str) -> pexpect.spawn:
     """coach in a pseudo-terminal of its own: keys are read, and closing it is a closed terminal."""
-    routine = tmp_path / "remote.toml"
-    routine.write_text(ROUTINE)
-    env = dict(os.environ, ALSA_CONFIG_PATH=str(ALSA_CAPTURE_CONF), COACH_AUDIO_CAPTURE=str(capture))
-    env.update(DBUS_SESSION_BUS_ADDRESS=bus, PYTHONFAULTHANDLER="1")
+    routine, env = prepare(tmp_path, capture, bus)
+    env["PYTHONFAULTHANDLER"] = "1"  # a hung child shows every thread's stack when aborted
     return pexpect.spawn(
         sys.executable,
         ["-m", "coach", "--routine", str(routine), "--quiet", *args],
