@@ -109,15 +109,18 @@ def start_in_terminal(tmp_path: Path, capture: Path, bus: str, *args: str) -> pe
     )
 
 
-def playerctl(bus: str, *args: str) -> str:
+def on_bus(bus: str, command: list[str]) -> str:
+    """A client's output, run against the private bus (never the machine's own session)."""
     env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=bus)
-    result = subprocess.run(["playerctl", "--player=coach", *args], capture_output=True, text=True, env=env)
-    return result.stdout.strip()
+    return subprocess.run(command, capture_output=True, text=True, env=env).stdout.strip()
+
+
+def playerctl(bus: str, *args: str) -> str:
+    return on_bus(bus, ["playerctl", "--player=coach", *args])
 
 
 def players(bus: str) -> list[str]:
-    env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=bus)
-    return subprocess.run(["playerctl", "--list-all"], capture_output=True, text=True, env=env).stdout.split()
+    return on_bus(bus, ["playerctl", "--list-all"]).split()
 
 
 def call(bus: str, method: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -163,10 +166,10 @@ def test_playerctl_pauses_resumes_skips_and_stops(
     assert playerctl(bus, "metadata", "xesam:title") == "Reach, number 1 of 3"
     assert playerctl(bus, "metadata", "xesam:artist") == "Remote test"
     assert playerctl(bus, "metadata", "mpris:trackid") == "'/org/coach/exercise/1'"  # playerctl quotes object paths
-    planned = dry_run_total(tmp_path / "remote.toml", bus)
-    assert int(playerctl(bus, "metadata", "mpris:length")) == int(planned * 1_000_000)
+    plan = dry_run_plan(tmp_path / "remote.toml")
+    assert int(playerctl(bus, "metadata", "mpris:length")) == int(plan["total_seconds"] * 1_000_000)
     # Position is seconds into the plan: "Reach up." of rep 1 is playing.
-    first_rep = dry_run_start(tmp_path / "remote.toml", bus, "Reach up.")
+    first_rep = next(cue["start"] for cue in plan["cues"] if cue["text"] == "Reach up.")
     assert first_rep <= float(playerctl(bus, "position")) < first_rep + 3
 
     # Seeking is refused with a reason, and the session keeps its place.
@@ -216,24 +219,13 @@ def test_playerctl_pauses_resumes_skips_and_stops(
     assert "Tilt" in titles[restarted:]
 
 
-def dry_run_plan(routine: Path, bus: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-m", "coach", "--routine", str(routine), "--dry-run", "--format", "json"],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, DBUS_SESSION_BUS_ADDRESS=bus),
-    )
+def dry_run_plan(routine: Path) -> dict[str, Any]:
+    """The plan `coach --dry-run` shows, which the remote's length and position follow."""
+    command = [sys.executable, "-m", "coach", "--routine", str(routine), "--dry-run", "--format", "json"]
+    result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     plan: dict[str, Any] = json.loads(result.stdout)
     return plan
-
-
-def dry_run_total(routine: Path, bus: str) -> float:
-    return float(dry_run_plan(routine, bus)["total_seconds"])
-
-
-def dry_run_start(routine: Path, bus: str, text: str) -> float:
-    return float(next(cue["start"] for cue in dry_run_plan(routine, bus)["cues"] if cue["text"] == text))
 
 
 @pytest.mark.slow
