@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from coach.keys import Keyboard
+from coach.inputs.keys import Keyboard
 from coach.player import Command
 
 

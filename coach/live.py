@@ -21,10 +21,10 @@ from coach.audio import load_chime
 from coach.commands import CommandStream
 from coach.errors import OptionError
 from coach.history import History, HistoryError
-from coach.keys import HELP, Keyboard
+from coach.inputs.keys import HELP, Keyboard
+from coach.inputs.remote import Remote, State
 from coach.player import Command, Plan, Played, Player, Sink, Wait
 from coach.preview import clock, cue_fields, cue_line
-from coach.remote import Remote, State
 from coach.routine import Sides
 from coach.script import WORK_END, Cue, CueKind
 from coach.session import clip_source, describe_place

@@ -8,7 +8,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from coach.keys import HELP
+from coach.inputs.keys import HELP
 from coach.player import Plan, Player, counted_phase, cue_at, phase_group
 from coach.preview import clock
 from coach.script import Cue, CueKind
