@@ -242,6 +242,12 @@ def run(
         bool, typer.Option("--no-remote", help="Do not offer steering by earbuds, media keys or playerctl (MPRIS).")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Say more, e.g. why there is no remote control.")] = False,
+    listen: Annotated[
+        bool,
+        typer.Option(
+            "--listen", help="Obey spoken commands: pause, go on, next, back, again, done, stop the session (offline)."
+        ),
+    ] = False,
 ) -> None:
     """Run the routine (the same as `coach run`)."""
     if ctx.invoked_subcommand is not None:
@@ -250,14 +256,20 @@ def run(
     if dry_run:
         _dry_run(request, output_format)
         return
-    _live(request, timing_log, quiet, checkin, remote=not no_remote, verbose=verbose)
+    _live(request, timing_log, quiet, checkin, remote=not no_remote, verbose=verbose, listen=listen)
 
 
 app.command("run", help="Run the routine (the same as plain `coach`).")(run)
 
 
 def _live(
-    request: Request, timing_log: Path | None, quiet: bool, checkin: bool, remote: bool = True, verbose: bool = False
+    request: Request,
+    timing_log: Path | None,
+    quiet: bool,
+    checkin: bool,
+    remote: bool = True,
+    verbose: bool = False,
+    listen: bool = False,
 ) -> None:
     from coach.live import LiveSession
     from coach.speaker import SimpleaudioSink
@@ -285,6 +297,8 @@ def _live(
         checkin=checkin,
         remote=remote,
         verbose=verbose,
+        listen=listen,
+        language=routine.language,
         out=typer.echo,
         err=lambda line: typer.echo(line, err=True),
     )

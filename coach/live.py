@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import queue
 import signal
 import sys
 import time
@@ -22,6 +23,7 @@ from coach.commands import CommandStream
 from coach.errors import OptionError
 from coach.history import History, HistoryError
 from coach.inputs.keys import HELP, Keyboard
+from coach.inputs.listener import CoachSpeech, Listener, SpeakingSink
 from coach.inputs.remote import Remote, State
 from coach.player import Command, Plan, Played, Player, Sink, Wait
 from coach.preview import clock, cue_fields, cue_line
@@ -29,9 +31,11 @@ from coach.routine import Sides
 from coach.script import WORK_END, Cue, CueKind
 from coach.session import clip_source, describe_place
 from coach.threads import worker
+from coach.vocabulary import Saying, Vocabulary
 from coach.voice import Voice
 
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
+HEARD_SHOWN_SECONDS = 4.0  # how long the panel shows what was heard
 
 
 class Interrupted(BaseException):
@@ -220,6 +224,13 @@ class LiveSession:
     wait: Wait | None = None
     remote: bool = True  # offer MPRIS steering when a session bus is there
     verbose: bool = False
+    listen: bool = False  # obey spoken commands from the microphone
+    language: str = "en"  # the routine's: the sayings listened for
+
+    def __post_init__(self) -> None:
+        self.heard: tuple[str, float] | None = None  # the last saying acted on, and when: for the panel
+        self._pain_answers: queue.Queue[int] = queue.Queue()
+        self._asking_pain = False
 
     def _note(self, line: str) -> None:
         if self.verbose:
@@ -235,9 +246,18 @@ class LiveSession:
     def run(self) -> int:
         """Play the session; returns the exit code (0, or 130/143/129 when interrupted)."""
         keyboard_ok = Keyboard.available()
-        if self.checkin and not keyboard_ok:
-            raise OptionError("--checkin needs a terminal to answer with a key press")
+        if self.checkin and not keyboard_ok and not self.listen:
+            raise OptionError("--checkin needs a terminal to answer with a key press, or --listen to answer aloud")
         log = open_timing_log(self.timing_log)
+        commands_heard = Vocabulary.commands(self.timeline.words, self.language)
+        speech = CoachSpeech()  # real time, as the microphone is
+        listener: Listener | None = None
+        if self.listen:  # the model is checked and loaded before anything is played
+            listener = Listener(
+                commands_heard, lambda saying: deliver(saying), speech.words_during, self.err, on_rejected=self._note
+            )
+            listener.load()
+            self.sink = SpeakingSink(self.sink, speech, self.voice.words_of)
         if self.checkin:
             self.voice.render_all(checkin_phrases(self.timeline))
         # The farewell is needed only if the listener ends early: rendered beside the
@@ -257,16 +277,47 @@ class LiveSession:
                 stack.callback(log.close)
             stack.enter_context(signals_raise())
             keyboard = stack.enter_context(Keyboard(on_help=lambda: self.err(HELP))) if keyboard_ok else None
+            commands: CommandStream | None = None
+            player: Player | None = None
+
+            def deliver(saying: Saying) -> bool:
+                """A saying the listener accepted: a pain score, or a command for the stream."""
+                if isinstance(saying.meaning, int):
+                    if not self._asking_pain:
+                        return False
+                    self._pain_answers.put(saying.meaning)
+                elif commands is None or not commands.put(saying.meaning):
+                    return False
+                self.heard = (saying.words, time.monotonic())
+                if panel is None and not self.quiet:
+                    with contextlib.suppress(OSError):
+                        self.out(f"heard: {saying.words}")
+                return True
+
+            def listening_lost(line: str) -> None:
+                self.err(line)
+                if keyboard is None and player is not None and commands is not None:
+                    player.await_listener = False  # nobody can say "done" now: a wait is its allowance
+                    commands.put(Command.DONE)  # and the one under way, if any, ends
+
+            panel: Any = None
+            if listener is not None:
+                listener.on_trouble = listening_lost
+                stack.callback(listener.stop)
+                worker(listener.start, "coach-listen-start").start()  # the microphone opens off the main thread
             pain_before = (
-                self._ask_pain(keyboard, self.timeline.words.say("checkin_before"))
-                if keyboard and self.checkin
+                self._ask_pain(keyboard, self.timeline.words.say("checkin_before"), listener)
+                if self.checkin and (keyboard is not None or listener is not None)
                 else None
             )
+            if listener is not None:
+                listener.listen_for(commands_heard)
             self.sink.open()
             record = Record(self.history or History(), self.timeline, self.routine_name, pain_before, self.err)
             # An injected wait (a fake clock) is the only command source it knows of.
             use_remote = self.wait is None and self._remote_possible()
-            commands = CommandStream(keyboard) if keyboard is not None or use_remote else None
+            if keyboard is not None or use_remote or listener is not None:
+                commands = CommandStream(keyboard)
             if commands is not None:
                 stack.callback(commands.close)
             player = Player(
@@ -276,14 +327,15 @@ class LiveSession:
                 clock=self.clock,
                 wait=commands.wait if commands is not None else self.wait,
                 farewell=farewell,
-                await_listener=keyboard is not None,  # without a key to press, a wait is its allowance
+                # Without a key to press or a voice heard, a wait is its allowance.
+                await_listener=keyboard is not None or listener is not None,
             )
             if use_remote and commands is not None:
                 remote = Remote(commands.put, lambda: remote_state(self.timeline, player), self._note)
                 stack.callback(remote.stop)  # the bus name is released on every way out
                 remote.start()
             show_panel = keyboard is not None and not self.quiet and sys.stdout.isatty()
-            panel = self._start_panel(stack, player) if show_panel else None
+            panel = self._start_panel(stack, player, listener is not None) if show_panel else None
 
             def on_cue(played: Played) -> None:
                 if played.index == 0 and panel is None and not self.quiet:
@@ -316,10 +368,10 @@ class LiveSession:
                     return EXIT_CODES[signal.SIGHUP]
                 return EXIT_CODES[signal.Signals(stop.signum if isinstance(stop, Interrupted) else signal.SIGINT)]
             pain_after = None
-            if keyboard is not None and self.checkin:
+            if self.checkin and (keyboard is not None or listener is not None):
                 if panel is not None:
                     panel.stop()
-                pain_after = self._ask_pain(keyboard, self.timeline.words.say("checkin_after"))
+                pain_after = self._ask_pain(keyboard, self.timeline.words.say("checkin_after"), listener)
             record.save(player, "stopped" if player.quit else "finished", pain_after)
         if player.quit and not self.quiet:
             self.err(f"coach: ended at {self._progress(player)}, as asked")
@@ -329,21 +381,44 @@ class LiveSession:
         total = self.timeline.known_total()
         return clock(player.position()) + (f" of {clock(total)}" if total is not None else "")
 
-    def _start_panel(self, stack: ExitStack, player: Player) -> Any:
+    def _start_panel(self, stack: ExitStack, player: Player, listening: bool) -> Any:
         from rich.console import Console
         from rich.live import Live
 
-        from coach.panel import render
+        from coach.panel import Listening, render
 
-        live = Live(get_renderable=lambda: render(player), console=Console(), refresh_per_second=4, transient=False)
+        def heard() -> Listening | None:
+            if not listening:
+                return None
+            recent = self.heard is not None and time.monotonic() - self.heard[1] < HEARD_SHOWN_SECONDS
+            return Listening(self.heard[0] if recent and self.heard is not None else None)
+
+        live = Live(
+            get_renderable=lambda: render(player, heard()), console=Console(), refresh_per_second=4, transient=False
+        )
         stack.enter_context(live)
         return live
 
-    def _ask_pain(self, keyboard: Keyboard, question: str) -> int:
+    def _ask_pain(self, keyboard: Keyboard | None, question: str, listener: Listener | None) -> int:
+        """The pain score, by a key (0-9, X for 10) or, listening, said aloud."""
         self.sink.play(self.voice.clip(question))
-        self.err(question.replace("Press", "\nPress").replace(" or X", " (0-9), or X"))
-        key = keyboard.read_choice("0123456789x")
+        shown = question.replace("Press", "\nPress").replace(" or X", " (0-9), or X")
+        self.err(shown + (" Or say the number." if listener is not None else ""))
+        if listener is not None:
+            listener.listen_for(Vocabulary.numbers(self.timeline.words, self.language))
+        self._asking_pain = True
+        try:
+            value = self._pain_answer(keyboard)
+        finally:
+            self._asking_pain = False
         self.sink.stop()
-        value = 10 if key == "x" else int(key)
         self.err(f"pain {value}")
         return value
+
+    def _pain_answer(self, keyboard: Keyboard | None) -> int:
+        while True:
+            key = keyboard.read_choice("0123456789x", 0.1) if keyboard is not None else None
+            if key is not None:
+                return 10 if key == "x" else int(key)
+            with contextlib.suppress(queue.Empty):
+                return self._pain_answers.get(timeout=0.1 if keyboard is None else 0)

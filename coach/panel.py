@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.console import Group
 from rich.panel import Panel
 from rich.progress_bar import ProgressBar
@@ -9,11 +11,20 @@ from rich.table import Table
 from rich.text import Text
 
 from coach.inputs.keys import HELP
+from coach.phrases import HEARD_KEYS, Phrases
 from coach.player import Plan, Player, counted_phase, cue_at, phase_group
 from coach.preview import clock
 from coach.script import Cue, CueKind
+from coach.vocabulary import alternatives
 
 PANEL_WIDTH = 82  # wide enough for the key help; fixed so the box does not jump
+
+
+@dataclass(frozen=True)
+class Listening:
+    """The microphone is on (coach --listen); `heard` is a saying just acted on."""
+
+    heard: str | None = None
 
 
 def phase_left(timeline: Plan, index: int, position: float) -> float:
@@ -57,7 +68,12 @@ def phase_name(cue: Cue) -> str:
     return names.get(phase, phase.title())
 
 
-def render(player: Player) -> Panel:
+def listening_hint(words: Phrases) -> str:
+    """The first way of saying each command, in the routine's language."""
+    return "say " + ", ".join(alternatives(words.table[key])[0] for key in HEARD_KEYS)
+
+
+def render(player: Player, listening: Listening | None = None) -> Panel:
     timeline = player.timeline
     total = timeline.known_total()
     position = player.position() if total is None else min(player.position(), total)
@@ -89,6 +105,11 @@ def render(player: Player) -> Panel:
         said = next((p.cue.text for p in reversed(player.played) if p.cue.kind is CueKind.SPEECH), None)
         if said is not None:  # what was just spoken: a glance explains what was missed
             grid.add_row("Said", Text(said, overflow="fold"))
+    if listening is not None:
+        if listening.heard is not None:
+            grid.add_row("Heard", Text(listening.heard, style="bold green"))
+        else:
+            grid.add_row("Listening", Text(listening_hint(player.timeline.words), style="dim"))
     if total is None:
         grid.add_row("Session", Text(f"{clock(player.elapsed())} elapsed   (the voice is still preparing the rest)"))
     else:

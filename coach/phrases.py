@@ -10,6 +10,9 @@ until the routine supplies its own words.
 
 Each entry may use only its own placeholders, checked when the routine is loaded, so a
 session never speaks a "{raw placeholder}".
+
+The `heard_*` entries go the other way: what the listener may say to steer the session
+(`coach --listen`), alternatives separated by "|". They are matched whole, never spoken.
 """
 
 from __future__ import annotations
@@ -50,8 +53,20 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "count_1": frozenset(),
         "checkin_before": frozenset(),
         "checkin_after": frozenset(),
+        # Spoken commands (coach --listen): "|" between the ways of saying one thing.
+        "heard_pause": frozenset(),
+        "heard_resume": frozenset(),
+        "heard_next": frozenset(),
+        "heard_back": frozenset(),
+        "heard_repeat": frozenset(),
+        "heard_done": frozenset(),
+        "heard_stop": frozenset(),
+        "heard_numbers": frozenset(),  # 0 to 10 in order, for the pain check-in
     }
 )
+
+# What each spoken command does, as the key that does the same would.
+HEARD_KEYS = ("heard_pause", "heard_resume", "heard_next", "heard_back", "heard_repeat", "heard_done", "heard_stop")
 
 # Parts of a sentence; every other entry is a sentence of its own, spoken as one cue.
 FRAGMENTS = frozenset(
@@ -92,6 +107,14 @@ ENGLISH: Mapping[str, str] = {
     "count_1": "one",
     "checkin_before": "Before we start: how is your pain right now, from 0 to 10? Press a number key, or X for 10.",
     "checkin_after": "How is your pain now, from 0 to 10? Press a number key, or X for 10.",
+    "heard_pause": "pause | wait | hold on",
+    "heard_resume": "resume | go on | continue",
+    "heard_next": "next | skip",
+    "heard_back": "back | start again",
+    "heard_repeat": "again | repeat | say that again | what",
+    "heard_done": "done | finished",
+    "heard_stop": "stop the session | I'm done for today",
+    "heard_numbers": "zero | one | two | three | four | five | six | seven | eight | nine | ten",
 }
 
 GERMAN: Mapping[str, str] = {
@@ -126,6 +149,14 @@ GERMAN: Mapping[str, str] = {
         "Bevor wir beginnen: Wie stark sind Ihre Schmerzen gerade, von 0 bis 10? Drücken Sie eine Zahl, oder X für 10."
     ),
     "checkin_after": "Wie stark sind Ihre Schmerzen jetzt, von 0 bis 10? Drücken Sie eine Zahl, oder X für 10.",
+    "heard_pause": "Pause | warten | Moment",
+    "heard_resume": "weiter | weitermachen | fortsetzen",
+    "heard_next": "nächste Übung | überspringen",
+    "heard_back": "zurück | von vorn",
+    "heard_repeat": "nochmal | wiederholen | wie bitte",
+    "heard_done": "fertig | geschafft",
+    "heard_stop": "Training beenden | Schluss für heute",
+    "heard_numbers": "null | eins | zwei | drei | vier | fünf | sechs | sieben | acht | neun | zehn",
 }
 
 SPANISH: Mapping[str, str] = {
@@ -157,6 +188,14 @@ SPANISH: Mapping[str, str] = {
     "count_1": "uno",
     "checkin_before": ("Antes de empezar: ¿cuánto le duele ahora, de 0 a 10? Pulse un número, o X para 10."),
     "checkin_after": "¿Cuánto le duele ahora, de 0 a 10? Pulse un número, o X para 10.",
+    "heard_pause": "pausa | espera | un momento",
+    "heard_resume": "sigue | continuar | seguimos",
+    "heard_next": "siguiente | saltar",
+    "heard_back": "atrás | desde el principio",
+    "heard_repeat": "otra vez | repite | cómo",
+    "heard_done": "listo | terminé",
+    "heard_stop": "terminar la sesión | basta por hoy",
+    "heard_numbers": "cero | uno | dos | tres | cuatro | cinco | seis | siete | ocho | nueve | diez",
 }
 
 FRENCH: Mapping[str, str] = {
@@ -190,6 +229,14 @@ FRENCH: Mapping[str, str] = {
         "Avant de commencer : quelle est votre douleur en ce moment, de 0 à 10 ? Appuyez sur un chiffre, ou X pour 10."
     ),
     "checkin_after": "Quelle est votre douleur maintenant, de 0 à 10 ? Appuyez sur un chiffre, ou X pour 10.",
+    "heard_pause": "pause | attends | attendez",
+    "heard_resume": "reprendre | continue | on continue",
+    "heard_next": "suivant | passer",
+    "heard_back": "retour | recommencer",
+    "heard_repeat": "encore | répète | pardon",
+    "heard_done": "fini | terminé",
+    "heard_stop": "arrêter la séance | c'est tout pour aujourd'hui",
+    "heard_numbers": "zéro | un | deux | trois | quatre | cinq | six | sept | huit | neuf | dix",
 }
 
 BUILT_IN: Mapping[str, Mapping[str, str]] = {"en": ENGLISH, "de": GERMAN, "es": SPANISH, "fr": FRENCH}
@@ -208,6 +255,12 @@ def problem(key: str, text: str) -> str | None:
             return f"unknown placeholder {{{name}}} (this phrase can use: {usable})"
     if re.search(r"[{}]", _PLACEHOLDER.sub("", text)):
         return "has an unmatched brace"
+    if key.startswith("heard_"):
+        sayings = [part for part in text.split("|") if part.strip()]
+        if not sayings:
+            return 'needs at least one saying ("pause | wait")'
+        if key == "heard_numbers" and len(sayings) != 11:
+            return f"needs the numbers 0 to 10, eleven sayings separated by |; has {len(sayings)}"
     return None
 
 

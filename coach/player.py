@@ -50,12 +50,14 @@ REPEAT_BREATH = 0.5  # seconds of quiet after a repeated instruction
 class Command(StrEnum):
     """What the listener can ask for while the session runs."""
 
-    PAUSE = "pause"  # pauses, or resumes when paused
+    PAUSE = "pause"  # pauses, or resumes when paused (space, a play/pause button)
+    HOLD = "hold"  # pauses; said twice it stays paused (a spoken "pause" never resumes)
+    RESUME = "resume"  # resumes when paused; nothing otherwise (a spoken "go on")
     NEXT = "next"  # skip to the next exercise
     BACK = "back"  # restart the current exercise
     REPEAT = "repeat"  # say the last instruction again
     QUIT = "quit"  # end politely
-    DONE = "done"  # self-paced reps finished (recorded when space or n ends a wait)
+    DONE = "done"  # self-paced reps finished (recorded when space or n ends a wait); nothing elsewhere
 
 
 # Waits until the deadline (None: until a command) and returns a command that arrived
@@ -184,6 +186,8 @@ class Player:
             if command is Command.REPEAT:
                 self._say_again(index)
                 continue
+            if command is Command.RESUME:
+                continue  # nothing is paused: the wait goes on
             return command
 
     def _say_again(self, index: int) -> Cue | None:
@@ -199,10 +203,12 @@ class Player:
         cues = self.timeline.cues
         now = self.clock()
         resume = index
-        if command is Command.PAUSE:
+        if command in (Command.RESUME, Command.DONE):
+            return index  # nothing to resume, no self-paced set to end: as if unsaid
+        if command in (Command.PAUSE, Command.HOLD):
             self.sink.stop()
             self.paused = True
-            while (answer := self.wait(None)) not in (Command.PAUSE, Command.QUIT):
+            while (answer := self.wait(None)) not in (Command.PAUSE, Command.RESUME, Command.QUIT):
                 pass  # while paused only resume and quit mean anything
             self.paused = False
             if answer is Command.QUIT:

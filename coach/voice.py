@@ -149,6 +149,11 @@ class Voice:
                     clip = self._loaded[text] = self._read_or_render(text)
         return clip
 
+    def words_of(self, clip: Clip) -> str | None:
+        """The phrase a clip in memory says (None: a chime, or not this voice's): what the
+        listener holds the microphone against, so the coach never obeys itself."""
+        return next((text for text, loaded in list(self._loaded.items()) if loaded is clip), None)
+
     def loaded(self, text: str) -> Clip | None:
         """The clip if it is in memory already, without waiting for a render."""
         return self._loaded.get(text)

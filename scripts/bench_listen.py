@@ -1,0 +1,309 @@
+"""Spoken commands (coach --listen): accuracy, false actions, latency, CPU and memory.
+
+Accuracy: every English saying (pause, go on, next, ..., stop the session) and the
+numbers of the check-in, spoken by voices other than the coach's own (eSpeak NG in three
+accents, Piper joe at two other rates), clean and with noise at 10 dB SNR, each cut by
+the listener's own segmenter and decided by its recogniser: the share acted on rightly,
+rejected, and acted on wrongly.
+
+False actions: the built-in routine's own phrases in the coach's voice, and ordinary
+sentences (some with command words inside them), through the same path: how many would
+have been acted on, per hour of that speech. The coach's voice is counted twice: by the
+recogniser alone, and with the echo guard a session adds (the words it is playing).
+
+Live (--live): a private PulseAudio whose null sink's monitor is the microphone; the
+listener runs as in a session, commands are played into it with paplay, and the time
+from the end of each command (paplay has drained it) to the listener's verdict is the
+latency; the stream to the sound device adds ~2 ms more (scripts/bench_remote.py). Then
+CPU over 30 s of silence, and the process's peak memory with the model loaded.
+
+    python scripts/bench_listen.py [--live]      (needs: pip install -e '.[listen]')
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import soxr
+from benchlib import command_line, machine, percentile
+
+from coach.audio import RATE
+from coach.phrases import Phrases
+from coach.recogniser import Recogniser
+from coach.routine import load_builtin
+from coach.script import SessionOptions, spoken_phrases
+from coach.utterances import SAMPLE_RATE, Segmenter, silero_vad
+from coach.vocabulary import Saying, Vocabulary
+from coach.voice import Voice, VoiceSettings
+
+OTHER_VOICES = [
+    VoiceSettings("gmw/en-US", 150),
+    VoiceSettings("gmw/en-GB-x-rp", 180),
+    VoiceSettings("gmw/en-GB-scotland", 140),
+    VoiceSettings("en_US-joe-medium", 130),
+    VoiceSettings("en_US-joe-medium", 200),
+]
+ORDINARY = [
+    "I'm done with the dishes.",
+    "Can you pass me the water?",
+    "The next bus leaves at nine.",
+    "My back feels a bit better today.",
+    "Let's go back home after this.",
+    "I will continue tomorrow morning.",
+    "Wait for me at the door.",
+    "What time is it?",
+    "Stop it, that tickles.",
+    "I need a pause from work.",
+    "That was the last one, I think.",
+    "The cat is sleeping on the sofa.",
+    "Did you hear the phone ring?",
+    "Again and again the same song.",
+    "We finished the project on Friday.",
+    "Hold on to the rail when you stand up.",
+    "Skip the bread, please.",
+    "Resume the download later.",
+    "The session starts at ten.",
+    "It is cold outside, put a jacket on.",
+    "I think I'm going to make some tea.",
+    "Turn the music down a little.",
+    "She said she would call back.",
+    "The doctor told me to rest.",
+]
+
+
+def as_16k(frames: bytes) -> np.ndarray:
+    samples = np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768
+    return np.asarray(soxr.resample(samples, RATE, SAMPLE_RATE), dtype=np.float32)
+
+
+def with_noise(speech: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.ndarray:
+    """Speech plus pink-ish noise (white, low-passed) at the given signal-to-noise ratio."""
+    white = rng.standard_normal(len(speech)).astype(np.float32)
+    noise = np.convolve(white, np.ones(8, np.float32) / 8, mode="same")
+    loud = speech[np.abs(speech) > 0.01]
+    speech_power = float(np.mean(loud**2)) if len(loud) else float(np.mean(speech**2))
+    noise *= np.sqrt(speech_power / (10 ** (snr_db / 10)) / float(np.mean(noise**2)))
+    return speech + noise
+
+
+def padded(audio: np.ndarray, before: float = 0.5, after: float = 1.0) -> np.ndarray:
+    silence = np.zeros(int(SAMPLE_RATE * before), np.float32), np.zeros(int(SAMPLE_RATE * after), np.float32)
+    return np.concatenate([silence[0], audio, silence[1]])
+
+
+def decide(recogniser: Recogniser, audio: np.ndarray, vocabulary: Vocabulary) -> list[tuple[str, Saying | None]]:
+    """What the listener would act on in this stretch of sound: each utterance's guess and saying."""
+    segmenter = Segmenter(silero_vad())
+    decided = []
+    for utterance in segmenter.feed(audio, 0.0):
+        hearing = recogniser.hear(utterance.audio, vocabulary)
+        decided.append((hearing.guess, hearing.saying))
+    return decided
+
+
+def accuracy(recogniser: Recogniser, words: Phrases) -> None:
+    commands, numbers = Vocabulary.commands(words, "en"), Vocabulary.numbers(words, "en")
+    rng = np.random.default_rng(7)
+    tally: Counter[str] = Counter()
+    wrong: list[str] = []
+    times: list[float] = []
+    cases = [(s, commands, v) for v in OTHER_VOICES for s in commands.sayings]
+    cases += [(s, numbers, v) for v in (OTHER_VOICES[0], OTHER_VOICES[3]) for s in numbers.sayings]
+    for saying, vocabulary, settings in cases:
+        voice = Voice(settings)
+        speech = as_16k(voice.clip(saying.words[:1].upper() + saying.words[1:] + ".").frames)
+        for noisy in (False, True):
+            audio = with_noise(padded(speech), 10, rng) if noisy else padded(speech)
+            started = time.perf_counter()
+            decided = decide(recogniser, audio, vocabulary)
+            times.append(time.perf_counter() - started)
+            acted = [s for _, s in decided if s is not None]
+            label = f"{settings.voice}@{settings.rate}{' +noise' if noisy else ''}: {saying.words!r}"
+            if acted and all(s.meaning == saying.meaning for s in acted):
+                tally["right"] += 1
+            elif not acted:
+                tally["rejected"] += 1
+                wrong.append(f"  rejected  {label} heard as {[g for g, _ in decided]}")
+            else:
+                tally["wrong"] += 1
+                wrong.append(f"  WRONG     {label} heard as {[g for g, _ in decided]} -> {[s.words for s in acted]}")
+    total = sum(tally.values())
+    print(
+        f"spoken commands: {total} ({len(OTHER_VOICES)} voices x {len(commands.sayings)} sayings, numbers x 2 voices;"
+    )
+    print("  each clean and at 10 dB SNR)")
+    for key in ("right", "rejected", "wrong"):
+        print(f"  {key:9} {tally[key]:4}  {100 * tally[key] / total:5.1f}%")
+    print(
+        f"  recognition time per command (segmenting included): median {percentile(times, 0.5):.2f} s, "
+        f"p95 {percentile(times, 0.95):.2f} s"
+    )
+    print("\n".join(wrong))
+
+
+def false_actions(recogniser: Recogniser, words: Phrases) -> None:
+    commands = Vocabulary.commands(words, "en")
+    coach = Voice(VoiceSettings())
+    phrases = spoken_phrases(load_builtin(), SessionOptions())
+    seconds, alone, guarded = 0.0, [], []
+    for phrase in phrases:
+        audio = padded(as_16k(coach.clip(phrase).frames), 0.3, 0.6)
+        seconds += len(audio) / SAMPLE_RATE
+        for guess, saying in decide(recogniser, audio, commands):
+            if saying is not None:
+                alone.append(f"{phrase!r} heard as {guess!r} -> {saying.words}")
+                if not echo_guarded(guess, saying, phrase):
+                    guarded.append(alone[-1])
+    hours = seconds / 3600
+    print(f"\nthe coach's own voice: {len(phrases)} phrases of the built-in routine, {seconds / 60:.1f} min")
+    print(f"  recogniser alone: {len(alone)} actions ({len(alone) / hours:.1f} per hour)")
+    print(f"  with the echo guard of a session: {len(guarded)} actions ({len(guarded) / hours:.1f} per hour)")
+    for line in alone:
+        print("   ", line)
+    seconds, acted = 0.0, []
+    for settings in OTHER_VOICES:
+        voice = Voice(settings)
+        for sentence in ORDINARY:
+            audio = padded(as_16k(voice.clip(sentence).frames), 0.3, 0.6)
+            seconds += len(audio) / SAMPLE_RATE
+            acted += [
+                f"{sentence!r} ({settings.voice}) heard as {g!r} -> {s.words}"
+                for g, s in decide(recogniser, audio, commands)
+                if s is not None
+            ]
+    hours = seconds / 3600
+    print(
+        f"ordinary sentences: {len(ORDINARY)} x {len(OTHER_VOICES)} voices, {seconds / 60:.1f} min: "
+        f"{len(acted)} actions ({len(acted) / hours:.1f} per hour)"
+    )
+    for line in acted:
+        print("   ", line)
+
+
+def echo_guarded(guess: str, saying: Saying, playing: str) -> bool:
+    from coach.inputs.listener import is_echo
+
+    return is_echo(guess, playing) or is_echo(saying.words, playing)
+
+
+def live(words: Phrases) -> None:
+    """Through a real PulseAudio microphone: latency, CPU on silence, memory."""
+    from coach.inputs.listener import Listener
+
+    home = Path(tempfile.mkdtemp(prefix="coach-bench-listen-"))
+    socket = home / "native"
+    (home / "server.pa").write_text(
+        "load-module module-null-sink sink_name=mic\nset-default-sink mic\nset-default-source mic.monitor\n"
+        f"load-module module-native-protocol-unix auth-anonymous=1 socket={socket}\n"
+    )
+    (home / "asound.conf").write_text(f'pcm.!default {{ type pulse server "unix:{socket}" }}\n')
+    os.environ.update(
+        HOME=str(home),
+        XDG_RUNTIME_DIR=str(home),
+        PULSE_SERVER=f"unix:{socket}",
+        ALSA_CONFIG_PATH=str(home / "asound.conf"),
+    )
+    server = subprocess.Popen(
+        ["pulseaudio", "-n", "-F", str(home / "server.pa"), "--daemonize=no", "--exit-idle-time=-1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while subprocess.run(["pactl", "info"], capture_output=True).returncode != 0:
+            assert time.monotonic() < deadline, "PulseAudio did not start"
+            time.sleep(0.1)
+        commands = Vocabulary.commands(words, "en")
+        heard: list[tuple[float, Saying]] = []
+        arrived = threading.Event()
+
+        def deliver(saying: Saying) -> bool:
+            heard.append((time.monotonic(), saying))
+            arrived.set()
+            return True
+
+        listener = Listener(commands, deliver, lambda _a, _b: "", lambda line: print(line))
+        listener.load()
+        print(f"\nlive, through PulseAudio: peak memory with the model loaded {peak_mb():.0f} MB")
+        assert listener.start()
+        time.sleep(1)
+        voices = [Voice(OTHER_VOICES[0]), Voice(OTHER_VOICES[3])]
+        sayings = [s for s in commands.sayings if s.words in ("pause", "go on", "next", "back", "again", "done")]
+        latencies, missed = [], 0
+        for _ in range(3):
+            for voice in voices:
+                for saying in sayings:
+                    clip = voice.clip(saying.words[:1].upper() + saying.words[1:] + ".")
+                    wav = home / "say.wav"
+                    write_wav(wav, clip.frames)
+                    arrived.clear()
+                    subprocess.run(["paplay", "--latency-msec=20", str(wav)], check=True)
+                    ended = time.monotonic()
+                    if arrived.wait(3):
+                        latencies.append(heard[-1][0] - ended)
+                    else:
+                        missed += 1
+                    time.sleep(0.3)
+        print(
+            f"  latency, end of the command (paplay drained) to the listener's verdict, {len(latencies)} commands"
+            f" ({missed} not acted on): p50 {percentile(latencies, 0.5):.2f} s, p95 {percentile(latencies, 0.95):.2f} s,"
+            f" max {max(latencies):.2f} s"
+        )
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_before, wall_before = usage.ru_utime + usage.ru_stime, time.monotonic()
+        time.sleep(30)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = usage.ru_utime + usage.ru_stime - cpu_before
+        print(
+            f"  CPU while listening to silence, 30 s: {100 * cpu / (time.monotonic() - wall_before):.2f}% of one core"
+        )
+        listener.stop()
+    finally:
+        server.terminate()
+        server.wait(10)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def write_wav(path: Path, frames: bytes) -> None:
+    import wave
+
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(frames)
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--live", action="store_true", help="also through a private PulseAudio microphone")
+    parser.add_argument("--only-live", action="store_true", help="just the live part")
+    args = parser.parse_args()
+    print(f"# {command_line()}  ({machine()})")
+    words = Phrases.for_language("en")
+    if not args.only_live:
+        recogniser = Recogniser()
+        accuracy(recogniser, words)
+        false_actions(recogniser, words)
+    if args.live or args.only_live:
+        live(words)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

