@@ -175,7 +175,7 @@ class Recogniser:
     def _tokens(self, words: str) -> list[int]:
         """A saying as the model would write it: " Go on." (each word with its space)."""
         text = words[:1].upper() + words[1:]
-        tokens = []
+        tokens: list[int] = []
         for word in text.split():
             whole = self._tokenizer.token_to_id("\u0120" + word)  # "Ġ": a space, in byte-level BPE
             tokens += [whole] if whole is not None else self._encode(" " + word)

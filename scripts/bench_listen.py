@@ -240,7 +240,7 @@ def live(words: Phrases) -> None:
         time.sleep(1)
         voices = [Voice(OTHER_VOICES[0]), Voice(OTHER_VOICES[3])]
         sayings = [s for s in commands.sayings if s.words in ("pause", "go on", "next", "back", "again", "done")]
-        latencies, missed = [], 0
+        latencies, missed, wrong = [], 0, 0
         for _ in range(3):
             for voice in voices:
                 for saying in sayings:
@@ -250,16 +250,16 @@ def live(words: Phrases) -> None:
                     arrived.clear()
                     subprocess.run(["paplay", "--latency-msec=20", str(wav)], check=True)
                     ended = time.monotonic()
-                    if arrived.wait(3):
-                        latencies.append(heard[-1][0] - ended)
-                    else:
+                    if not arrived.wait(3):
                         missed += 1
+                    elif heard[-1][1].meaning != saying.meaning:
+                        wrong += 1
+                    else:
+                        latencies.append(heard[-1][0] - ended)
                     time.sleep(0.3)
-        print(
-            f"  latency, end of the command (paplay drained) to the listener's verdict, {len(latencies)} commands"
-            f" ({missed} not acted on): p50 {percentile(latencies, 0.5):.2f} s, p95 {percentile(latencies, 0.95):.2f} s,"
-            f" max {max(latencies):.2f} s"
-        )
+        p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
+        print(f"  latency, end of the command (paplay drained) to the listener's verdict, {len(latencies)} commands")
+        print(f"  ({missed} not acted on, {wrong} wrong): p50 {p50:.2f} s, p95 {p95:.2f} s, max {max(latencies):.2f} s")
         usage = resource.getrusage(resource.RUSAGE_SELF)
         cpu_before, wall_before = usage.ru_utime + usage.ru_stime, time.monotonic()
         time.sleep(30)
