@@ -4,7 +4,9 @@ Silero VAD (shipped with faster-whisper) gives each 32 ms block a probability of
 speech, carrying its state from block to block. An utterance starts when speech is
 likely, keeps a moment of what came before it (the start of a word is quiet), and ends
 after `end_silence` of quiet: that pause is all the listener waits before it decides.
-An utterance longer than `longest` is talk, not a command, and is dropped whole.
+An utterance longer than `longest` is talk, not a command (the longest saying, "I'm
+done for today", takes about 1.5 s), and is dropped whole without asking the model:
+that is most of what the coach itself says, and most of a conversation in the room.
 Near-silent blocks skip the model, so listening to a quiet room costs almost nothing.
 """
 
@@ -59,7 +61,7 @@ class Segmenter:
         end_threshold: float = 0.35,
         end_silence: float = 0.3,
         lead_in: float = 0.2,
-        longest: float = 4.0,
+        longest: float = 2.5,
     ) -> None:
         self.speech_probability = speech_probability
         self.start_threshold = start_threshold

@@ -13,6 +13,7 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -20,6 +21,7 @@ import time
 import wave
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -34,7 +36,7 @@ from coach.routine import load_routine
 from coach.script import phrases_for
 from coach.vocabulary import Vocabulary
 from coach.voice import Voice, VoiceSettings
-from tests.conftest import read_captures, settled_captures, wait_until
+from tests.conftest import read_captures, wait_until
 
 LISTEN_INSTALLED = all(
     importlib.util.find_spec(name) is not None
@@ -66,20 +68,34 @@ seconds = 1
 [[exercises.phases]]
 kind = "hold"
 say = "Hold."
-seconds = 5
+seconds = 4
+"""
+
+SELF_PACED_ROUTINE = """
+title = "Listen test"
+intro = "Let us begin."
+closing = "All done."
+
+[[exercises]]
+id = "reach"
+name = "Reach"
+reps = 2
+
+[[exercises.phases]]
+kind = "move"
+say = "Reach up."
+seconds = 1
 
 [[exercises]]
 id = "pushups"
 name = "Wall push-ups"
 reps = 4
 pace = "self"
-seconds_per_rep = 2
-sets = 2
-rest_between_sets = 12
+seconds_per_rep = 1
 """
 
 # The coach's words that sound most like commands: "Ready, go.", "Stop there.", "Switch
-# sides.", "Next: ...".
+# sides." ("Next: ..." is held against the echo guard in the recogniser's test).
 ECHO_ROUTINE = """
 title = "Echo test"
 intro = "Let us begin."
@@ -90,11 +106,6 @@ id = "plank"
 name = "Side plank"
 seconds = 2
 sides = "each"
-
-[[exercises]]
-id = "reach"
-name = "Reach"
-seconds = 2
 """
 
 SHORT_ROUTINE = """
@@ -169,13 +180,16 @@ def test_the_echo_guard_drops_only_what_the_coach_was_saying() -> None:
     now = [100.0]
     speech = CoachSpeech(clock=lambda: now[0])
     speech.played(2.0, "Next: Knee rolls, 8 on each side.")
-    speech.played(0.4, None)  # a chime has no words
-    assert is_echo("Next.", speech.words_during(101.0, 101.5))
-    assert is_echo("next", speech.words_during(102.3, 102.6))  # the room's echo, just after
+    assert is_echo("Next.", speech.words_during(101.0, 101.5) or "")
+    assert is_echo("next", speech.words_during(102.3, 102.6) or "")  # the room's echo, just after
     assert speech.words_during(104.0, 105.0) == ""  # long over: "next" now is the listener's
-    assert not is_echo("Pause.", speech.words_during(101.0, 101.5))
+    assert not is_echo("Pause.", speech.words_during(101.0, 101.5) or "")
     speech.stopped()  # a pause cut the clip short at 100.0
     assert speech.words_during(101.0, 101.5) == ""
+    now[0] = 110.0
+    speech.played(0.4, None)  # a chime has no words: whatever is heard with it is dropped
+    assert speech.words_during(110.2, 110.8) is None
+    assert speech.words_during(111.0, 111.5) == ""
 
 
 # --- the recogniser on rendered speech ---------------------------------------------------
@@ -203,11 +217,15 @@ def spoken(settings: VoiceSettings, text: str, noise_db: float | None = None) ->
     return audio
 
 
-def heard(recogniser: object, audio: np.ndarray, vocabulary: Vocabulary) -> list[object]:
+def hearings(recogniser: object, audio: np.ndarray, vocabulary: Vocabulary) -> list[Any]:
+    """What the recogniser made of each utterance the listener's segmenter cuts from the audio."""
     from coach.utterances import Segmenter, silero_vad
 
-    decided = [recogniser.hear(u.audio, vocabulary) for u in Segmenter(silero_vad()).feed(audio, 0.0)]  # type: ignore[attr-defined]
-    return [h.saying.meaning for h in decided if h.saying is not None]
+    return [recogniser.hear(u.audio, vocabulary) for u in Segmenter(silero_vad()).feed(audio, 0.0)]  # type: ignore[attr-defined]
+
+
+def heard(recogniser: object, audio: np.ndarray, vocabulary: Vocabulary) -> list[object]:
+    return [h.saying.meaning for h in hearings(recogniser, audio, vocabulary) if h.saying is not None]
 
 
 @needs_listen
@@ -228,6 +246,9 @@ def test_commands_in_other_voices_are_heard_and_everything_else_rejected(recogni
     coach = VoiceSettings()  # the coach's own cues that sound most like commands
     for text in ("Stop there.", "Switch sides.", "Ready, go.", "Stopping here. Well done."):
         assert heard(recogniser, spoken(coach, text), commands) == [], text
+    for text in ("Next: Reach, 2 times.", "Next: Knee rolls, 8 on each side."):  # "Next." may be cut out of it
+        for hearing in hearings(recogniser, spoken(coach, text), commands):
+            assert hearing.saying is None or is_echo(hearing.guess, text), (text, hearing)
     numbers = Vocabulary.numbers(ENGLISH_PHRASES, "en")
     assert heard(recogniser, spoken(COMMAND_VOICES["joe-fast"], "Seven."), numbers) == [7]
     german = Vocabulary.commands(Phrases.for_language("de"), "de")
@@ -275,12 +296,10 @@ def microphone(tmp_path: Path, capture: Path) -> Iterator[dict[str, str]]:
 
 
 class Coach:
-    """coach as a user starts it (its phrases rendered first, as a dry-run does), its output
-    lines collected as they come."""
+    """coach as a user starts it, its output lines collected as they come."""
 
     def __init__(self, env: dict[str, str], routine: Path, *args: str) -> None:
         command = [sys.executable, "-m", "coach", "--routine", str(routine), "--countdown", "off"]
-        subprocess.run([*command, "--dry-run"], env=env, capture_output=True, check=True)
         self.process = subprocess.Popen(
             [*command, *args],
             env=env,
@@ -304,8 +323,19 @@ class Coach:
     def heard(self) -> list[str]:
         return [line.strip().removeprefix("heard: ") for line in self.lines if line.startswith("heard: ")]
 
+    def stop(self) -> int:
+        """End it as a closed laptop lid or `kill` would: SIGTERM."""
+        self.process.terminate()
+        return self.finish()
+
     def finish(self, seconds: float = 60) -> int:
-        code = self.process.wait(timeout=seconds)
+        try:
+            code = self.process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGABRT)  # faulthandler shows where each thread was
+            self.process.wait(timeout=10)
+            time.sleep(0.2)
+            pytest.fail(f"coach did not end in {seconds} s:\n{''.join(self.lines)}\n{''.join(self.errors)}")
         time.sleep(0.2)  # the readers take the last lines
         return code
 
@@ -331,12 +361,14 @@ def write(tmp_path: Path, text: str) -> Path:
 @needs_listen
 @needs_pulse
 @pytest.mark.slow
-def test_spoken_commands_steer_a_live_session_as_the_keys_do(
+def test_spoken_pause_resume_repeat_and_stop_steer_as_the_keys_do(
     microphone: dict[str, str], tmp_path: Path, capture: Path, private_history: Path
 ) -> None:
     voice = Voice(VoiceSettings())
     hold = voice.clip("Hold.").frames
-    coach = Coach(microphone, write(tmp_path, ROUTINE), "--listen")
+    coach = Coach(microphone, write(tmp_path, ROUTINE), "--listen", "--checkin")
+    coach.saw("Or say the number.")  # no terminal: the pain is answered aloud
+    say(microphone, tmp_path, "joe-fast", "Seven.")
     coach.saw("speech  Hold.")
     time.sleep(1.0)  # the coach's "Hold." is over: what comes now is the listener's
     say(microphone, tmp_path, "rp", "Pause.")
@@ -351,26 +383,45 @@ def test_spoken_commands_steer_a_live_session_as_the_keys_do(
     say(microphone, tmp_path, "joe-slow", "Again.")
     coach.saw("heard: again")
     wait_until(lambda: read_captures(capture).count(hold) == 3)  # the last instruction, said again
-    time.sleep(0.5)
+    time.sleep(1.0)
+    say(microphone, tmp_path, "joe-slow", "Stop the session.")
+    coach.saw("How is your pain now")
+    say(microphone, tmp_path, "joe-slow", "Three.")
+    assert coach.finish() == 0, "".join(coach.errors)
+    assert coach.heard() == ["seven", "pause", "go on", "again", "stop the session", "three"]
+    assert any("as asked" in line for line in coach.errors)
+    played = read_captures(capture)  # the process has ended: its plays are all written
+    farewell = voice.clip(ENGLISH_PHRASES.say("farewell")).frames
+    after = voice.clip(ENGLISH_PHRASES.say("checkin_after")).frames
+    assert played[-3:] == [farewell, load_chime("session-end").frames, after]
+    [session] = History(private_history).sessions()
+    assert (session.status, session.pain_before, session.pain_after) == ("stopped", 7, 3)
+    assert session.reps_done.get("reach", 0) < 3
+
+
+@needs_listen
+@needs_pulse
+@pytest.mark.slow
+def test_spoken_next_and_done_skip_an_exercise_and_end_a_self_paced_set(
+    microphone: dict[str, str], tmp_path: Path, capture: Path, private_history: Path
+) -> None:
+    voice = Voice(VoiceSettings())
+    coach = Coach(microphone, write(tmp_path, SELF_PACED_ROUTINE), "--listen")
+    coach.saw("Exercise 1 out of 2: Reach.")
+    time.sleep(2.0)
     say(microphone, tmp_path, "joe-slow", "Next.")
     coach.saw("Exercise 2 out of 2: Wall push-ups.")
     coach.saw("wait    until you say you are done")  # the self-paced set: it waits for "done"
-    time.sleep(1.5)  # the coach's "... when you are done." is over
+    time.sleep(5.0)  # past its allowance (4 s in the plan): now only "done" ends it
     say(microphone, tmp_path, "joe-fast", "Done.")
-    coach.saw("speech  Rest for 12 seconds.")
-    time.sleep(1.0)
-    say(microphone, tmp_path, "joe-slow", "Stop the session.")
     assert coach.finish() == 0, "".join(coach.errors)
-    assert coach.heard() == ["pause", "go on", "again", "next", "done", "stop the session"]
-    assert any("as asked" in line for line in coach.errors)
-    played = settled_captures(capture, [])
-    farewell = voice.clip(ENGLISH_PHRASES.say("farewell")).frames
-    assert played[-2:] == [farewell, load_chime("session-end").frames]
-    assert voice.clip("Number 3 out of 3.").frames not in played  # skipped with "next"
+    assert coach.heard() == ["next", "done"]
+    played = read_captures(capture)  # the process has ended: its plays are all written
+    assert voice.clip("Number 1 out of 2.").frames not in played  # skipped with "next"
+    assert played[-2:] == [voice.clip("All done.").frames, load_chime("session-end").frames]
     [session] = History(private_history).sessions()
-    assert session.status == "stopped"
-    assert (session.reps_done.get("pushups"), session.sets_done.get("pushups")) == (4, 1)  # the set said done
-    assert session.reps_done.get("reach", 0) < 3
+    assert session.status == "finished"
+    assert (session.reps_done.get("pushups"), session.reps_done.get("reach", 0)) == (4, 0)
 
 
 @needs_listen
@@ -417,10 +468,11 @@ def test_a_microphone_that_goes_away_ends_listening_once_and_the_session_goes_on
     coach = Coach(microphone, write(tmp_path, SHORT_ROUTINE), "--listen")
     coach.saw("speech  Reach up.")
     subprocess.run(["pactl", "unload-module", "module-null-sink"], env=microphone, check=True)
-    assert coach.finish() == 0, "".join(coach.errors)
+    coach.saw("without listening")
+    coach.saw("exercise-end")  # the session goes on
+    assert coach.stop() == 143, "".join(coach.errors)
     trouble = [line for line in coach.errors if "without listening" in line]
-    assert len(trouble) == 1 and trouble[0].startswith("coach: ") and "microphone" in trouble[0]
-    assert any("All done." in line or "Reach up." in line for line in coach.lines)
+    assert len(trouble) == 1 and trouble[0].startswith("coach: ") and "microphone stopped" in trouble[0]
 
 
 @needs_listen
@@ -435,10 +487,11 @@ def test_no_microphone_the_session_goes_on_and_says_so_once(tmp_path: Path, capt
     env = dict(os.environ, ALSA_CONFIG_PATH=str(conf))
     env.pop("DBUS_SESSION_BUS_ADDRESS", None)
     coach = Coach(env, write(tmp_path, SHORT_ROUTINE), "--listen")
-    assert coach.finish() == 0, "".join(coach.errors)
+    coach.saw("without listening")
+    coach.saw("speech  First: Reach")  # the session goes on
+    assert coach.stop() == 143, "".join(coach.errors)
     trouble = [line for line in coach.errors if "without listening" in line]
-    assert len(trouble) == 1 and "no microphone" in trouble[0]
-    assert any("Reach up." in line for line in coach.lines)
+    assert len(trouble) == 1 and trouble[0].startswith("coach: no microphone to listen to")
 
 
 def shadow_package(folder: Path, name: str, init: str) -> None:

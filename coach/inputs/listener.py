@@ -10,7 +10,9 @@ It must never obey the coach itself. With laptop speakers and no earbuds the coa
 own voice reaches the microphone, and it says "Next:", "Stop there.", "Switch sides.".
 A saying is matched whole, so most of that is no command at all; and whatever is heard
 while the coach is sounding (or just after, as a room echoes) is dropped when every word
-of it is among the words the coach was saying then (`coach_words`).
+of it is among the words the coach was saying then (`coach_words`). A chime has no
+words, and a recogniser given one makes some up ("you", "Bye!"): what is heard during a
+chime is dropped whole.
 
 A microphone that is missing or goes quiet for good ends the listening, said once; the
 session goes on. Audio is processed in memory and never written or sent anywhere.
@@ -66,10 +68,14 @@ class CoachSpeech:
         with self._lock:
             self._played = deque((Sounding(s.start, min(s.end, now), s.words) for s in self._played), maxlen=64)
 
-    def words_during(self, start: float, end: float) -> str:
-        """The words the coach was sounding at any time from `start` to `end`, echo included."""
+    def words_during(self, start: float, end: float) -> str | None:
+        """The words the coach was sounding at any time from `start` to `end`, echo included;
+        None when a chime was sounding then."""
         with self._lock:
-            return " ".join(s.words for s in self._played if s.words and s.start <= end and s.end + ECHO_TAIL >= start)
+            sounding = [s for s in self._played if s.start <= end and s.end + ECHO_TAIL >= start]
+        if any(s.words is None for s in sounding):
+            return None
+        return " ".join(s.words for s in sounding if s.words)
 
 
 class SpeakingSink:
@@ -121,7 +127,7 @@ class Listener:
         self,
         vocabulary: Vocabulary,
         deliver: Callable[[Saying], bool],
-        coach_words: Callable[[float, float], str],
+        coach_words: Callable[[float, float], str | None],
         on_trouble: Callable[[str], None],
         clock: Callable[[], float] = time.monotonic,
         on_rejected: Callable[[str], None] | None = None,
@@ -233,6 +239,9 @@ class Listener:
             self._rejected(f"heard {hearing.guess!r}: no command")
             return
         said = self.coach_words(utterance.start, utterance.end)
+        if said is None:
+            self._rejected(f"heard {hearing.guess!r}: during a chime")
+            return
         if said and (is_echo(hearing.guess, said) or is_echo(hearing.saying.words, said)):
             self._rejected(f"heard {hearing.guess!r}: the coach's own voice")
             return
