@@ -254,7 +254,7 @@ class LiveSession:
         listener: Listener | None = None
         if self.listen:  # the model is checked and loaded before anything is played
             listener = Listener(
-                commands_heard, lambda saying: deliver(saying), speech.words_during, self.err, on_rejected=self._note
+                commands_heard, lambda saying: deliver(saying), speech.during, self.err, on_rejected=self._note
             )
             listener.load()
             self.sink = SpeakingSink(self.sink, speech, self.voice.words_of)

@@ -63,6 +63,7 @@ class Hearing:
 
     guess: str  # the model's own transcription
     saying: Saying | None  # the known saying it was, or None: rejected
+    plain: bool = False  # the guess was the saying word for word, with no prompting or scoring
 
 
 def model_folders() -> list[Path]:
@@ -145,7 +146,7 @@ class Recogniser:
             return Hearing(guess, None)
         exact = vocabulary.match(guess)
         if exact is not None:
-            return Hearing(guess, exact)
+            return Hearing(guess, exact, plain=True)
         if len(guess.split()) > LONGEST_GUESS_WORDS:
             return Hearing(guess, None)
         prompted = self._model.model.generate(

@@ -233,7 +233,7 @@ def live(words: Phrases) -> None:
             arrived.set()
             return True
 
-        listener = Listener(commands, deliver, lambda _a, _b: "", lambda line: print(line))
+        listener = Listener(commands, deliver, lambda _a, _b: ("", False), lambda line: print(line))
         listener.load()
         print(f"\nlive, through PulseAudio: peak memory with the model loaded {peak_mb():.0f} MB")
         assert listener.start()

@@ -180,16 +180,17 @@ def test_the_echo_guard_drops_only_what_the_coach_was_saying() -> None:
     now = [100.0]
     speech = CoachSpeech(clock=lambda: now[0])
     speech.played(2.0, "Next: Knee rolls, 8 on each side.")
-    assert is_echo("Next.", speech.words_during(101.0, 101.5) or "")
-    assert is_echo("next", speech.words_during(102.3, 102.6) or "")  # the room's echo, just after
-    assert speech.words_during(104.0, 105.0) == ""  # long over: "next" now is the listener's
-    assert not is_echo("Pause.", speech.words_during(101.0, 101.5) or "")
+    assert is_echo("Next.", speech.during(101.0, 101.5)[0])
+    assert is_echo("next", speech.during(102.3, 102.6)[0])  # the room's echo, just after
+    assert speech.during(104.0, 105.0) == ("", False)  # long over: "next" now is the listener's
+    assert not is_echo("Pause.", speech.during(101.0, 101.5)[0])
     speech.stopped()  # a pause cut the clip short at 100.0
-    assert speech.words_during(101.0, 101.5) == ""
+    assert speech.during(101.0, 101.5) == ("", False)
     now[0] = 110.0
-    speech.played(0.4, None)  # a chime has no words: whatever is heard with it is dropped
-    assert speech.words_during(110.2, 110.8) is None
-    assert speech.words_during(111.0, 111.5) == ""
+    speech.played(0.4, None)  # a chime: no words, and only a plainly heard saying counts with it
+    speech.played(1.0, "Next: Reach.")
+    assert speech.during(110.2, 110.8) == ("Next: Reach.", True)
+    assert speech.during(112.0, 112.5) == ("", False)
 
 
 # --- the recogniser on rendered speech ---------------------------------------------------
@@ -367,7 +368,10 @@ def test_spoken_pause_resume_repeat_and_stop_steer_as_the_keys_do(
     voice = Voice(VoiceSettings())
     hold = voice.clip("Hold.").frames
     coach = Coach(microphone, write(tmp_path, ROUTINE), "--listen", "--checkin")
-    coach.saw("Or say the number.")  # no terminal: the pain is answered aloud
+    before = voice.clip(ENGLISH_PHRASES.say("checkin_before"))
+    after = voice.clip(ENGLISH_PHRASES.say("checkin_after"))
+    coach.saw("Or say the number.")  # no terminal: the pain is answered aloud, once asked
+    time.sleep(before.seconds)
     say(microphone, tmp_path, "joe-fast", "Seven.")
     coach.saw("speech  Hold.")
     time.sleep(1.0)  # the coach's "Hold." is over: what comes now is the listener's
@@ -386,14 +390,14 @@ def test_spoken_pause_resume_repeat_and_stop_steer_as_the_keys_do(
     time.sleep(1.0)
     say(microphone, tmp_path, "joe-slow", "Stop the session.")
     coach.saw("How is your pain now")
+    time.sleep(after.seconds)
     say(microphone, tmp_path, "joe-slow", "Three.")
     assert coach.finish() == 0, "".join(coach.errors)
     assert coach.heard() == ["seven", "pause", "go on", "again", "stop the session", "three"]
     assert any("as asked" in line for line in coach.errors)
     played = read_captures(capture)  # the process has ended: its plays are all written
     farewell = voice.clip(ENGLISH_PHRASES.say("farewell")).frames
-    after = voice.clip(ENGLISH_PHRASES.say("checkin_after")).frames
-    assert played[-3:] == [farewell, load_chime("session-end").frames, after]
+    assert played[-3:] == [farewell, load_chime("session-end").frames, after.frames]
     [session] = History(private_history).sessions()
     assert (session.status, session.pain_before, session.pain_after) == ("stopped", 7, 3)
     assert session.reps_done.get("reach", 0) < 3

@@ -10,9 +10,9 @@ It must never obey the coach itself. With laptop speakers and no earbuds the coa
 own voice reaches the microphone, and it says "Next:", "Stop there.", "Switch sides.".
 A saying is matched whole, so most of that is no command at all; and whatever is heard
 while the coach is sounding (or just after, as a room echoes) is dropped when every word
-of it is among the words the coach was saying then (`coach_words`). A chime has no
-words, and a recogniser given one makes some up ("you", "Bye!"): what is heard during a
-chime is dropped whole.
+of it is among the words the coach was saying then (`coach_sounds`). A chime has no
+words, and a recogniser given one makes some up ("you", "Bye!"): during a chime only a
+saying heard plainly, word for word, counts, never one the closed set had to find.
 
 A microphone that is missing or goes quiet for good ends the listening, said once; the
 session goes on. Audio is processed in memory and never written or sent anywhere.
@@ -68,14 +68,12 @@ class CoachSpeech:
         with self._lock:
             self._played = deque((Sounding(s.start, min(s.end, now), s.words) for s in self._played), maxlen=64)
 
-    def words_during(self, start: float, end: float) -> str | None:
-        """The words the coach was sounding at any time from `start` to `end`, echo included;
-        None when a chime was sounding then."""
+    def during(self, start: float, end: float) -> tuple[str, bool]:
+        """The words the coach was sounding at any time from `start` to `end`, echo included,
+        and whether a chime was sounding then (whatever was heard may be made up from it)."""
         with self._lock:
             sounding = [s for s in self._played if s.start <= end and s.end + ECHO_TAIL >= start]
-        if any(s.words is None for s in sounding):
-            return None
-        return " ".join(s.words for s in sounding if s.words)
+        return " ".join(s.words for s in sounding if s.words), any(s.words is None for s in sounding)
 
 
 class SpeakingSink:
@@ -127,14 +125,14 @@ class Listener:
         self,
         vocabulary: Vocabulary,
         deliver: Callable[[Saying], bool],
-        coach_words: Callable[[float, float], str | None],
+        coach_sounds: Callable[[float, float], tuple[str, bool]],
         on_trouble: Callable[[str], None],
         clock: Callable[[], float] = time.monotonic,
         on_rejected: Callable[[str], None] | None = None,
     ) -> None:
         self.vocabulary = vocabulary
         self.deliver = deliver  # True when the saying was taken (the session was listening for it)
-        self.coach_words = coach_words
+        self.coach_sounds = coach_sounds
         self.on_trouble = on_trouble  # said once: why listening stopped
         self.on_rejected = on_rejected  # what was heard and not acted on (--verbose)
         self.clock = clock
@@ -238,8 +236,8 @@ class Listener:
         if hearing.saying is None:
             self._rejected(f"heard {hearing.guess!r}: no command")
             return
-        said = self.coach_words(utterance.start, utterance.end)
-        if said is None:
+        said, chime = self.coach_sounds(utterance.start, utterance.end)
+        if chime and not hearing.plain:
             self._rejected(f"heard {hearing.guess!r}: during a chime")
             return
         if said and (is_echo(hearing.guess, said) or is_echo(hearing.saying.words, said)):
