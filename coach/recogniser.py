@@ -130,8 +130,9 @@ class Recogniser:
         names = ("<|startoftranscript|>", None, "<|transcribe|>", "<|notimestamps|>")
         return [token if name is None else self._tokenizer.token_to_id(name) for name in names]
 
-    def hear(self, audio: np.ndarray, vocabulary: Vocabulary) -> Hearing:
-        """Which saying of `vocabulary` the utterance (16 kHz mono float32) was, if any."""
+    def hear(self, audio: np.ndarray, vocabulary: Vocabulary, plain_only: bool = False) -> Hearing:
+        """Which saying of `vocabulary` the utterance (16 kHz mono float32) was, if any;
+        with `plain_only`, only a guess that is a saying word for word counts."""
         window = SAMPLE_RATE * ENCODED_SECONDS
         clip = np.zeros(window, dtype=np.float32)
         clip[: min(len(audio), window)] = audio[:window]
@@ -147,7 +148,7 @@ class Recogniser:
         exact = vocabulary.match(guess)
         if exact is not None:
             return Hearing(guess, exact, plain=True)
-        if len(guess.split()) > LONGEST_GUESS_WORDS:
+        if plain_only or len(guess.split()) > LONGEST_GUESS_WORDS:
             return Hearing(guess, None)
         prompted = self._model.model.generate(
             self._storage.from_array(encoded), [self._prompt(vocabulary) + start], beam_size=1, max_length=32

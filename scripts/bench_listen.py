@@ -40,7 +40,7 @@ from benchlib import command_line, machine, percentile
 
 from coach.audio import RATE
 from coach.phrases import Phrases
-from coach.recogniser import Recogniser
+from coach.recogniser import Hearing, Recogniser
 from coach.routine import load_builtin
 from coach.script import SessionOptions, spoken_phrases
 from coach.utterances import SAMPLE_RATE, Segmenter, silero_vad
@@ -102,14 +102,14 @@ def padded(audio: np.ndarray, before: float = 0.5, after: float = 1.0) -> np.nda
     return np.concatenate([silence[0], audio, silence[1]])
 
 
+def hearings(recogniser: Recogniser, audio: np.ndarray, vocabulary: Vocabulary) -> list[Hearing]:
+    """What the recogniser makes of each utterance the listener's segmenter cuts from this sound."""
+    return [recogniser.hear(u.audio, vocabulary) for u in Segmenter(silero_vad()).feed(audio, 0.0)]
+
+
 def decide(recogniser: Recogniser, audio: np.ndarray, vocabulary: Vocabulary) -> list[tuple[str, Saying | None]]:
     """What the listener would act on in this stretch of sound: each utterance's guess and saying."""
-    segmenter = Segmenter(silero_vad())
-    decided = []
-    for utterance in segmenter.feed(audio, 0.0):
-        hearing = recogniser.hear(utterance.audio, vocabulary)
-        decided.append((hearing.guess, hearing.saying))
-    return decided
+    return [(hearing.guess, hearing.saying) for hearing in hearings(recogniser, audio, vocabulary)]
 
 
 def accuracy(recogniser: Recogniser, words: Phrases) -> None:
@@ -160,10 +160,11 @@ def false_actions(recogniser: Recogniser, words: Phrases) -> None:
     for phrase in phrases:
         audio = padded(as_16k(coach.clip(phrase).frames), 0.3, 0.6)
         seconds += len(audio) / SAMPLE_RATE
-        for guess, saying in decide(recogniser, audio, commands):
-            if saying is not None:
-                alone.append(f"{phrase!r} heard as {guess!r} -> {saying.words}")
-                if not echo_guarded(guess, saying, phrase):
+        for hearing in hearings(recogniser, audio, commands):
+            if hearing.saying is not None:
+                alone.append(f"{phrase!r} heard as {hearing.guess!r} -> {hearing.saying.words}")
+                # In a session the coach is sounding: only a plain saying counts, and not its own words.
+                if hearing.plain and not echo_guarded(hearing.guess, hearing.saying, phrase):
                     guarded.append(alone[-1])
     hours = seconds / 3600
     print(f"\nthe coach's own voice: {len(phrases)} phrases of the built-in routine, {seconds / 60:.1f} min")

@@ -10,9 +10,10 @@ It must never obey the coach itself. With laptop speakers and no earbuds the coa
 own voice reaches the microphone, and it says "Next:", "Stop there.", "Switch sides.".
 A saying is matched whole, so most of that is no command at all; and whatever is heard
 while the coach is sounding (or just after, as a room echoes) is dropped when every word
-of it is among the words the coach was saying then (`coach_sounds`). A chime has no
-words, and a recogniser given one makes some up ("you", "Bye!"): during a chime only a
-saying heard plainly, word for word, counts, never one the closed set had to find.
+of it is among the words the coach was saying then (`coach_sounds`). While the coach
+sounds, only a saying heard plainly, word for word, counts, never one the closed set had
+to find: a chime has no words, and a recogniser given one makes some up ("you", "Bye!"),
+and speech over the coach's is too mixed to rescue.
 
 A microphone that is missing or goes quiet for good ends the listening, said once; the
 session goes on. Audio is processed in memory and never written or sent anywhere.
@@ -231,14 +232,10 @@ class Listener:
 
     def _decide(self, utterance: Utterance) -> None:
         assert self._recogniser is not None
-        vocabulary = self.vocabulary
-        hearing = self._recogniser.hear(utterance.audio, vocabulary)
+        said, chime = self.coach_sounds(utterance.start, utterance.end)
+        hearing = self._recogniser.hear(utterance.audio, self.vocabulary, plain_only=chime or bool(said))
         if hearing.saying is None:
             self._rejected(f"heard {hearing.guess!r}: no command")
-            return
-        said, chime = self.coach_sounds(utterance.start, utterance.end)
-        if chime and not hearing.plain:
-            self._rejected(f"heard {hearing.guess!r}: during a chime")
             return
         if said and (is_echo(hearing.guess, said) or is_echo(hearing.saying.words, said)):
             self._rejected(f"heard {hearing.guess!r}: the coach's own voice")
