@@ -255,6 +255,7 @@ def live(words: Phrases) -> None:
                         missed += 1
                     elif heard[-1][1].meaning != saying.meaning:
                         wrong += 1
+                        print(f"  WRONG {voice.settings.voice}: {saying.words!r} taken as {heard[-1][1].words!r}")
                     else:
                         latencies.append(heard[-1][0] - ended)
                     time.sleep(0.3)

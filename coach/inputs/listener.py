@@ -213,6 +213,12 @@ class Listener:
         return stream
 
     def _listen(self) -> None:
+        try:
+            self._hear_blocks()
+        except Exception as error:  # a fault here must not pass unseen: the session goes on, told so
+            self._trouble(f"listening failed ({_short(error)})")
+
+    def _hear_blocks(self) -> None:
         assert self._segmenter is not None
         heard_last = self.clock()
         while not self._stopping.is_set():
