@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -89,6 +91,36 @@ class FakeClock:
         assert deadline is not None, "waiting for a key that never comes"
         self.now = max(self.now, deadline) + self.oversleep + self.stall_at.get(len(self.waits) - 1, 0.0)
         return None
+
+
+@contextlib.contextmanager
+def private_pulseaudio(home: Path, setup: str, alsa: str) -> Iterator[dict[str, str]]:
+    """A PulseAudio server of this test's own, in `home`: `setup` is its script (the native
+    socket is added), `alsa` the ALSA configuration ({socket} stands for the socket's path).
+    Yields the environment that routes ALSA and PulseAudio clients to it."""
+    home.mkdir()
+    socket = home / "native"
+    (home / "server.pa").write_text(
+        f"{setup}load-module module-native-protocol-unix auth-anonymous=1 socket={socket}\n"
+    )
+    (home / "asound.conf").write_text(alsa.replace("{socket}", str(socket)))
+    env = dict(os.environ, HOME=str(home), XDG_RUNTIME_DIR=str(home), PULSE_SERVER=f"unix:{socket}")
+    env["ALSA_CONFIG_PATH"] = str(home / "asound.conf")
+    server = subprocess.Popen(
+        ["pulseaudio", "-n", "-F", str(home / "server.pa"), "--daemonize=no", "--exit-idle-time=-1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 15
+    while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode != 0:
+        assert server.poll() is None and time.monotonic() < deadline, "PulseAudio did not start"
+        time.sleep(0.1)
+    try:
+        yield env
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def wait_until(condition: Callable[[], bool], seconds: float = 60) -> None:

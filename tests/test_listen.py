@@ -36,7 +36,7 @@ from coach.routine import load_routine
 from coach.script import phrases_for
 from coach.vocabulary import Vocabulary
 from coach.voice import Voice, VoiceSettings
-from tests.conftest import read_captures, wait_until
+from tests.conftest import private_pulseaudio, read_captures, wait_until
 
 LISTEN_INSTALLED = all(
     importlib.util.find_spec(name) is not None
@@ -270,35 +270,16 @@ def microphone(tmp_path: Path, capture: Path) -> Iterator[dict[str, str]]:
 
     ALSA's default device records from it and plays into the capture device: the
     environment for coach and for paplay."""
-    home = tmp_path / "pulse"
-    home.mkdir()
-    socket = home / "native"
-    (home / "server.pa").write_text(
-        "load-module module-null-sink sink_name=mic\nset-default-sink mic\nset-default-source mic.monitor\n"
-        f"load-module module-native-protocol-unix auth-anonymous=1 socket={socket}\n"
-    )
-    (home / "asound.conf").write_text(
+    alsa = (
         "pcm.!default {\n type asym\n"
-        f' playback.pcm {{ type file slave.pcm {{ type null }} file "{capture}" format "raw" truncate false }}\n'
-        f' capture.pcm {{ type pulse server "unix:{socket}" }}\n}}\n'
-    )
-    env = dict(os.environ, HOME=str(home), XDG_RUNTIME_DIR=str(home), PULSE_SERVER=f"unix:{socket}")
-    env["ALSA_CONFIG_PATH"] = str(home / "asound.conf")
-    env.pop("DBUS_SESSION_BUS_ADDRESS", None)  # no remote: the voice steers
-    env["PYTHONFAULTHANDLER"] = "1"
-    server = subprocess.Popen(
-        ["pulseaudio", "-n", "-F", str(home / "server.pa"), "--daemonize=no", "--exit-idle-time=-1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 15
-    while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode != 0:
-        assert server.poll() is None and time.monotonic() < deadline, "PulseAudio did not start"
-        time.sleep(0.1)
-    yield env
-    server.terminate()
-    server.wait(timeout=10)
+        ' playback.pcm { type file slave.pcm { type null } file "CAPTURE" format "raw" truncate false }\n'
+        ' capture.pcm { type pulse server "unix:{socket}" }\n}\n'
+    ).replace("CAPTURE", str(capture))
+    setup = "load-module module-null-sink sink_name=mic\nset-default-sink mic\nset-default-source mic.monitor\n"
+    with private_pulseaudio(tmp_path / "pulse", setup, alsa) as env:
+        env.pop("DBUS_SESSION_BUS_ADDRESS", None)  # no remote: the voice steers
+        env["PYTHONFAULTHANDLER"] = "1"
+        yield env
 
 
 class Coach:

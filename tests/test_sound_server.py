@@ -23,6 +23,7 @@ import pytest
 
 from coach.audio import RATE, load_chime
 from coach.voice import Voice, VoiceSettings
+from tests.conftest import private_pulseaudio
 
 RECORD_RATE = 44100
 ROUTINE = """
@@ -50,32 +51,13 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def sound_server(tmp_path: Path) -> Iterator[dict[str, str]]:
     """A private PulseAudio with a null sink; the environment that routes ALSA and clients to it."""
-    home = tmp_path / "pulse"
-    home.mkdir()
-    socket = home / "native"
-    (home / "server.pa").write_text(
-        "load-module module-null-sink sink_name=heard\nset-default-sink heard\n"
-        f"load-module module-native-protocol-unix auth-anonymous=1 socket={socket}\n"
-    )
-    (home / "asound.conf").write_text(
-        "</usr/share/alsa/alsa.conf>\n"
-        f'pcm.!default {{ type pulse server "unix:{socket}" }}\nctl.!default {{ type pulse server "unix:{socket}" }}\n'
-    )
-    env = dict(os.environ, HOME=str(home), XDG_RUNTIME_DIR=str(home), PULSE_SERVER=f"unix:{socket}")
-    env["ALSA_CONFIG_PATH"] = str(home / "asound.conf")
-    server = subprocess.Popen(
-        ["pulseaudio", "-n", "-F", str(home / "server.pa"), "--daemonize=no", "--exit-idle-time=-1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 15
-    while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode != 0:
-        assert server.poll() is None and time.monotonic() < deadline, "PulseAudio did not start"
-        time.sleep(0.1)
-    yield env
-    server.terminate()
-    server.wait(timeout=10)
+    with private_pulseaudio(
+        tmp_path / "pulse",
+        "load-module module-null-sink sink_name=heard\nset-default-sink heard\n",
+        '</usr/share/alsa/alsa.conf>\npcm.!default { type pulse server "unix:{socket}" }\n'
+        'ctl.!default { type pulse server "unix:{socket}" }\n',
+    ) as env:
+        yield env
 
 
 def locate(recording: np.ndarray, clips: list[np.ndarray]) -> list[tuple[float, float]]:
