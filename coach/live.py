@@ -11,6 +11,7 @@ import json
 import queue
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -294,7 +295,10 @@ class LiveSession:
                         self.out(f"heard: {saying.words}")
                 return True
 
+            listening = threading.Event()  # cleared for good when the microphone is lost
+
             def listening_lost(line: str) -> None:
+                listening.clear()
                 self.err(line)
                 if keyboard is None and player is not None and commands is not None:
                     player.await_listener = False  # nobody can say "done" now: a wait is its allowance
@@ -302,6 +306,7 @@ class LiveSession:
 
             panel: Any = None
             if listener is not None:
+                listening.set()
                 listener.on_trouble = listening_lost
                 stack.callback(listener.stop)
                 worker(listener.start, "coach-listen-start").start()  # the microphone opens off the main thread
@@ -328,8 +333,10 @@ class LiveSession:
                 wait=commands.wait if commands is not None else self.wait,
                 farewell=farewell,
                 # Without a key to press or a voice heard, a wait is its allowance.
-                await_listener=keyboard is not None or listener is not None,
+                await_listener=keyboard is not None or listening.is_set(),
             )
+            if keyboard is None and listener is not None and not listening.is_set():
+                player.await_listener = False  # lost while the player was being made
             if use_remote and commands is not None:
                 remote = Remote(commands.put, lambda: remote_state(self.timeline, player), self._note)
                 stack.callback(remote.stop)  # the bus name is released on every way out
