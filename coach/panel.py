@@ -11,11 +11,10 @@ from rich.table import Table
 from rich.text import Text
 
 from coach.inputs.keys import HELP
-from coach.phrases import HEARD_KEYS, Phrases
+from coach.phrases import HEARD_KEYS, Phrases, alternatives
 from coach.player import Plan, Player, counted_phase, cue_at, phase_group
 from coach.preview import clock
 from coach.script import Cue, CueKind
-from coach.vocabulary import alternatives
 
 PANEL_WIDTH = 82  # wide enough for the key help; fixed so the box does not jump
 

@@ -256,12 +256,17 @@ def problem(key: str, text: str) -> str | None:
     if re.search(r"[{}]", _PLACEHOLDER.sub("", text)):
         return "has an unmatched brace"
     if key.startswith("heard_"):
-        sayings = [part for part in text.split("|") if part.strip()]
+        sayings = alternatives(text)
         if not sayings:
             return 'needs at least one saying ("pause | wait")'
         if key == "heard_numbers" and len(sayings) != 11:
             return f"needs the numbers 0 to 10, eleven sayings separated by |; has {len(sayings)}"
     return None
+
+
+def alternatives(entry: str) -> list[str]:
+    """The ways of saying one command, from a `heard_*` entry: "pause | wait"."""
+    return [part.strip() for part in entry.split("|") if part.strip()]
 
 
 def base_language(language: str) -> str:

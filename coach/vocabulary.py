@@ -16,7 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from coach.phrases import HEARD_KEYS, Phrases, base_language
+from coach.phrases import HEARD_KEYS, Phrases, alternatives, base_language
 from coach.player import Command
 
 MEANINGS = {
@@ -103,7 +103,3 @@ class Vocabulary:
         for filler in FILLERS.get(self.language, ()):
             said = re.sub(rf"(^| ){re.escape(normalise(filler))}(?= |$)", " ", said)
         return " ".join(said.split())
-
-
-def alternatives(entry: str) -> list[str]:
-    return [part.strip() for part in entry.split("|") if part.strip()]
