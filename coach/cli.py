@@ -20,8 +20,10 @@ import typer
 from typer.core import TyperGroup
 
 from coach import preview
+from coach.cli_report import report
 from coach.errors import CoachError, NoVoiceEngine, OptionError, VoiceUnavailable
 from coach.option_defaults import skip_coercing_defaults
+from coach.paths import write_atomically
 from coach.routine import Level, Routine, builtin_routine_path, load_routine
 from coach.script import Countdown, SessionOptions, Timeline
 from coach.session import (
@@ -361,22 +363,12 @@ def export(
             timeline, clip_source(speaker), out, force=force, comment=exercises_comment(timeline), progress=report
         )
     if subtitles is not None and subtitle_suffix is not None:
-        _write_atomically(subtitles, render_subtitles(timeline, subtitle_suffix))
+        write_atomically(subtitles, render_subtitles(timeline, subtitle_suffix).encode("utf-8"))
     typer.echo(
         f"{out}: {preview.clock(samples / 22050)}, {len(timeline.exercises)} exercises, {len(timeline.cues)} cues"
     )
     if subtitles is not None:
         typer.echo(f"{subtitles}: {sum(1 for c in timeline.cues if c.kind.value == 'speech')} subtitles")
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.part")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise OptionError(f"{path}: could not be written ({error.strerror})") from None
 
 
 @contextmanager
@@ -533,6 +525,9 @@ def done_text(reps: dict[str, int], sets: dict[str, int]) -> str:
         in_sets = f" ({several} set{'s' if several != 1 else ''})" if several and (several > 1 or not count) else ""
         parts.append(f"{exercise}{count}{in_sets}")
     return ", ".join(parts)
+
+
+app.command("report")(report)
 
 
 @app.command("show-builtin")

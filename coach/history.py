@@ -134,8 +134,11 @@ class History:
             with contextlib.suppress(sqlite3.OperationalError):
                 connection.execute("PRAGMA journal_mode=WAL")
 
-    def start(self, routine: str, exercises: list[str], pain_before: int | None = None) -> int:
-        now = datetime.now().astimezone().isoformat(timespec="seconds")
+    def start(
+        self, routine: str, exercises: list[str], pain_before: int | None = None, at: datetime | None = None
+    ) -> int:
+        """A new session, recorded as stopped until it finishes; `at` for one done before (default now)."""
+        now = (at or datetime.now()).astimezone().isoformat(timespec="seconds")
         with self._connect() as db:
             cursor = db.execute(
                 "INSERT INTO sessions (started_at, routine, exercises, reps_done, status, pain_before)"
@@ -152,8 +155,9 @@ class History:
         status: str = "stopped",
         pain_after: int | None = None,
         sets_done: dict[str, int] | None = None,
+        at: datetime | None = None,
     ) -> None:
-        ended = datetime.now().astimezone().isoformat(timespec="seconds")
+        ended = (at or datetime.now()).astimezone().isoformat(timespec="seconds")
         sets = json.dumps(sets_done or {})
         with self._connect() as db:
             db.execute(

@@ -72,3 +72,17 @@ def usable_folder(path: Path, what: str, variable: str) -> Path:
             cause = f"{blocking} is a file, not a folder"
         raise StorageError(f"{what} {path}: {cause}; fix it, or point ${variable} at a writable folder") from None
     return path
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all: a failure leaves neither a part nor a changed file."""
+    from coach.errors import StorageError
+
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        temporary.write_bytes(data)
+        temporary.replace(path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        cause = describe_os_error(error, path.parent)
+        raise StorageError(f"{path}: could not be written ({cause}); nothing was left behind") from None

@@ -17,8 +17,9 @@ what=${1:-run}
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages=(espeak-ng libasound2-dev gcc libc6-dev libportaudio2)
-# The tests also play through a real sound server and steer over a real D-Bus.
-[ "$what" = test ] && packages+=(pulseaudio pulseaudio-utils libasound2-plugins dbus-daemon dbus-bin playerctl)
+# The tests also play through a real sound server, steer over a real D-Bus and open the
+# report in a real browser.
+[ "$what" = test ] && packages+=(pulseaudio pulseaudio-utils libasound2-plugins dbus-daemon dbus-bin playerctl chromium)
 python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
 python3 -c 'import os, sysconfig; os.stat(os.path.join(sysconfig.get_paths()["include"], "Python.h"))' 2>/dev/null ||
     packages+=(python3-dev)

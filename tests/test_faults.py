@@ -4,6 +4,7 @@ path and the cause, exit 2, within a bound, and leaves what the user had alone."
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -79,6 +80,18 @@ def test_an_export_to_a_full_disk_leaves_nothing_behind(tiny_disk: Path) -> None
     result = run_coach(["export", str(out), "--only", "knee-rolls"])
     one_line(result, str(out), f"no space left on {tiny_disk}")
     assert list(tiny_disk.iterdir()) == []
+
+
+def test_a_report_to_a_full_disk_leaves_nothing_behind(tiny_disk: Path) -> None:
+    filler = tiny_disk / "filler"  # the user's own file fills the disk to its last block
+    with contextlib.suppress(OSError), filler.open("wb") as out:
+        while True:
+            out.write(b"\0" * 4096)
+            out.flush()
+    out_path = tiny_disk / "report.html"
+    result = run_coach(["report", str(out_path)])
+    one_line(result, str(out_path), f"no space left on {tiny_disk}", "nothing was left behind")
+    assert [path.name for path in tiny_disk.iterdir()] == ["filler"]
 
 
 @pytest.mark.parametrize(
