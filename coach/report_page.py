@@ -276,8 +276,7 @@ def _figure(name: str, svg: str, caption: str, table: str | None) -> str:
 def _new_figure(height: float) -> Figure:
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(6, height), layout="constrained")  # narrow: legible on a phone
-    return figure
+    return Figure(figsize=(6, height))  # narrow: legible on a phone
 
 
 def _svg(figure: Figure, name: str) -> str:
@@ -302,9 +301,16 @@ def _style(axes: Axes) -> None:
     axes.tick_params(labelsize=10)
 
 
-def _legend(axes: Axes) -> None:
-    """Under the chart, across: the chart keeps the page's whole width."""
-    axes.figure.legend(loc="outside lower center", ncols=3, frameon=False, fontsize=10)
+def _legend(figure: Figure, axes: Axes) -> None:
+    """Under the chart, across, so the chart keeps the page's whole width. Margins in inches,
+    set rather than solved (a constrained layout drew every chart twice: a third of the time)."""
+    width, height = figure.get_size_inches()
+    entries = len(axes.get_legend_handles_labels()[1])
+    rows = -(-entries // 3)
+    legend_height = 0.08 + 0.24 * rows
+    bottom = legend_height + 0.5  # the dates, and the year beside the last of them
+    figure.subplots_adjust(left=0.7 / width, right=1 - 0.15 / width, top=1 - 0.12 / height, bottom=bottom / height)
+    figure.legend(loc="lower center", ncols=3, frameon=False, fontsize=10, bbox_to_anchor=(0.5, 0.0))
 
 
 def _date_axis(axes: Axes) -> None:
@@ -348,7 +354,7 @@ def _calendar_chart(report: Report) -> str:
     _style(axes)
     axes.spines["left"].set_visible(False)
     axes.tick_params(axis="y", length=0)
-    _legend(axes)
+    _legend(figure, axes)
     return _svg(figure, "calendar")
 
 
@@ -359,18 +365,24 @@ def _monday(day: date) -> date:
 def _weeks_chart(report: Report) -> str:
     figure = _new_figure(2.6)
     axes = figure.add_subplot()
-    middles = _when([week.monday + timedelta(days=3) for week in report.weeks])  # bars centred on their week
     finished = [week.finished for week in report.weeks]
     stopped = [week.stopped for week in report.weeks]
-    axes.bar(middles, finished, width=5.0, color=BLUE, label="finished")
-    hatched = {"color": "white", "edgecolor": ORANGE, "hatch": "///"}
-    axes.bar(middles, stopped, width=5.0, bottom=finished, label="stopped early", **hatched)  # type: ignore[arg-type]
+    hatched = {"facecolor": "white", "edgecolor": ORANGE, "hatch": "///"}
+    if len(report.weeks) <= 26:  # a bar a week
+        middles = _when([week.monday + timedelta(days=3) for week in report.weeks])
+        axes.bar(middles, finished, width=5.0, color=BLUE, label="finished")
+        axes.bar(middles, stopped, width=5.0, bottom=finished, label="stopped early", **hatched)  # type: ignore[arg-type]
+    else:  # months and years of weeks: one outline each, not hundreds of bars
+        edges = _when([week.monday for week in report.weeks] + [report.weeks[-1].monday + timedelta(weeks=1)])
+        axes.stairs(finished, edges, fill=True, color=BLUE, label="finished")
+        total = [done + early for done, early in zip(finished, stopped, strict=True)]
+        axes.stairs(total, edges, baseline=finished, fill=True, label="stopped early", **hatched)  # type: ignore[arg-type]
     if report.per_week_goal:
         axes.axhline(report.per_week_goal, color="#333333", linestyle="--", linewidth=1, label="aim")
     axes.set_ylabel("sessions", fontsize=10)
     _date_axis(axes)
     _style(axes)
-    _legend(axes)
+    _legend(figure, axes)
     return _svg(figure, "weeks")
 
 
@@ -382,17 +394,22 @@ def _pain(report: Report) -> str:
         )
     figure = _new_figure(3.2)
     axes = figure.add_subplot()
+    weekly = len(report.weeks) > 26  # a point a session would be a thicket: a week's average instead
     for label, field, (colour, marker, line), trend in (
         ("before", "before", SERIES[0], report.trend_before),
         ("after", "after", SERIES[1], report.trend_after),
     ):
-        points = [(p.at, getattr(p, field)) for p in report.pain if getattr(p, field) is not None]
+        points = [(p.at, float(getattr(p, field))) for p in report.pain if getattr(p, field) is not None]
         if not points:
             continue
-        axes.plot(
-            _when([at for at, _ in points]), [value for _, value in points],
-            color=colour, marker=marker, linestyle=line, linewidth=1.2, markersize=5, label=label,
-        )  # fmt: skip
+        if weekly:
+            shown = _weekly_means(points)
+            style = {"linestyle": line, "linewidth": 1.5, "marker": marker, "markersize": 2.5}
+        else:
+            shown = [(at.date(), value) for at, value in points]
+            style = {"linestyle": line, "linewidth": 1.2, "marker": marker, "markersize": 5}
+        xs, ys = _when([at for at, _ in shown]), [value for _, value in shown]
+        axes.plot(xs, ys, color=colour, label=f"{label}, weekly average" if weekly else label, **style)  # type: ignore[arg-type]
         if trend is not None:
             ends = _when([points[0][0], points[-1][0]])
             axes.plot(ends, [trend.start, trend.end], color=colour, linestyle=":", linewidth=2, label=f"{label}, trend")
@@ -401,10 +418,11 @@ def _pain(report: Report) -> str:
     axes.set_ylabel("pain (0 to 10)", fontsize=10)
     _date_axis(axes)
     _style(axes)
-    _legend(axes)
+    _legend(figure, axes)
     rated = sum(p.before is not None or p.after is not None for p in report.pain)
+    each = "each week's average" if weekly else "each session"
     caption = (
-        f"Pain from 0 (none) to 10, before each session (blue circles) and after it (orange triangles), "
+        f"Pain from 0 (none) to 10, before (blue circles) and after (orange triangles) {each}, "
         f"on {_plural(rated, 'session')} with a check-in. Before: {_trend_words(report.trend_before)}. "
         f"After: {_trend_words(report.trend_after)}."
     )
@@ -413,22 +431,29 @@ def _pain(report: Report) -> str:
     return _figure("pain-chart", _svg(figure, "pain"), caption, table)
 
 
+def _weekly_means(points: list[tuple[datetime, float]]) -> list[tuple[date, float]]:
+    weeks: dict[date, list[float]] = {}
+    for at, value in points:
+        weeks.setdefault(_monday(at.date()) + timedelta(days=3), []).append(value)
+    return [(middle, sum(values) / len(values)) for middle, values in weeks.items()]
+
+
 def _work(report: Report, unit: str) -> str:
     work = [w for w in report.work if w.unit == unit]
     figure = _new_figure(3.2)
     axes = figure.add_subplot()
     mondays = [week.monday for week in report.weeks]
+    middles = _when([monday + timedelta(days=3) for monday in mondays])  # as the bars of the weeks chart
+    size = 5 if len(mondays) <= 26 else 2.5
     for n, item in enumerate(work):
         colour, marker, line = SERIES[n % len(SERIES)]
-        axes.plot(
-            _when(mondays), item.per_week, color=colour, marker=marker, linestyle=line,
-            linewidth=1.2, markersize=5, label=item.name,
-        )  # fmt: skip
+        style = {"marker": marker, "linestyle": line, "linewidth": 1.2, "markersize": size}
+        axes.plot(middles, item.per_week, color=colour, label=item.name, **style)  # type: ignore[arg-type]
     axes.set_ylabel(f"{unit} a week", fontsize=10)
     axes.set_ylim(bottom=0)
     _date_axis(axes)
     _style(axes)
-    _legend(axes)
+    _legend(figure, axes)
     what = "Reps" if unit == "reps" else "Sets (timed work, and sets that count no reps)"
     totals = "; ".join(f"{item.name}: {sum(item.per_week)}" for item in work)
     caption = f"{what} per exercise per week, each exercise its own colour and marker. In all: {totals}."
