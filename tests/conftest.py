@@ -32,9 +32,24 @@ os.environ.setdefault("COACH_AUDIO_CAPTURE", str(_DISCARDED / "played.raw"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Slow tests first, in their usual order: the workers start on them together rather
-    than meeting one at the end of the run, when nothing is left to overlap it."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """Slow tests first on every worker: they overlap rather than meet at the end of the run,
+    when nothing is left to overlap them.
+
+    pytest-xdist's worksteal hands each of its W workers one contiguous W-th of this list
+    (later it steals from the ends): so the slow tests are dealt round-robin to the head of
+    each W-th, and the rest fill them up. Measured: with all slow tests at the front of
+    the list, two workers got them all, and the run ended on a listening session begun
+    two minutes in (186 s)."""
+    slow = [item for item in items if item.get_closest_marker("slow") is not None]
+    fast = [item for item in items if item.get_closest_marker("slow") is None]
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    ordered: list[pytest.Item] = []
+    for worker in range(workers):
+        size = (worker + 1) * len(items) // workers - worker * len(items) // workers
+        share = slow[worker::workers]
+        ordered += share + fast[: max(size - len(share), 0)]
+        del fast[: max(size - len(share), 0)]
+    items[:] = ordered + fast
 
 
 def read_captures(first: Path, opening: bool = False) -> list[bytes]:

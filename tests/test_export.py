@@ -173,6 +173,7 @@ def test_bad_export_targets_are_one_line_and_touch_nothing(make_args, message: s
     assert (tmp_path / "existing.wav").read_bytes() == b"mine"
 
 
+@pytest.mark.slow
 def test_force_replaces_an_existing_file(tmp_path: Path) -> None:
     out = tmp_path / "existing.wav"
     out.write_bytes(b"mine")

@@ -10,6 +10,7 @@ loaded once per module for the tests that ask the recogniser directly.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import os
 import shutil
@@ -50,6 +51,7 @@ needs_pulse = pytest.mark.skipif(
     reason="needs PulseAudio (Debian: pulseaudio pulseaudio-utils libasound2-plugins; scripts/bootstrap.sh test)",
 )
 
+# Reach (guided, with a hold), wall push-ups at your own pace, then a stretch.
 ROUTINE = """
 title = "Listen test"
 intro = "Let us begin."
@@ -69,22 +71,6 @@ seconds = 1
 kind = "hold"
 say = "Hold."
 seconds = 4
-"""
-
-SELF_PACED_ROUTINE = """
-title = "Listen test"
-intro = "Let us begin."
-closing = "All done."
-
-[[exercises]]
-id = "reach"
-name = "Reach"
-reps = 2
-
-[[exercises.phases]]
-kind = "move"
-say = "Reach up."
-seconds = 1
 
 [[exercises]]
 id = "pushups"
@@ -92,6 +78,16 @@ name = "Wall push-ups"
 reps = 4
 pace = "self"
 seconds_per_rep = 1
+
+[[exercises]]
+id = "stretch"
+name = "Stretch"
+reps = 3
+
+[[exercises.phases]]
+kind = "move"
+say = "Stretch out."
+seconds = 3
 """
 
 # The coach's words that sound most like commands: "Ready, go.", "Stop there.", "Switch
@@ -242,6 +238,7 @@ def heard(recogniser: object, audio: np.ndarray, vocabulary: Vocabulary) -> list
     return [h.saying.meaning for h in hearings(recogniser, audio, vocabulary) if h.saying is not None]
 
 
+@pytest.mark.slow
 @needs_listen
 def test_commands_in_other_voices_are_heard_and_everything_else_rejected(recogniser: object) -> None:
     commands = Vocabulary.commands(ENGLISH_PHRASES, "en")
@@ -377,6 +374,11 @@ def say(env: dict[str, str], folder: Path, voice: str, text: str) -> None:
     subprocess.run(["paplay", str(path)], env=env, check=True)
 
 
+def said_twice_running(played: list[bytes], chimes: set[bytes]) -> bool:
+    words = [clip for clip in played if clip not in chimes]
+    return any(first == second for first, second in itertools.pairwise(words))
+
+
 def write(tmp_path: Path, text: str) -> Path:
     routine = tmp_path / "routine.toml"
     routine.write_text(text)
@@ -386,9 +388,11 @@ def write(tmp_path: Path, text: str) -> Path:
 @needs_listen
 @needs_pulse
 @pytest.mark.slow
-def test_spoken_pause_resume_repeat_and_stop_steer_as_the_keys_do(
+def test_a_session_steered_by_voice_alone_as_the_keys_would(
     microphone: dict[str, str], tmp_path: Path, capture: Path, private_history: Path
 ) -> None:
+    """Check-in 7, pause, go on, again, next, done at a self-paced wait, stop, check-in 3:
+    one session (one model load), every command in a voice that is not the coach's."""
     voice = Voice(VoiceSettings())
     hold = voice.clip("Hold.").frames
     coach = Coach(microphone, write(tmp_path, ROUTINE), "--listen", "--checkin")
@@ -408,50 +412,34 @@ def test_spoken_pause_resume_repeat_and_stop_steer_as_the_keys_do(
     time.sleep(1.0)
     chimes = {load_chime(name).frames for name in CHIMES}
     before_again = read_captures(capture)
+    last_words = max(n for n, clip in enumerate(before_again) if clip not in chimes)
     command(coach, microphone, tmp_path, "joe-slow", "Again.", "again")
-    wait_until(lambda: len(read_captures(capture)) >= len(before_again) + 2)
-    # The last instruction, said again at once (perhaps after the hold's end chime).
-    last_words = next(clip for clip in reversed(before_again) if clip not in chimes)
-    assert last_words in read_captures(capture)[len(before_again) : len(before_again) + 2]
+    # The last instruction, said again at once: the same words twice running (chimes aside),
+    # which a plan never has. The coach may have said more while "again" was being said.
+    wait_until(lambda: said_twice_running(read_captures(capture)[last_words:], chimes), 15)
+    time.sleep(1.0)
+    command(coach, microphone, tmp_path, "joe-slow", "Next.", "next")
+    coach.saw("Exercise 2 out of 3: Wall push-ups.")
+    coach.saw("wait    until you say you are done")  # the self-paced set: it waits for "done"
+    time.sleep(5.0)  # past its allowance (4 s in the plan): now only "done" ends it
+    command(coach, microphone, tmp_path, "joe-fast", "Done.", "done")
+    coach.saw("Exercise 3 out of 3: Stretch.")
     time.sleep(1.0)
     command(coach, microphone, tmp_path, "joe-slow", "Stop the session.", "stop the session")
     coach.saw("How is your pain now")
     time.sleep(after.seconds)
     command(coach, microphone, tmp_path, "joe-slow", "Three.", "three")
     assert coach.finish() == 0, "".join(coach.errors)
-    assert coach.heard() == ["seven", "pause", "go on", "again", "stop the session", "three"]
+    assert coach.heard() == ["seven", "pause", "go on", "again", "next", "done", "stop the session", "three"]
     assert any("as asked" in line for line in coach.errors)
     played = read_captures(capture)  # the process has ended: its plays are all written
+    assert voice.clip("Number 3 out of 3.").frames not in played  # the reach's last rep: skipped with "next"
     farewell = voice.clip(ENGLISH_PHRASES.say("farewell")).frames
     assert played[-3:] == [farewell, load_chime("session-end").frames, after.frames]
     [session] = History(private_history).sessions()
     assert (session.status, session.pain_before, session.pain_after) == ("stopped", 7, 3)
-    assert session.reps_done.get("reach", 0) < 3
-
-
-@needs_listen
-@needs_pulse
-@pytest.mark.slow
-def test_spoken_next_and_done_skip_an_exercise_and_end_a_self_paced_set(
-    microphone: dict[str, str], tmp_path: Path, capture: Path, private_history: Path
-) -> None:
-    voice = Voice(VoiceSettings())
-    coach = Coach(microphone, write(tmp_path, SELF_PACED_ROUTINE), "--listen")
-    coach.saw("Exercise 1 out of 2: Reach.")
-    time.sleep(2.0)
-    command(coach, microphone, tmp_path, "joe-slow", "Next.", "next")
-    coach.saw("Exercise 2 out of 2: Wall push-ups.")
-    coach.saw("wait    until you say you are done")  # the self-paced set: it waits for "done"
-    time.sleep(5.0)  # past its allowance (4 s in the plan): now only "done" ends it
-    command(coach, microphone, tmp_path, "joe-fast", "Done.", "done")
-    assert coach.finish() == 0, "".join(coach.errors)
-    assert coach.heard() == ["next", "done"]
-    played = read_captures(capture)  # the process has ended: its plays are all written
-    assert voice.clip("Number 1 out of 2.").frames not in played  # skipped with "next"
-    assert played[-2:] == [voice.clip("All done.").frames, load_chime("session-end").frames]
-    [session] = History(private_history).sessions()
-    assert session.status == "finished"
-    assert (session.reps_done.get("pushups"), session.reps_done.get("reach", 0)) == (4, 0)
+    assert session.reps_done.get("reach", 0) < 3 and session.reps_done.get("pushups") == 4
+    assert session.reps_done.get("stretch", 0) < 3
 
 
 @needs_listen

@@ -366,6 +366,7 @@ def plan_rounds(plan: dict[str, object]) -> int:
     return max([1, *(r for r in rounds if r is not None)])
 
 
+@pytest.mark.slow
 def test_a_dry_run_json_says_where_each_cue_belongs() -> None:
     result = runner.invoke(
         app, ["--dry-run", "--format", "json", "--routine", str(EXAMPLES / "core-circuit.toml"), "--work", "5"]
