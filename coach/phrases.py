@@ -31,11 +31,15 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "next": frozenset({"name", "amount"}),
         "exercise": frozenset({"number", "total", "name"}),
         "rep": frozenset({"number", "total"}),
-        "rep_side": frozenset({"number", "total", "side"}),
+        # {direction} says where to move ("to the left"); {side} is kept for routines that
+        # reworded this phrase around it before.
+        "rep_side": frozenset({"number", "total", "side", "direction"}),
         "set": frozenset({"number", "total"}),
         "round": frozenset({"number", "total"}),
         "left": frozenset(),
         "right": frozenset(),
+        "to_left": frozenset(),
+        "to_right": frozenset(),
         "now_side": frozenset({"side"}),
         "switch_sides": frozenset(),
         "once": frozenset(),
@@ -70,7 +74,18 @@ HEARD_KEYS = ("heard_pause", "heard_resume", "heard_next", "heard_back", "heard_
 
 # Parts of a sentence; every other entry is a sentence of its own, spoken as one cue.
 FRAGMENTS = frozenset(
-    {"left", "right", "once", "times", "times_each_side", "seconds", "seconds_each_side", "with_sets"}
+    {
+        "left",
+        "right",
+        "to_left",
+        "to_right",
+        "once",
+        "times",
+        "times_each_side",
+        "seconds",
+        "seconds_each_side",
+        "with_sets",
+    }
 )
 
 ENGLISH: Mapping[str, str] = {
@@ -83,11 +98,15 @@ ENGLISH: Mapping[str, str] = {
     # "Number", not "Rep": "Rep 3 of 3" was heard as "Rat 303", "left side" as "let's
     # side", and "rep" is gym jargon (scripts/bench_intelligibility.py).
     "rep": "Number {number} out of {total}.",
-    "rep_side": "Number {number} out of {total}, on your {side} side.",
+    # A direction, not a body position: "on your left side" told someone lying on their
+    # back, rolling their knees to the left, to turn onto their side.
+    "rep_side": "Number {number} out of {total}, {direction}.",
     "set": "Set {number} out of {total}.",
     "round": "Round {number} out of {total}.",
     "left": "left",
     "right": "right",
+    "to_left": "to the left",
+    "to_right": "to the right",
     "now_side": "Now the {side} side.",
     "switch_sides": "Switch sides.",
     "once": "once",
@@ -124,12 +143,14 @@ GERMAN: Mapping[str, str] = {
     "next": "Als Nächstes: {name}, {amount}.",
     "exercise": "Übung {number} von {total}: {name}.",
     "rep": "Wiederholung {number} von {total}.",
-    "rep_side": "Wiederholung {number} von {total}, {side}.",
+    "rep_side": "Wiederholung {number} von {total}, {direction}.",
     "set": "Satz {number} von {total}.",
     "round": "Runde {number} von {total}.",
     # Adverbs, not adjectives: "links" needs no case ending wherever {side} stands.
     "left": "links",
     "right": "rechts",
+    "to_left": "nach links",
+    "to_right": "nach rechts",
     "now_side": "Jetzt {side}.",
     "switch_sides": "Wechseln Sie die Seite.",
     "once": "einmal",
@@ -166,11 +187,13 @@ SPANISH: Mapping[str, str] = {
     "next": "A continuación: {name}, {amount}.",
     "exercise": "Ejercicio {number} de {total}: {name}.",
     "rep": "Repetición {number} de {total}.",
-    "rep_side": "Repetición {number} de {total}, lado {side}.",
+    "rep_side": "Repetición {number} de {total}, {direction}.",
     "set": "Serie {number} de {total}.",
     "round": "Ronda {number} de {total}.",
     "left": "izquierdo",
     "right": "derecho",
+    "to_left": "hacia la izquierda",
+    "to_right": "hacia la derecha",
     "now_side": "Ahora, el lado {side}.",
     "switch_sides": "Cambie de lado.",
     "once": "una vez",
@@ -205,11 +228,13 @@ FRENCH: Mapping[str, str] = {
     "next": "Ensuite : {name}, {amount}.",
     "exercise": "Exercice {number} sur {total} : {name}.",
     "rep": "Répétition {number} sur {total}.",
-    "rep_side": "Répétition {number} sur {total}, côté {side}.",
+    "rep_side": "Répétition {number} sur {total}, {direction}.",
     "set": "Série {number} sur {total}.",
     "round": "Tour {number} sur {total}.",
     "left": "gauche",
     "right": "droit",
+    "to_left": "vers la gauche",
+    "to_right": "vers la droite",
     "now_side": "Maintenant, le côté {side}.",
     "switch_sides": "Changez de côté.",
     "once": "une fois",
@@ -294,6 +319,10 @@ class Phrases:
     def side(self, side: str) -> str:
         """A side ("left" or "right") in this language."""
         return self.table[side]
+
+    def direction(self, side: str) -> str:
+        """Toward a side ("to the left"), in this language."""
+        return self.table[f"to_{side}"]
 
     @property
     def countdown(self) -> tuple[str, str, str]:

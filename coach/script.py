@@ -370,7 +370,9 @@ def _guided_steps(exercise: Exercise, options: SessionOptions, words: Phrases, p
         if side is None:
             count = words.say("rep", number=rep, total=reps)
         else:
-            count = words.say("rep_side", number=rep, total=reps, side=words.side(side))
+            count = words.say(
+                "rep_side", number=rep, total=reps, side=words.side(side), direction=words.direction(side)
+            )
         steps.append(Say(count, _at(here, phase="count")))
         for phase in exercise.phases:
             if last and phase.kind is PhaseKind.REST:

@@ -75,7 +75,7 @@ SEED_INSTRUCTIONS = {
 
 REP_RANGES_SPOKEN = {  # standard level: the middle of each seed range
     "bottoms-to-heels": "Number 9 out of 9.",
-    "knee-rolls": "Number 9 out of 9, on your right side.",
+    "knee-rolls": "Number 9 out of 9, to the right.",
     "back-extensions": "Number 9 out of 9.",
     "pelvic-tilts": "Number 12 out of 12.",
 }

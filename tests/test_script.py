@@ -78,10 +78,10 @@ def test_reps_are_counted_and_sides_alternate_for_knee_rolls() -> None:
     timeline = plan(SessionOptions(level=Level.GENTLE), only=("knee-rolls",))
     counts = [cue.text for cue in timeline.cues if cue.phase == "count"]
     assert counts[:4] == [
-        "Number 1 out of 8, on your left side.",
-        "Number 1 out of 8, on your right side.",
-        "Number 2 out of 8, on your left side.",
-        "Number 2 out of 8, on your right side.",
+        "Number 1 out of 8, to the left.",
+        "Number 1 out of 8, to the right.",
+        "Number 2 out of 8, to the left.",
+        "Number 2 out of 8, to the right.",
     ]
     assert len(counts) == 16
     moves = [cue for cue in timeline.cues if cue.phase == "move"]
@@ -89,6 +89,37 @@ def test_reps_are_counted_and_sides_alternate_for_knee_rolls() -> None:
     assert "to the left" in moves[0].text and "to the right" in moves[1].text
     assert "Next: Knee rolls, 8 on each side." not in speech(timeline)  # it is the first
     assert "First: Knee rolls, 8 on each side." in speech(timeline)
+
+
+@pytest.mark.parametrize(
+    ("language", "first", "second", "position"),
+    [
+        ("en", "Number 1 out of 8, to the left.", "Number 1 out of 8, to the right.", "Lie on your left side."),
+        ("de", "Wiederholung 1 von 8, nach links.", "Wiederholung 1 von 8, nach rechts.", None),
+        ("es", "Repetición 1 de 8, hacia la izquierda.", "Repetición 1 de 8, hacia la derecha.", None),
+        ("fr", "Répétition 1 sur 8, vers la gauche.", "Répétition 1 sur 8, vers la droite.", None),
+    ],
+)
+def test_the_rep_cue_names_the_direction_never_a_body_position(
+    language: str, first: str, second: str, position: str | None
+) -> None:
+    """Knee rolls on your back: "on your left side" would tell you to turn over. A position,
+    where an exercise needs one, is in its own words with {side}."""
+    routine = load_builtin()
+    knee = routine.exercises[1]
+    lie = dataclasses.replace(knee.phases[0], say="Lie on your {side} side.")
+    knee = dataclasses.replace(knee, phases=(lie, *knee.phases[1:]))
+    timeline = build_timeline(
+        dataclasses.replace(routine, language=language, exercises=(knee,)),
+        SessionOptions(level=Level.GENTLE),
+        words_seconds,
+        CHIME_SECONDS,
+    )
+    counts = [cue.text for cue in timeline.cues if cue.phase == "count"]
+    assert counts[:2] == [first, second]
+    assert not any("side" in count or "Seite" in count or "lado" in count or "côté" in count for count in counts)
+    if position is not None:
+        assert next(cue.text for cue in timeline.cues if cue.phase == "move") == position
 
 
 def test_each_side_in_turn_switches_once() -> None:
@@ -99,10 +130,10 @@ def test_each_side_in_turn_switches_once() -> None:
     )
     counts = [cue.text for cue in timeline.cues if cue.phase == "count"]
     assert counts == [
-        "Number 1 out of 2, on your left side.",
-        "Number 2 out of 2, on your left side.",
-        "Number 1 out of 2, on your right side.",
-        "Number 2 out of 2, on your right side.",
+        "Number 1 out of 2, to the left.",
+        "Number 2 out of 2, to the left.",
+        "Number 1 out of 2, to the right.",
+        "Number 2 out of 2, to the right.",
     ]
     assert speech(timeline).count("Switch sides.") == 1
 
