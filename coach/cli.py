@@ -28,6 +28,7 @@ from coach.routine import Level, Routine, builtin_routine_path, load_routine
 from coach.script import Countdown, SessionOptions, Timeline
 from coach.session import (
     Request,
+    cached_plan,
     clip_source,
     load_request_routine,
     phrases_to_render,
@@ -144,9 +145,11 @@ RoutineOption = Annotated[
 ]
 OnlyOption = Annotated[
     list[str] | None,
-    typer.Option("--only", help="Just these exercises, in this order: ids, names or numbers, comma-separated."),
+    typer.Option(
+        "--only", metavar="IDS", help="Just these exercises, in this order: ids, names or numbers, comma-separated."
+    ),
 ]
-SkipOption = Annotated[list[str] | None, typer.Option("--skip", help="Leave out these exercises.")]
+SkipOption = Annotated[list[str] | None, typer.Option("--skip", metavar="IDS", help="Leave out these exercises.")]
 LevelOption = Annotated[
     Level, typer.Option("--level", help="Low, middle or top of each rep and hold range.", case_sensitive=False)
 ]
@@ -399,7 +402,7 @@ def list_exercises(
         routine, None, None, level, reps, hold, rest, Countdown.VOICE, None, DEFAULT_RATE, 1.0, work, rounds
     )
     loaded = load_request_routine(request)
-    timeline = plan(loaded, request.options, None, voice_settings(request, loaded))
+    timeline, measured = cached_plan(loaded, request.options, voice_settings(request, loaded))
     typer.echo(f"{timeline.title} ({loaded.source})")
     circuit_rounds = max((span.round or 1 for span in timeline.exercises), default=1)
     if circuit_rounds > 1:
@@ -408,8 +411,12 @@ def list_exercises(
         if (span.round or 1) > 1:
             continue  # every round is the same: the first one stands for them
         minutes = preview.clock(span.end - span.start)
-        typer.echo(f"{span.number:>3}  {span.id:<20} {span.name:<28} {preview.amount_text(span):<40} ~{minutes}")
-    typer.echo(f"Total ~{preview.clock(timeline.total)} (estimated; `coach --dry-run` times it with the voice)")
+        about = "" if measured else "~"
+        typer.echo(f"{span.number:>3}  {span.id:<20} {span.name:<28} {preview.amount_text(span):<40} {about}{minutes}")
+    if measured:  # every phrase's clip is in the cache: the time the dry-run and the session keep
+        typer.echo(f"Total {preview.clock(timeline.total)}")
+    else:
+        typer.echo(f"Total ~{preview.clock(timeline.total)} (estimated; `coach --dry-run` times it with the voice)")
 
 
 @app.command("validate")

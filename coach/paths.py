@@ -67,11 +67,30 @@ def usable_folder(path: Path, what: str, variable: str) -> Path:
         from coach.errors import StorageError
 
         cause = describe_os_error(error)
-        blocking = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+        blocking = next((p for p in (path, *path.parents) if _is_file(p)), None)
+        closed = next((p for p in reversed(path.parents) if _is_closed(p)), None)
         if blocking is not None and blocking != path:
             cause = f"{blocking} is a file, not a folder"
+        elif closed is not None:
+            cause = f"the folder {closed} cannot be entered (permission denied)"
         raise StorageError(f"{what} {path}: {cause}; fix it, or point ${variable} at a writable folder") from None
     return path
+
+
+def _is_file(path: Path) -> bool:
+    """A file where a folder should be; False where it cannot be looked at (a closed folder above)."""
+    try:
+        return path.exists() and not path.is_dir()
+    except OSError:
+        return False
+
+
+def _is_closed(path: Path) -> bool:
+    """A folder this user may not enter: without its execute bit, nothing under it can be reached."""
+    try:
+        return path.is_dir() and not os.access(path, os.X_OK)
+    except OSError:
+        return False
 
 
 def write_atomically(path: Path, data: bytes) -> None:

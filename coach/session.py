@@ -70,6 +70,28 @@ def plan(
     return build_timeline(routine, options, lengths.__getitem__, chimes, "measured")
 
 
+def cached_plan(routine: Routine, options: SessionOptions, settings: VoiceSettings) -> tuple[Timeline, bool]:
+    """The timeline with each phrase's length from its cached clip where there is one,
+    estimated where not (nothing is rendered); and whether every length was measured."""
+    from coach.errors import StorageError, VoiceUnavailable
+
+    try:
+        voice: Voice | None = Voice(settings)
+    except (VoiceUnavailable, StorageError):
+        voice = None
+    phrases = spoken_phrases(routine, options)
+    lengths = {text: estimate_seconds(text, settings.rate) for text in phrases}
+    measured = 0
+    if voice is not None:
+        for text in phrases:
+            if voice.is_cached(text):
+                lengths[text] = voice.seconds(text)
+                measured += 1
+    complete = measured == len(lengths)
+    label = "measured" if complete else "estimated"
+    return build_timeline(routine, options, lengths.__getitem__, chime_seconds(CHIMES), label), complete
+
+
 def unfolding_plan(
     routine: Routine, options: SessionOptions, voice: Voice, settings: VoiceSettings
 ) -> UnfoldingTimeline:

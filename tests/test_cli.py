@@ -46,7 +46,7 @@ def test_only_keeps_the_order_given_and_mixes_numbers_and_ids() -> None:
     result = run("--dry-run", "--only", "4,knee-rolls", "--level", "gentle", "--voice", "gmw/en-us")
     assert result.exit_code == 0, result.output
     assert exercise_headers(result.stdout) == ["1. Pelvic tilts", "2. Knee rolls"]
-    assert "Number 10 out of 10." in result.stdout and "Number 8 out of 8, on your right side." in result.stdout
+    assert "Number 10 out of 10." in result.stdout and "Number 8 out of 8, to the right." in result.stdout
     repeated = run("--dry-run", "--only", "Pelvic tilts", "--only", "2", "--level", "gentle", "--voice", "gmw/en-us")
     assert repeated.stdout == result.stdout
 
@@ -98,7 +98,25 @@ def test_list_shows_number_id_name_reps_and_time() -> None:
     lines = result.stdout.splitlines()
     assert lines[1].split()[:2] == ["1", "bottoms-to-heels"]
     assert "9 reps on each side, alternating" in lines[2]
-    assert lines[-1].startswith("Total ~")
+    assert lines[-1].startswith("Total ")
+
+
+def test_list_times_the_routine_as_the_dry_run_once_its_clips_are_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COACH_CACHE_DIR", str(tmp_path / "cache"))  # empty: nothing rendered yet
+    mine = tmp_path / "mine.toml"
+    mine.write_text(
+        'title = "Mine"\n[[exercises]]\nid = "reach"\nname = "Reach up"\nreps = 2\n'
+        '[[exercises.phases]]\nkind = "move"\nsay = "Reach up."\nseconds = 1\n'
+    )
+    before = run("list", "--routine", str(mine)).stdout.splitlines()
+    assert before[-1].startswith("Total ~") and "(estimated;" in before[-1]
+    assert not any((tmp_path / "cache").rglob("*.wav"))  # list renders nothing
+    dry_run = run("--dry-run", "--routine", str(mine)).stdout.splitlines()[-1]  # "Total 0:21.4 · 12 cues"
+    after = run("list", "--routine", str(mine)).stdout.splitlines()
+    assert after[-1] == dry_run.split(" · ")[0]
+    assert "~" not in after[1]
 
 
 def test_validate_accepts_the_builtin_and_reports_a_broken_file(tmp_path: Path) -> None:

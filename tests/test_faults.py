@@ -126,6 +126,13 @@ def test_a_read_only_cache_folder(tmp_path: Path) -> None:
     record = "from coach.history import History; History().start('lower-back', ['knee-rolls'])"
     history = subprocess.run([*as_nobody, sys.executable, "-c", record], capture_output=True, text=True, env=env)
     assert f"the history file {folder / 'data' / 'history.sqlite3'} (not writable)" in history.stderr
+    closed = folder / "closed"  # a folder above the cache that nobody may enter (no execute bit)
+    closed.mkdir(mode=0o644)
+    env["COACH_CACHE_DIR"] = str(closed / "cache")
+    result = subprocess.run(
+        [*as_nobody, *COACH, "--dry-run", "--only", "1"], capture_output=True, text=True, env=env, timeout=BOUND
+    )
+    one_line(result, f"the voice cache {closed / 'cache' / 'speech'}", f"the folder {closed} cannot be entered")
     shutil.rmtree(folder, ignore_errors=True)
 
 
