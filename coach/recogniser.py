@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,10 @@ class Recogniser:
     """Whisper base, loaded once, answering which saying an utterance was."""
 
     def __init__(self, threads: int = 2) -> None:
+        # CTranslate2's OpenMP threads sleep between decodes instead of spinning: 6% less
+        # CPU over the recogniser's test (21.8 -> 20.5 s), and no slower. Read once, when
+        # libgomp loads with ctranslate2; a user's own setting stands.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             import ctranslate2
             from faster_whisper import WhisperModel
