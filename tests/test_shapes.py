@@ -236,7 +236,7 @@ def test_a_german_routine_hears_no_english_word_from_the_coach() -> None:
     english_only = _words(ENGLISH.values()) - _words(GERMAN.values())
     heard = _words([*spoken, *Phrases.for_language("de").countdown])
     assert not heard & english_only, heard & english_only
-    assert "Wiederholung 1 von 7, links." in spoken and "Als Nächstes: Becken kippen, 8 Mal, 2 Sätze." in spoken
+    assert "Wiederholung 1 von 7, nach links." in spoken and "Als Nächstes: Becken kippen, 8 Mal, 2 Sätze." in spoken
     assert Phrases.for_language("de", dict(routine.phrases)).say("farewell") == (
         "Wir hören hier auf. Das haben Sie gut gemacht."
     )
