@@ -128,7 +128,7 @@ def run_on_a_fake_clock(args: list[str], capture: Path, tmp_path: Path, history:
         rounds=given("--rounds", int),
         countdown=given("--countdown", Countdown) or Countdown.VOICE,
     )
-    request = Request(routine_path, only, (), options)
+    request = Request(routine_path, only, (), options, voice=given("--voice", str))
     routine = load_request_routine(request)
     voice = Voice(voice_settings(request, routine))
     timeline = plan_timeline(routine, request.options, voice, voice.settings)

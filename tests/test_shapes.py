@@ -334,13 +334,15 @@ def test_list_shows_rounds_sets_times_and_pace() -> None:
     assert "3 sets of 10 reps, at your own pace" in strength and "2 sets of 12 reps" in strength
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("example", "short"),
     [
-        ("core-circuit", ["--work", "5", "--rounds", "2"]),
-        ("strength-sets", ["--reps", "1", "--hold", "1"]),
-        ("physio-sheet", ["--reps", "1", "--work", "5", "--hold", "1"]),
+        # eSpeak NG, the routine language's voice here: the shapes are the subject, and Piper
+        # took ~25 CPU-s of the test command rendering them (bench_intelligibility.py
+        # --coach-words measures how Piper says the examples).
+        ("core-circuit", ["--work", "5", "--rounds", "2", "--voice", "gmw/en-us"]),
+        ("strength-sets", ["--reps", "1", "--hold", "1", "--voice", "gmw/en-us"]),
+        ("physio-sheet", ["--reps", "1", "--work", "5", "--hold", "1", "--voice", "gmw/en-us"]),
         ("rueckenuebungen", ["--reps", "1", "--work", "5", "--hold", "1"]),
     ],
 )
@@ -366,10 +368,12 @@ def plan_rounds(plan: dict[str, object]) -> int:
     return max([1, *(r for r in rounds if r is not None)])
 
 
-@pytest.mark.slow
+CORE_CIRCUIT_PACED = ["--work", "5", "--voice", "gmw/en-us"]  # eSpeak NG: the plan's shape is the subject
+
+
 def test_a_dry_run_json_says_where_each_cue_belongs() -> None:
     result = runner.invoke(
-        app, ["--dry-run", "--format", "json", "--routine", str(EXAMPLES / "core-circuit.toml"), "--work", "5"]
+        app, ["--dry-run", "--format", "json", "--routine", str(EXAMPLES / "core-circuit.toml"), *CORE_CIRCUIT_PACED]
     )
     data = json.loads(result.stdout)
     assert {e["round"] for e in data["exercises"]} == {1, 2}
