@@ -10,8 +10,7 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -21,9 +20,11 @@ from typer.core import TyperGroup
 
 from coach import preview
 from coach.cli_report import report
-from coach.errors import CoachError, NoVoiceEngine, OptionError, VoiceUnavailable
+from coach.cli_voices import voices_app
+from coach.errors import CoachError, NoVoiceEngine
 from coach.option_defaults import skip_coercing_defaults
 from coach.paths import write_atomically
+from coach.progress_bar import progress_bar
 from coach.routine import Level, Routine, builtin_routine_path, load_routine
 from coach.script import Countdown, SessionOptions, Timeline
 from coach.session import (
@@ -36,11 +37,9 @@ from coach.session import (
     unfolding_plan,
     voice_settings,
 )
-from coach.voice import DEFAULT_RATE, INSTALL_HINT, Voice, VoiceSettings
+from coach.voice import DEFAULT_RATE, Voice, VoiceSettings
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from coach.player import Plan
 
 DEBUG_VARIABLE = "COACH_DEBUG"
@@ -199,10 +198,21 @@ def _voice_or_none(settings: VoiceSettings) -> Voice | None:
         return None
 
 
-def _stderr_console() -> Console:
-    from rich.console import Console
+def clearer_voice_hint(voice: Voice, asked_for: str | None) -> str | None:
+    """Where the routine's language fell back to eSpeak NG, the command that adds a Piper voice."""
+    if asked_for is not None or voice.voice.neural:
+        return None
+    from coach.engines import engine
+    from coach.voice_catalogue import SUGGESTED
 
-    return Console(stderr=True)
+    if engine("piper") is None:
+        return "a clearer voice: pip install 'coach[piper]'"
+
+    language = voice.settings.language.split("-")[0].lower()
+    suggestion = SUGGESTED.get(language)
+    if suggestion is None:
+        return "a clearer voice: `coach voices --available` lists Piper's"
+    return f"a clearer voice: `coach voices add {suggestion}`"
 
 
 def _plan_with_progress(
@@ -212,9 +222,12 @@ def _plan_with_progress(
     if voice is None:
         return plan(routine, request.options, None, settings), None
     label = voice.label
+    hint = clearer_voice_hint(voice, request.voice)
+    if hint:
+        label += f"; {hint}"
     if len(phrases_to_render(voice, routine, request.options)) < 20:
         return plan(routine, request.options, voice, settings, load_clips=load_clips), label
-    with _progress("Preparing the voice") as report:
+    with progress_bar("Preparing the voice") as report:
         return plan(routine, request.options, voice, settings, report, load_clips), label
 
 
@@ -282,6 +295,9 @@ def _live(
 
     routine = load_request_routine(request)
     voice = Voice(voice_settings(request, routine))  # no engine: one line saying what to install
+    hint = clearer_voice_hint(voice, request.voice)
+    if verbose and hint:
+        typer.echo(f"coach: {voice.label}; {hint}", err=True)
     sink = SimpleaudioSink()
     try:
         timeline: Plan
@@ -361,7 +377,7 @@ def export(
     loaded = load_request_routine(request)
     speaker = Voice(voice_settings(request, loaded))  # export needs the real voice
     timeline, _label = _plan_with_progress(loaded, request, speaker)
-    with _progress("Exporting") as report:
+    with progress_bar("Exporting") as report:
         samples = export_audio(
             timeline, clip_source(speaker), out, force=force, comment=exercises_comment(timeline), progress=report
         )
@@ -372,19 +388,6 @@ def export(
     )
     if subtitles is not None:
         typer.echo(f"{subtitles}: {sum(1 for c in timeline.cues if c.kind.value == 'speech')} subtitles")
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr for work that takes more than a moment; none when piped."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import Progress
-
-    with Progress(transient=True, console=_stderr_console()) as bar:
-        task = bar.add_task(label, total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 @app.command("list")
@@ -428,35 +431,7 @@ def validate(path: Annotated[Path, typer.Argument(help="The routine file to chec
     typer.echo(f"{path}: OK: '{routine.title}', {len(routine.exercises)} exercises ({exercises}){rounds}")
 
 
-@app.command("voices")
-def voices(
-    language: Annotated[str | None, typer.Option("--language", help="Only voices for this language, e.g. en.")] = None,
-) -> None:
-    """List every engine's installed voices (for --voice); neural ones are the easiest to follow."""
-    from coach.voice import all_voices, resolve_voice
-
-    shown = all_voices(language)
-    if not shown:
-        if language is None:
-            raise VoiceUnavailable(f"no voice engine is installed: {INSTALL_HINT}")
-        raise OptionError(f"no installed voice for language '{language}'")
-    _engine, default = resolve_voice(None, "en")
-    table = [(" ", "id", "language", "engine", "kind", "name")] + [
-        (
-            "*" if info == default else " ",
-            info.id,
-            info.language,
-            engine.name,
-            "neural" if info.neural else "formant",
-            info.name,
-        )
-        for engine, info in shown
-    ]
-    # Columns as wide as their longest entry: eSpeak NG has ids like "sit/cmn-latn-pinyin".
-    widths = [max(len(row[column]) for row in table) for column in range(5)]
-    for row in table:
-        typer.echo(" ".join(f"{cell:<{width}}" for cell, width in zip(row[:5], widths, strict=True)) + f" {row[5]}")
-    typer.echo("* the default for English routines; a routine's language picks the first voice listed for it")
+app.add_typer(voices_app, name="voices")
 
 
 @app.command("history")

@@ -188,3 +188,17 @@ def private_speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
 def voice(private_speech_cache: Path) -> Voice:
     """The real default voice (Piper where installed), rendering into the private cache."""
     return Voice(VoiceSettings())
+
+
+@pytest.fixture
+def tiny_disk() -> Iterator[Path]:
+    """A 300 kB tmpfs: a disk that fills up at once."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small tmpfs needs root")
+    folder = Path(tempfile.mkdtemp(prefix="coach-tiny-"))
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"this machine cannot mount a tmpfs here ({mounted.stderr.decode().strip()})")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=False)
+    shutil.rmtree(folder, ignore_errors=True)

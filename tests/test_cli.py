@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -178,15 +179,19 @@ def test_every_bad_input_is_one_line_and_exit_code_2(args: list[str], message: s
     assert message in result.stderr
 
 
-def test_installed_coach_script_and_python_dash_m() -> None:
+def test_installed_coach_script_and_python_dash_m(tmp_path: Path) -> None:
     script = shutil.which("coach", path=str(Path(sys.executable).parent))
     assert script, "the coach entry point is not installed beside this Python"
-    listed = subprocess.run([script, "list"], capture_output=True, text=True, timeout=60)
+    # A cache of its own: `list` times what is cached, and other tests fill the shared one meanwhile.
+    env = dict(os.environ, COACH_CACHE_DIR=str(tmp_path / "cache"))
+    listed = subprocess.run([script, "list"], capture_output=True, text=True, timeout=60, env=env)
     assert listed.returncode == 0 and "pelvic-tilts" in listed.stdout
     bad = subprocess.run([script, "--dry-run", "--only", "nope"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2
     assert bad.stderr.startswith("coach: error: unknown exercise 'nope'") and "Traceback" not in bad.stderr
-    module = subprocess.run([sys.executable, "-m", "coach", "list"], capture_output=True, text=True, timeout=60)
+    module = subprocess.run(
+        [sys.executable, "-m", "coach", "list"], capture_output=True, text=True, timeout=60, env=env
+    )
     assert module.stdout == listed.stdout
 
 

@@ -221,7 +221,7 @@ def test_without_piper_coach_speaks_with_espeak_and_says_so(tmp_path: Path) -> N
         [sys.executable, "-c", hide, "--dry-run", "--only", "1", "--reps", "1"], capture_output=True, text=True, env=env
     )
     assert result.returncode == 0, result.stderr
-    assert "(gmw/en, 160 wpm, eSpeak NG)" in result.stdout
+    assert "(gmw/en, 160 wpm, eSpeak NG; a clearer voice: pip install 'coach[piper]')" in result.stdout
 
 
 def test_a_render_that_cannot_write_fails_at_once(tmp_path: Path) -> None:

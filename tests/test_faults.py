@@ -12,7 +12,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,20 +42,6 @@ def one_line(result: subprocess.CompletedProcess[str], *words: str) -> None:
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
     for word in words:
         assert word in result.stderr, result.stderr
-
-
-@pytest.fixture
-def tiny_disk() -> Iterator[Path]:
-    """A 300 kB tmpfs: a disk that fills up at once."""
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a small tmpfs needs root")
-    folder = Path(tempfile.mkdtemp(prefix="coach-tiny-"))
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(folder)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"this machine cannot mount a tmpfs here ({mounted.stderr.decode().strip()})")
-    yield folder
-    subprocess.run(["umount", str(folder)], check=False)
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_a_full_disk_under_the_voice_cache(tiny_disk: Path) -> None:
