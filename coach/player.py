@@ -10,6 +10,10 @@ Self-paced reps are a silent WAIT cue. With `await_listener` (someone at a keybo
 the player stays there until they say they are done (space or `n`), then moves the
 origin so the plan goes on from that moment; without, the wait is the plan's allowance.
 
+A plan still being laid out (a cold cache) may publish a cue after it was due: the
+player then moves the origin to now, so the plan waits for those words instead of
+playing them late (and squeezing what follows).
+
 Steering moves the origin, never the cues: a pause shifts every later deadline by the
 paused time (and replays the interrupted phase), a skip jumps to another cue and
 re-anchors the origin there. The timeline itself stays the plan the dry-run showed.
@@ -29,6 +33,9 @@ from typing import Protocol
 from coach.audio import Clip
 from coach.script import Cue, CueKind, Timeline
 from coach.unfolding import UnfoldingTimeline
+
+# Waiting this long for a cue means it was still being laid out (its words rendered).
+LAID_OUT_LATE = 0.005
 
 # What a player plays: a finished plan, or one still being laid out ahead of the playhead.
 Plan = Timeline | UnfoldingTimeline
@@ -144,7 +151,13 @@ class Player:
         index = 0
         try:
             while True:
+                asked = self.clock()
                 cue = cue_at(cues, index)
+                now = self.clock()
+                if cue is not None and now - asked > LAID_OUT_LATE and now > self.origin + cue.start:
+                    # Laid out (its words rendered) only after it was due: the whole plan
+                    # waits for it, rather than play it late and everything after it early.
+                    self.origin = now - cue.start
                 due = cue.start if cue is not None else self.timeline.total
                 command = self.wait(self.origin + due)
                 if command is None:

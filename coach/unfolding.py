@@ -20,7 +20,6 @@ from typing import overload
 from coach.routine import Routine
 from coach.script import (
     Cue,
-    CueKind,
     ExerciseSpan,
     SessionOptions,
     Timeline,
@@ -32,7 +31,11 @@ from coach.script import (
 )
 from coach.threads import worker
 
-LEAD_SECONDS = 3.0  # of plan laid out (and rendered) before the clock starts
+# Plan laid out before the clock starts: none. The first cue is the session-start chime,
+# which needs no voice, so it sounds at once while the first phrases render; the worker
+# renders some twenty times faster than the session plays, and should the first words
+# still be late, the player moves the whole plan back rather than play them late.
+LEAD_SECONDS = 0.0
 
 
 class GrowingCues(Sequence[Cue]):
@@ -122,14 +125,10 @@ class UnfoldingTimeline:
         self._worker = worker(self._lay_out, "coach-layout")
 
     def start(self, lead: float = LEAD_SECONDS) -> UnfoldingTimeline:
-        """Start the worker; return once `lead` seconds of plan (with a spoken cue) are ready."""
+        """Start the worker; return once its first cue, and `lead` seconds of plan, are ready."""
         self._worker.start()
         try:
-            self.cues.wait_for(
-                lambda cues: (
-                    any(c.kind is CueKind.SPEECH for c in cues) and cues[-1].end >= min(lead, self._outline.total)
-                )
-            )
+            self.cues.wait_for(lambda cues: bool(cues) and cues[-1].end >= min(lead, self._outline.total))
         except BaseException:  # Ctrl-C while the first phrases render, or a render failed
             self.close()
             raise

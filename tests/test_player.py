@@ -63,6 +63,43 @@ def test_a_late_cue_plays_at_once_and_does_not_shift_the_rest(short_timeline: Ti
     assert recovered and all(p.error == pytest.approx(0.0, abs=1e-9) for p in recovered)
 
 
+class LaidOutLate:
+    """A plan whose cue `late` is published `seconds` after it was asked for, as a cold
+    cache's layout is while the first words render."""
+
+    def __init__(self, timeline: Timeline, fake: FakeClock, late: int, seconds: float) -> None:
+        self.title, self.total, self.exercises = timeline.title, timeline.total, timeline.exercises
+        self._cues, self._fake, self._late, self._seconds = timeline.cues, fake, late, seconds
+
+    @property
+    def cues(self) -> LaidOutLate:
+        return self
+
+    def __getitem__(self, index: int) -> object:
+        if index == self._late and self._seconds:
+            self._fake.now += self._seconds
+            self._seconds = 0.0
+        return self._cues[index]
+
+    def __len__(self) -> int:
+        return len(self._cues)
+
+
+def test_words_laid_out_late_move_the_whole_plan_instead_of_playing_late(
+    short_timeline: Timeline, voice: Voice
+) -> None:
+    fake = FakeClock()
+    plan = LaidOutLate(short_timeline, fake, late=1, seconds=short_timeline.cues[1].start + 0.8)
+    player = Player(plan, clip_source(voice), SimpleaudioSink(), fake.clock, fake.wait)  # type: ignore[arg-type]
+    at: list[float] = []
+    played = player.run(on_cue=lambda _played: at.append(fake.now - fake.start))
+    assert [p.cue for p in played] == list(short_timeline.cues)
+    assert all(p.error == pytest.approx(0.0) for p in played)  # every cue on the moved plan's time
+    assert at[1] == pytest.approx(short_timeline.cues[1].start + 0.8)  # waited for, not played late
+    for when, cue in zip(at[2:], played[2:], strict=True):  # what follows keeps its spacing
+        assert when - at[1] == pytest.approx(cue.cue.start - played[1].cue.start)
+
+
 def test_the_player_sleeps_between_cues_rather_than_polling(short_timeline: Timeline, voice: Voice) -> None:
     fake = FakeClock()
     Player(short_timeline, clip_source(voice), SimpleaudioSink(), fake.clock, fake.wait).run()
