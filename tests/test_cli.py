@@ -60,7 +60,7 @@ def test_run_subcommand_is_the_same_as_plain_coach() -> None:
 
 
 def test_skip_drops_exercises() -> None:
-    result = run("--dry-run", "--skip", "back-extensions", "--skip", "1")
+    result = run("--dry-run", "--skip", "back-extensions", "--skip", "1", "--voice", "gmw/en-us")
     assert exercise_headers(result.stdout) == ["1. Knee rolls", "2. Pelvic tilts"]
 
 
@@ -85,7 +85,8 @@ def test_dry_run_is_deterministic() -> None:
 
 
 def test_pacing_options_change_the_plan() -> None:
-    result = run("--dry-run", "--only", "back-extensions", "--hold", "6", "--reps", "2", "--rest", "1")
+    paced = ["--only", "back-extensions", "--hold", "6", "--reps", "2", "--rest", "1", "--voice", "gmw/en-us"]
+    result = run("--dry-run", *paced)
     assert "hold your breath for 6 seconds" in result.stdout
     assert "Number 2 out of 2." in result.stdout and "Number 3 out of" not in result.stdout
     # eSpeak NG renders a routine's words in a tenth of Piper's time; both engines keep the

@@ -63,7 +63,7 @@ def test_a_full_disk_under_the_history(tiny_disk: Path, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_an_export_to_a_full_disk_leaves_nothing_behind(tiny_disk: Path) -> None:
     out = tiny_disk / "back.wav"
-    result = run_coach(["export", str(out), "--only", "knee-rolls"])
+    result = run_coach(["export", str(out), "--only", "knee-rolls", "--voice", "gmw/en-us"])  # renders at once
     one_line(result, str(out), f"no space left on {tiny_disk}")
     assert list(tiny_disk.iterdir()) == []
 
@@ -169,11 +169,11 @@ def test_a_bug_deep_inside_is_one_line_and_debug_shows_where(monkeypatch: pytest
         raise KeyError("deep inside")
 
     monkeypatch.setattr("coach.preview.render_text", broken)
-    result = CliRunner().invoke(app, ["--dry-run", "--only", "1"])
+    result = CliRunner().invoke(app, ["--dry-run", "--only", "1", "--voice", "gmw/en-us"])
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert "internal error: KeyError: 'deep inside'" in result.stderr and "--debug" in result.stderr
-    debug = CliRunner().invoke(app, ["--dry-run", "--only", "1", "--debug"])
+    debug = CliRunner().invoke(app, ["--dry-run", "--only", "1", "--voice", "gmw/en-us", "--debug"])
     assert debug.exit_code == 2 and "Traceback" in debug.stderr and "broken" in debug.stderr
 
 
