@@ -13,8 +13,15 @@ from coach.script import CueKind, SessionOptions, Timeline
 from coach.selection import select_exercises
 from coach.session import clip_source, plan
 from coach.speaker import SimpleaudioSink
-from coach.voice import Voice
+from coach.voice import Voice, VoiceSettings
 from tests.conftest import FakeClock, settled_captures
+
+
+@pytest.fixture(scope="module")
+def voice(private_speech_cache: Path) -> Voice:
+    """eSpeak NG, a real engine that renders at once: here the scheduler and the sound path
+    are the subject (Piper's own are test_voice's and test_engines')."""
+    return Voice(VoiceSettings("gmw/en-us"))
 
 
 @pytest.fixture(scope="module")

@@ -42,7 +42,7 @@ from coach.script import (
 )
 from coach.session import clip_source, plan
 from coach.speaker import SimpleaudioSink
-from coach.voice import Voice
+from coach.voice import Voice, VoiceSettings
 from tests.conftest import ALSA_CAPTURE_CONF, FakeClock, read_captures, wait_until
 from tests.test_live import run_on_a_fake_clock
 
@@ -67,6 +67,13 @@ reps = 5
 pace = "self"
 seconds_per_rep = 2
 """
+
+
+@pytest.fixture(scope="module")
+def voice(private_speech_cache: Path) -> Voice:
+    """eSpeak NG, a real engine that renders at once: here the scheduler and the sound path
+    are the subject (Piper's own are test_voice's and test_engines')."""
+    return Voice(VoiceSettings("gmw/en-us"))
 
 
 def fake_seconds(text: str) -> float:
@@ -555,7 +562,7 @@ def test_an_exported_circuit_has_a_chapter_per_round_and_exercise(tmp_path: Path
     from mutagen.flac import FLAC
 
     out = tmp_path / "circuit.flac"
-    args = ["--routine", str(EXAMPLES / "core-circuit.toml"), "--work", "3", "--only", "1,3"]
+    args = ["--routine", str(EXAMPLES / "core-circuit.toml"), "--work", "3", "--only", "1,3", "--voice", "gmw/en-us"]
     result = runner.invoke(app, ["export", str(out), *args])
     assert result.exit_code == 0, result.output
     tags = FLAC(out)
