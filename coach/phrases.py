@@ -47,6 +47,10 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "times_each_side": frozenset({"count"}),
         "seconds": frozenset({"seconds"}),
         "seconds_each_side": frozenset({"seconds"}),
+        # One second is not "1 seconds": these stand in for the three above when it is 1.
+        "seconds_one": frozenset({"seconds"}),
+        "seconds_each_side_one": frozenset({"seconds"}),
+        "rest_one": frozenset({"seconds"}),
         "with_sets": frozenset({"amount", "sets"}),
         "go": frozenset(),
         "stop": frozenset(),
@@ -84,6 +88,8 @@ FRAGMENTS = frozenset(
         "times_each_side",
         "seconds",
         "seconds_each_side",
+        "seconds_one",
+        "seconds_each_side_one",
         "with_sets",
     }
 )
@@ -114,6 +120,9 @@ ENGLISH: Mapping[str, str] = {
     "times_each_side": "{count} on each side",
     "seconds": "{seconds} seconds",
     "seconds_each_side": "{seconds} seconds on each side",
+    "seconds_one": "{seconds} second",
+    "seconds_each_side_one": "{seconds} second on each side",
+    "rest_one": "Rest for {seconds} second.",
     "with_sets": "{amount}, {sets} sets",
     # Not "Go." (heard as "Yo", "No", "Hello" in 5 of 6 renders) nor "Stop." (once as
     # "Start!"): 0 of 18 wrong each (scripts/bench_intelligibility.py --repeat).
@@ -158,6 +167,9 @@ GERMAN: Mapping[str, str] = {
     "times_each_side": "{count} Mal pro Seite",
     "seconds": "{seconds} Sekunden",
     "seconds_each_side": "{seconds} Sekunden pro Seite",
+    "seconds_one": "{seconds} Sekunde",
+    "seconds_each_side_one": "{seconds} Sekunde pro Seite",
+    "rest_one": "Ruhen Sie sich {seconds} Sekunde aus.",
     "with_sets": "{amount}, {sets} Sätze",
     "go": "Los.",
     "stop": "Und Schluss.",
@@ -201,6 +213,9 @@ SPANISH: Mapping[str, str] = {
     "times_each_side": "{count} veces por lado",
     "seconds": "{seconds} segundos",
     "seconds_each_side": "{seconds} segundos por lado",
+    "seconds_one": "{seconds} segundo",
+    "seconds_each_side_one": "{seconds} segundo por lado",
+    "rest_one": "Descanse {seconds} segundo.",
     "with_sets": "{amount}, {sets} series",
     "go": "¡Ya!",
     "stop": "Pare.",
@@ -242,6 +257,9 @@ FRENCH: Mapping[str, str] = {
     "times_each_side": "{count} fois de chaque côté",
     "seconds": "{seconds} secondes",
     "seconds_each_side": "{seconds} secondes de chaque côté",
+    "seconds_one": "{seconds} seconde",
+    "seconds_each_side_one": "{seconds} seconde de chaque côté",
+    "rest_one": "Reposez-vous {seconds} seconde.",
     "with_sets": "{amount}, {sets} séries",
     "go": "Allez-y.",
     "stop": "Arrêtez.",
@@ -308,9 +326,14 @@ class Phrases:
     def for_language(cls, language: str, overrides: Mapping[str, str] | None = None) -> Phrases:
         table = dict(BUILT_IN.get(base_language(language), ENGLISH))
         table.update(overrides or {})
+        for key, text in (overrides or {}).items():  # a routine's own wording, for one second too
+            if f"{key}_one" in table and f"{key}_one" not in (overrides or {}):
+                table[f"{key}_one"] = text
         return cls(MappingProxyType(table))
 
     def say(self, key: str, **values: object) -> str:
+        if str(values.get("seconds")) == "1" and f"{key}_one" in self.table:
+            key = f"{key}_one"  # "1 second", never "1 seconds"
         text = _PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), self.table[key])
         if key not in FRAGMENTS:  # "Once, at your own pace.", not "once, ..."
             text = text[:1].upper() + text[1:]

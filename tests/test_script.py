@@ -14,7 +14,7 @@ import pytest
 from coach.audio import chime_seconds
 from coach.errors import OptionError
 from coach.phrases import ENGLISH_PHRASES
-from coach.routine import Level, load_builtin
+from coach.routine import Level, load_builtin, parse_routine
 from coach.script import (
     CHIMES,
     Countdown,
@@ -120,6 +120,18 @@ def test_the_rep_cue_names_the_direction_never_a_body_position(
     assert not any("side" in count or "Seite" in count or "lado" in count or "côté" in count for count in counts)
     if position is not None:
         assert next(cue.text for cue in timeline.cues if cue.phase == "move") == position
+
+
+def test_one_second_is_said_in_the_singular() -> None:
+    text = (
+        'title = "One"\nrest_between_exercises = 1\n'
+        '[[exercises]]\nid = "a"\nname = "Plank"\nseconds = 1\nsides = "each"\n'
+        '[[exercises]]\nid = "b"\nname = "Hold"\nseconds = 1\n'
+    )
+    timeline = build_timeline(parse_routine(text, source="one.toml"), SessionOptions(), words_seconds, CHIME_SECONDS)
+    said = speech(timeline)
+    assert "Rest for 1 second." in said and "First: Plank, 1 second on each side." in said
+    assert "Next: Hold, 1 second." in said and not any("1 seconds" in line for line in said)
 
 
 def test_each_side_in_turn_switches_once() -> None:
