@@ -301,7 +301,9 @@ def _live(
     sink = SimpleaudioSink()
     try:
         timeline: Plan
-        if phrases_to_render(voice, routine, request.options):  # start speaking while the rest renders
+        # Start speaking while the rest renders. An empty cache is seen at once; asking it
+        # phrase by phrase would hash Piper's model before the first sound.
+        if voice.holds_no_clips() or phrases_to_render(voice, routine, request.options):
             timeline = unfolding_plan(routine, request.options, voice, voice_settings(request, routine))
         else:
             timeline = plan(routine, request.options, voice, voice_settings(request, routine))

@@ -198,6 +198,11 @@ class Voice:
     def is_cached(self, text: str) -> bool:
         return self.clip_path(text).exists()
 
+    def holds_no_clips(self) -> bool:
+        """An empty cache: everything is to render, which is known without the voice's
+        fingerprint (for Piper, a hash of its model) that a clip's name needs."""
+        return next(self.cache_dir.glob("*/*.wav"), None) is None
+
     def render_all(self, texts: Iterable[str], progress: Callable[[int, int], None] | None = None) -> dict[str, Clip]:
         """Every phrase a session needs, in memory, so playback never waits on synthesis."""
         wanted = list(dict.fromkeys(texts))
