@@ -34,9 +34,6 @@ from coach.audio import Clip
 from coach.script import Cue, CueKind, Timeline
 from coach.unfolding import UnfoldingTimeline
 
-# Waiting this long for a cue means it was still being laid out (its words rendered).
-LAID_OUT_LATE = 0.005
-
 # What a player plays: a finished plan, or one still being laid out ahead of the playhead.
 Plan = Timeline | UnfoldingTimeline
 
@@ -151,12 +148,13 @@ class Player:
         index = 0
         try:
             while True:
-                asked = self.clock()
+                still_laying_out = not getattr(cues, "published", lambda _index: True)(index)
                 cue = cue_at(cues, index)
                 now = self.clock()
-                if cue is not None and now - asked > LAID_OUT_LATE and now > self.origin + cue.start:
+                if cue is not None and still_laying_out and now > self.origin + cue.start:
                     # Laid out (its words rendered) only after it was due: the whole plan
                     # waits for it, rather than play it late and everything after it early.
+                    # A finished plan never moves: a stall of this thread is not a late layout.
                     self.origin = now - cue.start
                 due = cue.start if cue is not None else self.timeline.total
                 command = self.wait(self.origin + due)

@@ -58,6 +58,11 @@ class GrowingCues(Sequence[Cue]):
             self.error = error
             self._changed.notify_all()
 
+    def published(self, index: int) -> bool:
+        """Whether cue `index` is laid out (or the layout has ended): reading it will not wait."""
+        with self._changed:
+            return self._finished or index < len(self._cues)
+
     def wait_for(self, ready: Callable[[list[Cue]], bool]) -> None:
         with self._changed:
             self._changed.wait_for(lambda: self._finished or ready(self._cues))

@@ -91,6 +91,9 @@ class LaidOutLate:
     def __len__(self) -> int:
         return len(self._cues)
 
+    def published(self, index: int) -> bool:
+        return index != self._late or not self._seconds
+
 
 def test_words_laid_out_late_move_the_whole_plan_instead_of_playing_late(
     short_timeline: Timeline, voice: Voice
