@@ -74,6 +74,12 @@ def test_two_processes_writing_at_once_both_land(tmp_path: Path) -> None:
     assert {s.status for s in sessions} == {"finished"}
 
 
+# eSpeak NG speaks these sessions: a real engine that needs no model loaded per process and
+# renders at once. The steering is the subject; Piper's live path has tests of its own
+# (test_live, test_sound_server, test_listen).
+ESPEAK = "gmw/en-us"
+SPOKEN = VoiceSettings(ESPEAK)
+
 QUICK_ROUTINE = """
 title = "Quick"
 
@@ -95,9 +101,11 @@ def test_a_killed_session_leaves_a_stopped_record(tmp_path: Path, capture: Path,
     routine.write_text(QUICK_ROUTINE)
     env = dict(os.environ, ALSA_CONFIG_PATH=str(ALSA_CAPTURE_CONF), COACH_AUDIO_CAPTURE=str(capture))
     process = subprocess.Popen(
-        [sys.executable, "-m", "coach", "--routine", str(routine), "--quiet"], env=env, stdin=subprocess.DEVNULL
+        [sys.executable, "-m", "coach", "--routine", str(routine), "--quiet", "--voice", ESPEAK],
+        env=env,
+        stdin=subprocess.DEVNULL,
     )
-    tilt = Voice(VoiceSettings()).clip("Tilt.").frames
+    tilt = Voice(SPOKEN).clip("Tilt.").frames
     deadline = time.monotonic() + 60
     # Wait until the second rep is under way (its words played), so the first is on record.
     while read_captures(capture).count(tilt) < 2 and time.monotonic() < deadline:
@@ -118,7 +126,7 @@ def test_sigterm_or_a_closed_terminal_stops_and_records(
     routine = tmp_path / "quick.toml"
     routine.write_text(QUICK_ROUTINE)
     process = subprocess.Popen(
-        [sys.executable, "-m", "coach", "--routine", str(routine), "--quiet"],
+        [sys.executable, "-m", "coach", "--routine", str(routine), "--quiet", "--voice", ESPEAK],
         env=env,
         stdin=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

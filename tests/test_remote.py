@@ -83,10 +83,17 @@ def prepare(tmp_path: Path, capture: Path, bus: str | None) -> tuple[Path, dict[
     return routine, env
 
 
+# eSpeak NG speaks these sessions: a real engine that needs no model loaded per process and
+# renders at once. The steering is the subject; Piper's live path has tests of its own
+# (test_live, test_sound_server, test_listen).
+ESPEAK = "gmw/en-us"
+SPOKEN = VoiceSettings(ESPEAK)
+
+
 def start(tmp_path: Path, capture: Path, bus: str | None, *args: str) -> subprocess.Popen[str]:
     routine, env = prepare(tmp_path, capture, bus)
     return subprocess.Popen(
-        [sys.executable, "-m", "coach", "--routine", str(routine), "--quiet", *args],
+        [sys.executable, "-m", "coach", "--routine", str(routine), "--quiet", "--voice", ESPEAK, *args],
         env=env,
         stdin=subprocess.DEVNULL,  # no terminal: the remote is the only way to steer
         stdout=subprocess.PIPE,
@@ -101,7 +108,7 @@ def start_in_terminal(tmp_path: Path, capture: Path, bus: str, *args: str) -> pe
     env["PYTHONFAULTHANDLER"] = "1"  # a hung child shows every thread's stack when aborted
     return pexpect.spawn(
         sys.executable,
-        ["-m", "coach", "--routine", str(routine), "--quiet", *args],
+        ["-m", "coach", "--routine", str(routine), "--quiet", "--voice", ESPEAK, *args],
         env=env,
         encoding="utf-8",
         codec_errors="replace",
@@ -157,7 +164,7 @@ def test_playerctl_pauses_resumes_skips_and_stops(
     session_bus: tuple[str, subprocess.Popen[str]], tmp_path: Path, capture: Path, private_history: Path
 ) -> None:
     bus, _daemon = session_bus
-    voice = Voice(VoiceSettings())
+    voice = Voice(SPOKEN)
     reach = voice.clip("Reach up.").frames
     monitor = watch_signals(bus)
     process = start(tmp_path, capture, bus)
@@ -222,6 +229,7 @@ def test_playerctl_pauses_resumes_skips_and_stops(
 def dry_run_plan(routine: Path) -> dict[str, Any]:
     """The plan `coach --dry-run` shows, which the remote's length and position follow."""
     command = [sys.executable, "-m", "coach", "--routine", str(routine), "--dry-run", "--format", "json"]
+    command += ["--voice", ESPEAK]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     plan: dict[str, Any] = json.loads(result.stdout)
@@ -261,7 +269,7 @@ def test_a_bus_that_goes_away_mid_session_leaves_the_session_running(
     _out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert "Traceback" not in err
-    assert Voice(VoiceSettings()).clip("Tilt.").frames in read_captures(capture)
+    assert Voice(SPOKEN).clip("Tilt.").frames in read_captures(capture)
 
 
 @pytest.mark.slow
@@ -269,7 +277,7 @@ def test_keys_still_steer_after_the_bus_goes_away(
     session_bus: tuple[str, subprocess.Popen[str]], tmp_path: Path, capture: Path, private_history: Path
 ) -> None:
     bus, daemon = session_bus
-    voice = Voice(VoiceSettings())
+    voice = Voice(SPOKEN)
     child = start_in_terminal(tmp_path, capture, bus, "--verbose")
     # In Reach, so that n has a next exercise to go to (in the opening words it goes to Reach).
     wait_until(lambda: playerctl(bus, "metadata", "xesam:title") == "Reach, number 1 of 3")
