@@ -40,7 +40,15 @@ def test_dry_run_shows_all_four_exercises_with_measured_times() -> None:
     assert "speech timed from the voice's own clips (gmw/en-us, 160 wpm, eSpeak NG)" in result.stdout
     assert "Do not sit back on your heels if you have knee problems." in result.stdout
     assert result.stdout.rstrip().splitlines()[-1].startswith("Total ")
-    default = run("--dry-run", "--only", "1", "--reps", "1")  # the default voice: Piper's, measured
+
+
+def test_the_default_voice_is_pipers_and_times_the_dry_run(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.toml"  # a routine of a few words: the default voice is the subject, not the words
+    mine.write_text(
+        'title = "Mine"\n[[exercises]]\nid = "reach"\nname = "Reach up"\nreps = 2\n'
+        '[[exercises.phases]]\nkind = "move"\nsay = "Reach up."\nseconds = 1\n'
+    )
+    default = run("--dry-run", "--routine", str(mine))
     assert "speech timed from the voice's own clips (en_US-joe-medium, 160 wpm, Piper)" in default.stdout
 
 
