@@ -295,8 +295,7 @@ def _live(
 
     routine = load_request_routine(request)
     voice = Voice(voice_settings(request, routine))  # no engine: one line saying what to install
-    hint = clearer_voice_hint(voice, request.voice)
-    if verbose and hint:
+    if verbose and (hint := clearer_voice_hint(voice, request.voice)):
         typer.echo(f"coach: {voice.label}; {hint}", err=True)
     sink = SimpleaudioSink()
     try:

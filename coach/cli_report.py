@@ -40,7 +40,7 @@ def report(
     from coach.export import check_writable
     from coach.history import History
     from coach.paths import write_atomically
-    from coach.report import DEFAULT_WEEKS, Period, summarise
+    from coach.report import DEFAULT_WEEKS, Period, plural, summarise
 
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
@@ -65,7 +65,7 @@ def report(
         write_atomically(out, page.encode("utf-8"))
     else:
         write_atomically(out, _drawn(page, suffix))
-    sessions = _plural(summary.sessions, "session")
+    sessions = plural(summary.sessions, "session")
     typer.echo(f"{out}: {sessions}, {period.first.isoformat()} to {period.last.isoformat()}")
 
 
@@ -96,7 +96,3 @@ def describe_routine(name: str) -> RoutineSummary | None:
     except (RoutineError, OSError, ValueError):
         return None  # changed or broken since: the report still shows its sessions, by id
     return RoutineSummary(routine.title, tuple((exercise.id, exercise.name) for exercise in routine.exercises))
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"

@@ -144,11 +144,12 @@ class Player:
         cues = self.timeline.cues
         # Clips come from memory: the plan was laid out from them (or, unfolding, is laid
         # out from them ahead of the playhead), so fetching one never waits on synthesis.
+        published = getattr(cues, "published", None)  # a plan still being laid out says what is ready
         self.started_at = self.origin = self.clock()
         index = 0
         try:
             while True:
-                still_laying_out = not getattr(cues, "published", lambda _index: True)(index)
+                still_laying_out = published is not None and not published(index)
                 cue = cue_at(cues, index)
                 now = self.clock()
                 if cue is not None and still_laying_out and now > self.origin + cue.start:

@@ -9,6 +9,7 @@ the exercise names are given.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -30,8 +31,7 @@ class Period:
         """Whole weeks, Monday first, the last one this week (so far)."""
         if weeks < 1:
             raise OptionError(f"--weeks must be 1 or more (got {weeks})")
-        monday = today - timedelta(days=today.weekday())
-        return cls(monday - timedelta(weeks=weeks - 1), today)
+        return cls(monday(today) - timedelta(weeks=weeks - 1), today)
 
     @classmethod
     def since(cls, first: date, today: date) -> Period:
@@ -40,8 +40,8 @@ class Period:
         return cls(first, today)
 
     def mondays(self) -> list[date]:
-        monday = self.first - timedelta(days=self.first.weekday())
-        return [monday + timedelta(weeks=n) for n in range((self.last - monday).days // 7 + 1)]
+        first = monday(self.first)
+        return [first + timedelta(weeks=n) for n in range((self.last - first).days // 7 + 1)]
 
     @property
     def days(self) -> int:
@@ -137,14 +137,8 @@ def summarise(
         if days.get(day) != "finished":
             days[day] = "finished" if session.status == "finished" else "stopped"
     mondays = period.mondays()
-    weeks = tuple(
-        WeekCount(
-            monday,
-            sum(s.status == "finished" for s in within if _monday(s.started_at.date()) == monday),
-            sum(s.status != "finished" for s in within if _monday(s.started_at.date()) == monday),
-        )
-        for monday in mondays
-    )
+    counted = Counter((monday(s.started_at.date()), s.status == "finished") for s in within)
+    weeks = tuple(WeekCount(week, counted[week, True], counted[week, False]) for week in mondays)
     pain = tuple(
         PainPoint(s.started_at, s.pain_before, s.pain_after)
         for s in within
@@ -192,8 +186,13 @@ def trend(ratings: list[tuple[datetime, int]], period: Period) -> Trend | None:
     return Trend(mean_y + slope * (first_x - mean_x), mean_y + slope * (last_x - mean_x))
 
 
-def _monday(day: date) -> date:
+def monday(day: date) -> date:
+    """The Monday that starts the day's week: weeks are counted Monday first, as the calendar shows."""
     return day - timedelta(days=day.weekday())
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _exercise_names(sessions: list[Session], routines: dict[str, RoutineSummary | None]) -> dict[str, str]:
@@ -212,7 +211,7 @@ def _work(sessions: list[Session], mondays: list[date], names: dict[str, str]) -
         unit, source = ("reps", "reps_done") if counted else ("sets", "sets_done")
         totals = [0] * len(mondays)
         for session in sessions:
-            totals[index[_monday(session.started_at.date())]] += getattr(session, source).get(exercise, 0)
+            totals[index[monday(session.started_at.date())]] += getattr(session, source).get(exercise, 0)
         if any(totals):
             found.append(Work(exercise, name, unit, tuple(totals)))
     return tuple(found)

@@ -19,7 +19,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from coach.report import Report, Trend
+from coach.report import Report, Trend, monday, plural
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -129,14 +129,10 @@ def _day(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _period_text(report: Report) -> str:
     period = report.period
-    weeks = f" ({_plural(len(period.mondays()), 'week')})"
-    return f"{_day(period.first)} to {_day(period.last)}{weeks}: {_plural(report.sessions, 'session')}"
+    weeks = f" ({plural(len(period.mondays()), 'week')})"
+    return f"{_day(period.first)} to {_day(period.last)}{weeks}: {plural(report.sessions, 'session')}"
 
 
 def _empty(report: Report) -> str:
@@ -147,7 +143,7 @@ def _empty(report: Report) -> str:
         )
     else:
         message = (
-            f"No sessions in this period ({_plural(report.sessions_ever, 'session')} before it). "
+            f"No sessions in this period ({plural(report.sessions_ever, 'session')} before it). "
             "Try <code>coach report --weeks 52</code>, or run <code>coach</code> for a new one."
         )
     return f'<p class="empty">{message}</p>'
@@ -179,7 +175,7 @@ def _figures(report: Report) -> str:
 def _calendar_caption(report: Report) -> str:
     return (
         f"Each day of the period: a filled blue square for a finished session, an open orange square for a "
-        f"session stopped early, a grey dot for none. {_plural(report.days_finished, 'day')} finished, "
+        f"session stopped early, a grey dot for none. {plural(report.days_finished, 'day')} finished, "
         f"{report.days_stopped} stopped early, of {report.period.days}."
     )
 
@@ -218,8 +214,8 @@ def _weeks_table(report: Report) -> str:
     return _table("Sessions per week", header, rows, {1, 2, 3})
 
 
-def _days_in_week(report: Report, monday: date) -> int:
-    return sum(monday <= day < monday + timedelta(days=7) for day in report.days)
+def _days_in_week(report: Report, week: date) -> int:
+    return sum(monday(day) == week for day in report.days)
 
 
 def _pain_value(value: int | None) -> str:
@@ -337,7 +333,7 @@ def _calendar_chart(report: Report) -> str:
     day = report.period.first
     while day <= report.period.last:
         xs, ys = groups[report.days.get(day, "none")]
-        xs.append(_monday(day))
+        xs.append(monday(day))
         ys.append(day.weekday())
         day += timedelta(days=1)
     xs, ys = groups["none"]
@@ -356,10 +352,6 @@ def _calendar_chart(report: Report) -> str:
     axes.tick_params(axis="y", length=0)
     _legend(figure, axes)
     return _svg(figure, "calendar")
-
-
-def _monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 def _weeks_chart(report: Report) -> str:
@@ -423,7 +415,7 @@ def _pain(report: Report) -> str:
     each = "each week's average" if weekly else "each session"
     caption = (
         f"Pain from 0 (none) to 10, before (blue circles) and after (orange triangles) {each}, "
-        f"on {_plural(rated, 'session')} with a check-in. Before: {_trend_words(report.trend_before)}. "
+        f"on {plural(rated, 'session')} with a check-in. Before: {_trend_words(report.trend_before)}. "
         f"After: {_trend_words(report.trend_after)}."
     )
     rows = [[f"{p.at:%Y-%m-%d %H:%M}", _pain_value(p.before), _pain_value(p.after)] for p in report.pain]
@@ -434,7 +426,7 @@ def _pain(report: Report) -> str:
 def _weekly_means(points: list[tuple[datetime, float]]) -> list[tuple[date, float]]:
     weeks: dict[date, list[float]] = {}
     for at, value in points:
-        weeks.setdefault(_monday(at.date()) + timedelta(days=3), []).append(value)
+        weeks.setdefault(monday(at.date()) + timedelta(days=3), []).append(value)
     return [(middle, sum(values) / len(values)) for middle, values in weeks.items()]
 
 
