@@ -230,7 +230,7 @@ def test_show_builtin_prints_a_file_that_validates(tmp_path: Path) -> None:
 
 def test_options_left_at_their_defaults_cost_no_pydantic() -> None:
     """typer coerces option values through pydantic; coach skips that for options nobody
-    gave (coach/option_defaults.py), so a plain `coach --dry-run` starts ~80 ms sooner
+    gave and for plain text (coach/option_defaults.py), so a plain `coach --dry-run` starts ~80 ms sooner
     (scripts/bench_dry_run.py). A value that is given is still checked by typer: see the
     bad-input cases above, and the first probe here."""
     probe = (
@@ -246,3 +246,9 @@ def test_options_left_at_their_defaults_cost_no_pydantic() -> None:
     left = subprocess.run([sys.executable, "-c", defaults], capture_output=True, text=True, timeout=60)
     assert "knee-rolls" in left.stdout
     assert left.stderr.strip().splitlines()[-1] == "False"
+    # Plain text given (`--voice joe`, a voice's name) is that text: nothing to coerce.
+    text = probe.replace("'list', '--level', 'gentle'", "'voices', 'remove', 'no-such-voice'")
+    given_text = subprocess.run([sys.executable, "-c", text], capture_output=True, text=True, timeout=60)
+    *_, error, imported = given_text.stderr.strip().splitlines()
+    assert "no voice 'no-such-voice'" in error
+    assert imported == "False"
