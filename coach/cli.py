@@ -26,7 +26,7 @@ from coach.option_defaults import skip_coercing_defaults
 from coach.paths import write_atomically
 from coach.progress_bar import progress_bar
 from coach.routine import Level, Routine, builtin_routine_path, load_routine
-from coach.script import Countdown, SessionOptions, Timeline
+from coach.script import Countdown, DoneBy, SessionOptions, Timeline
 from coach.session import (
     Request,
     cached_plan,
@@ -184,9 +184,10 @@ def _request(
     volume: float,
     work: float | None = None,
     rounds: int | None = None,
+    done_by: DoneBy = DoneBy.KEY,
 ) -> Request:
     options = SessionOptions(
-        level=level, reps=reps, hold=hold, rest=rest, countdown=countdown, work=work, rounds=rounds
+        level=level, reps=reps, hold=hold, rest=rest, countdown=countdown, work=work, rounds=rounds, done_by=done_by
     )
     return Request(routine, tuple(only or ()), tuple(skip or ()), options, voice, rate, volume)
 
@@ -270,7 +271,10 @@ def run(
     """Run the routine (the same as `coach run`)."""
     if ctx.invoked_subcommand is not None:
         return
-    request = _request(routine, only, skip, level, reps, hold, rest, countdown, voice, rate, volume, work, rounds)
+    done_by = _done_by(listen)
+    request = _request(
+        routine, only, skip, level, reps, hold, rest, countdown, voice, rate, volume, work, rounds, done_by
+    )
     if dry_run:
         _dry_run(request, output_format)
         return
@@ -278,6 +282,16 @@ def run(
 
 
 app.command("run", help="Run the routine (the same as plain `coach`).")(run)
+
+
+def _done_by(listen: bool) -> DoneBy:
+    """How a self-paced set will be ended in a session started so, which its words say:
+    spoken, a key from this terminal, or, with neither, its allowance (as in a dry-run of it)."""
+    from coach.inputs.keys import Keyboard
+
+    if listen:
+        return DoneBy.VOICE
+    return DoneBy.KEY if Keyboard.available() else DoneBy.TIME
 
 
 def _live(
@@ -368,7 +382,9 @@ def export(
     from coach.export import audio_format, check_writable, exercises_comment, export_audio
     from coach.subtitles import render_subtitles, subtitle_format
 
-    request = _request(routine, only, skip, level, reps, hold, rest, countdown, voice, rate, volume, work, rounds)
+    request = _request(
+        routine, only, skip, level, reps, hold, rest, countdown, voice, rate, volume, work, rounds, DoneBy.TIME
+    )
     audio_format(out)
     check_writable(out, force)
     subtitle_suffix = None

@@ -55,7 +55,12 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "go": frozenset(),
         "stop": frozenset(),
         "rest": frozenset({"seconds"}),
+        # A self-paced set ends when the person says so; the words say how: a key, a
+        # spoken "done" (--listen), or, where nobody can (an export), a time to take.
         "own_pace": frozenset({"amount"}),
+        "own_pace_said": frozenset({"amount", "done"}),
+        "own_pace_timed": frozenset({"amount", "seconds"}),
+        "own_pace_timed_one": frozenset({"amount", "seconds"}),
         "count_3": frozenset(),
         "count_2": frozenset(),
         "count_1": frozenset(),
@@ -130,6 +135,9 @@ ENGLISH: Mapping[str, str] = {
     "stop": "Stop there.",
     "rest": "Rest for {seconds} seconds.",
     "own_pace": "{amount}, at your own pace. Press space when you are done.",
+    "own_pace_said": "{amount}, at your own pace. When you have finished, say {done}.",
+    "own_pace_timed": "{amount}, at your own pace. You have {seconds} seconds.",
+    "own_pace_timed_one": "{amount}, at your own pace. You have {seconds} second.",
     "count_3": "three",
     "count_2": "two",
     "count_1": "one",
@@ -175,6 +183,9 @@ GERMAN: Mapping[str, str] = {
     "stop": "Und Schluss.",
     "rest": "Ruhen Sie sich {seconds} Sekunden aus.",
     "own_pace": "{amount}, in Ihrem eigenen Tempo. Drücken Sie die Leertaste, wenn Sie fertig sind.",
+    "own_pace_said": "{amount}, in Ihrem eigenen Tempo. Wenn Sie fertig sind, sagen Sie {done}.",
+    "own_pace_timed": "{amount}, in Ihrem eigenen Tempo. Sie haben {seconds} Sekunden.",
+    "own_pace_timed_one": "{amount}, in Ihrem eigenen Tempo. Sie haben {seconds} Sekunde.",
     "count_3": "drei",
     "count_2": "zwei",
     "count_1": "eins",
@@ -221,6 +232,9 @@ SPANISH: Mapping[str, str] = {
     "stop": "Pare.",
     "rest": "Descanse {seconds} segundos.",
     "own_pace": "{amount}, a su ritmo. Pulse la barra espaciadora cuando termine.",
+    "own_pace_said": "{amount}, a su ritmo. Cuando termine, diga {done}.",
+    "own_pace_timed": "{amount}, a su ritmo. Tiene {seconds} segundos.",
+    "own_pace_timed_one": "{amount}, a su ritmo. Tiene {seconds} segundo.",
     "count_3": "tres",
     "count_2": "dos",
     "count_1": "uno",
@@ -265,6 +279,9 @@ FRENCH: Mapping[str, str] = {
     "stop": "Arrêtez.",
     "rest": "Reposez-vous {seconds} secondes.",
     "own_pace": "{amount}, à votre rythme. Appuyez sur espace quand vous avez terminé.",
+    "own_pace_said": "{amount}, à votre rythme. Quand vous avez terminé, dites {done}.",
+    "own_pace_timed": "{amount}, à votre rythme. Vous avez {seconds} secondes.",
+    "own_pace_timed_one": "{amount}, à votre rythme. Vous avez {seconds} seconde.",
     "count_3": "trois",
     "count_2": "deux",
     "count_1": "un",
@@ -338,6 +355,10 @@ class Phrases:
         if key not in FRAGMENTS:  # "Once, at your own pace.", not "once, ..."
             text = text[:1].upper() + text[1:]
         return text
+
+    def first_saying(self, key: str) -> str:
+        """The first way of saying a spoken command ("done"): the one the coach asks for."""
+        return alternatives(self.table[key])[0]
 
     def side(self, side: str) -> str:
         """A side ("left" or "right") in this language."""

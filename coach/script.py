@@ -51,6 +51,14 @@ class Countdown(StrEnum):
     OFF = "off"
 
 
+class DoneBy(StrEnum):
+    """How the person ends a self-paced set, which the coach's words must say."""
+
+    KEY = "key"  # "Press space when you are done."
+    VOICE = "voice"  # --listen: "When you have finished, say done."
+    TIME = "time"  # nobody can (an export, no terminal): its allowance ends it, and is said
+
+
 @dataclass(frozen=True)
 class SessionOptions:
     """Everything besides the routine that changes the plan."""
@@ -64,6 +72,7 @@ class SessionOptions:
     settle: float = 4.0  # silence after the set-up, to get into position
     work: float | None = None  # overrides every timed exercise's seconds
     rounds: int | None = None  # overrides the routine's rounds
+    done_by: DoneBy = DoneBy.KEY
 
     def __post_init__(self) -> None:
         if self.work is not None and not 1 <= self.work <= 3600:
@@ -347,9 +356,19 @@ def _self_paced_steps(exercise: Exercise, options: SessionOptions, words: Phrase
             amount, count = words.say("times_each_side", count=reps), 2 * reps
         else:
             amount, count = _times(reps, words), reps
-        steps += [Say(words.say("own_pace", amount=amount), own), Await(count * exercise.seconds_per_rep, own)]
+        allowance = count * exercise.seconds_per_rep
+        said = _own_pace(words, options.done_by, amount, allowance)
+        steps += [Say(said, own), Await(allowance, own)]
         steps.append(Ring(HOLD_END, own))
     return steps
+
+
+def _own_pace(words: Phrases, done_by: DoneBy, amount: str, allowance: float) -> str:
+    if done_by is DoneBy.VOICE:
+        return words.say("own_pace_said", amount=amount, done=words.first_saying("heard_done"))
+    if done_by is DoneBy.TIME:
+        return words.say("own_pace_timed", amount=amount, seconds=_number(allowance))
+    return words.say("own_pace", amount=amount)
 
 
 def _guided_steps(exercise: Exercise, options: SessionOptions, words: Phrases, place: Place) -> list[Step]:

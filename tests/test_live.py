@@ -24,7 +24,7 @@ from coach.audio import load_chime
 from coach.cli import app
 from coach.history import History
 from coach.live import LiveSession
-from coach.script import Countdown, SessionOptions
+from coach.script import Countdown, DoneBy, SessionOptions
 from coach.session import Request, load_request_routine, voice_settings
 from coach.session import plan as plan_timeline
 from coach.speaker import OPENING_SILENCE, SimpleaudioSink
@@ -127,6 +127,7 @@ def run_on_a_fake_clock(args: list[str], capture: Path, tmp_path: Path, history:
         work=given("--work", float),
         rounds=given("--rounds", int),
         countdown=given("--countdown", Countdown) or Countdown.VOICE,
+        done_by=DoneBy.TIME,  # no terminal here, as for the dry-run through the runner: no key to press
     )
     request = Request(routine_path, only, (), options, voice=given("--voice", str))
     routine = load_request_routine(request)

@@ -32,6 +32,7 @@ from coach.script import (
     Countdown,
     Cue,
     CueKind,
+    DoneBy,
     Ring,
     Say,
     SessionOptions,
@@ -219,6 +220,38 @@ def test_self_paced_reps_wait_their_allowance_and_rests_come_between_exercises()
     following = [c.text for c in cues[cues.index(rest) :]][:5]
     assert following == ["Rest for 6 seconds.", "three", "two", "one", "Next: Squats, 5 times."]
     assert not any(c.text.startswith("Rest") for c in cues if c.start > wait.start)  # none after the last
+
+
+def test_a_self_paced_set_says_how_it_is_ended() -> None:
+    """"Press space" to someone steering by voice, or listening to an export, asks for a
+    key they cannot reach: the words follow how the session is steered."""
+
+    def said(text: str, done_by: DoneBy) -> str:
+        cues = timeline_of(text, SessionOptions(done_by=done_by)).cues
+        return next(c.text for c in cues if c.phase == "own-pace" and c.kind is CueKind.SPEECH)
+
+    assert {done_by: said(TIMED, done_by) for done_by in DoneBy} == {
+        DoneBy.KEY: "5 times, at your own pace. Press space when you are done.",
+        DoneBy.VOICE: "5 times, at your own pace. When you have finished, say done.",
+        DoneBy.TIME: "5 times, at your own pace. You have 10 seconds.",
+    }
+    # The saying asked for is the first the listener knows, in the routine's language and words.
+    german = 'language = "de"\n' + TIMED
+    assert said(german, DoneBy.VOICE) == "5 Mal, in Ihrem eigenen Tempo. Wenn Sie fertig sind, sagen Sie fertig."
+    own = TIMED + '[phrases]\nheard_done = "all done | finished"\n'
+    assert said(own, DoneBy.VOICE).endswith("say all done.")
+    one = TIMED.replace("reps = 5", "reps = 1").replace("seconds_per_rep = 2", "seconds_per_rep = 1")
+    assert said(one, DoneBy.TIME) == "Once, at your own pace. You have 1 second."
+
+
+def test_the_dry_run_says_what_a_session_started_the_same_way_would(tmp_path: Path) -> None:
+    routine = tmp_path / "squats.toml"
+    routine.write_text(TIMED)
+    preview = ["--dry-run", "--routine", str(routine), "--voice", "gmw/en-us", "--only", "squats"]
+    listening = runner.invoke(app, [*preview, "--listen"])
+    assert "5 times, at your own pace. When you have finished, say done." in listening.stdout, listening.output
+    piped = runner.invoke(app, preview)  # no terminal to press a key in: the allowance, said
+    assert "5 times, at your own pace. You have 10 seconds." in piped.stdout, piped.output
 
 
 def test_rounds_repeat_the_circuit_with_its_rest_and_option_overrides() -> None:
