@@ -17,15 +17,15 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from coach.audio import load_chime
 from coach.commands import CommandStream
 from coach.errors import OptionError
 from coach.history import History, HistoryError
 from coach.inputs.keys import HELP, Keyboard
-from coach.inputs.listener import CoachSpeech, Listener, SpeakingSink
 from coach.inputs.remote import Remote, State
+from coach.inputs.sounding import CoachSpeech, SpeakingSink
 from coach.player import Command, Plan, Played, Player, Sink, Wait
 from coach.preview import clock, cue_fields, cue_line
 from coach.routine import Sides
@@ -34,6 +34,9 @@ from coach.session import clip_source, describe_place
 from coach.threads import worker
 from coach.vocabulary import Saying, Vocabulary
 from coach.voice import Voice
+
+if TYPE_CHECKING:
+    from coach.inputs.listener import Listener
 
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 HEARD_SHOWN_SECONDS = 4.0  # how long the panel shows what was heard
@@ -254,6 +257,8 @@ class LiveSession:
         speech = CoachSpeech()  # real time, as the microphone is
         listener: Listener | None = None
         if self.listen:  # the model is checked and loaded before anything is played
+            from coach.inputs.listener import Listener  # numpy and the model: only for a session that listens
+
             listener = Listener(
                 commands_heard, lambda saying: deliver(saying), speech.during, self.err, on_rejected=self._note
             )

@@ -193,7 +193,7 @@ def false_actions(recogniser: Recogniser, words: Phrases) -> None:
 
 
 def echo_guarded(guess: str, saying: Saying, playing: str) -> bool:
-    from coach.inputs.listener import is_echo
+    from coach.inputs.sounding import is_echo
 
     return is_echo(guess, playing) or is_echo(saying.words, playing)
 

@@ -30,7 +30,7 @@ import pytest
 from coach.audio import RATE, load_chime
 from coach.errors import RoutineError
 from coach.history import History
-from coach.inputs.listener import CoachSpeech, is_echo
+from coach.inputs.sounding import CoachSpeech, is_echo
 from coach.phrases import ENGLISH_PHRASES, Phrases
 from coach.player import Command
 from coach.routine import load_routine

@@ -10,7 +10,7 @@ It must never obey the coach itself. With laptop speakers and no earbuds the coa
 own voice reaches the microphone, and it says "Next:", "Stop there.", "Switch sides.".
 A saying is matched whole, so most of that is no command at all; and whatever is heard
 while the coach is sounding (or just after, as a room echoes) is dropped when every word
-of it is among the words the coach was saying then (`coach_sounds`). While the coach
+of it is among the words the coach was saying then (coach/inputs/sounding.py). While the coach
 sounds, only a saying heard plainly, word for word, counts, never one the closed set had
 to find: a chime has no words, and a recogniser given one makes some up ("you", "Bye!"),
 and speech over the coach's is too mixed to rescue.
@@ -25,83 +25,18 @@ import contextlib
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from coach.audio import Clip
-from coach.player import Sink
+from coach.inputs.sounding import is_echo
 from coach.recogniser import ListenUnavailable, Recogniser
 from coach.threads import worker
 from coach.utterances import BLOCK, SAMPLE_RATE, Segmenter, Utterance, silero_vad
-from coach.vocabulary import Saying, Vocabulary, normalise
+from coach.vocabulary import Saying, Vocabulary
 
-ECHO_TAIL = 0.5  # seconds after a clip ends that its echo may still be heard
 SILENT_MICROPHONE = 3.0  # seconds without a single block: the microphone has gone
-
-
-@dataclass(frozen=True)
-class Sounding:
-    start: float
-    end: float
-    words: str | None  # None: a chime
-
-
-class CoachSpeech:
-    """What the coach is sounding, and when: the reference the listener holds what it hears against."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self._played: deque[Sounding] = deque(maxlen=64)
-        self._lock = threading.Lock()
-
-    def played(self, seconds: float, words: str | None) -> None:
-        now = self.clock()
-        with self._lock:
-            self._played.append(Sounding(now, now + seconds, words))
-
-    def stopped(self) -> None:
-        """Everything was cut off now (a pause, a skip)."""
-        now = self.clock()
-        with self._lock:
-            self._played = deque((Sounding(s.start, min(s.end, now), s.words) for s in self._played), maxlen=64)
-
-    def during(self, start: float, end: float) -> tuple[str, bool]:
-        """The words the coach was sounding at any time from `start` to `end`, echo included,
-        and whether a chime was sounding then (whatever was heard may be made up from it)."""
-        with self._lock:
-            sounding = [s for s in self._played if s.start <= end and s.end + ECHO_TAIL >= start]
-        return " ".join(s.words for s in sounding if s.words), any(s.words is None for s in sounding)
-
-
-class SpeakingSink:
-    """A sink that tells `CoachSpeech` what it plays: clip by clip, words where the clip is speech."""
-
-    def __init__(self, sink: Sink, speech: CoachSpeech, words_of: Callable[[Clip], str | None]) -> None:
-        self.sink = sink
-        self.speech = speech
-        self.words_of = words_of
-
-    def open(self) -> None:
-        self.sink.open()
-
-    def play(self, clip: Clip) -> None:
-        self.speech.played(clip.seconds, self.words_of(clip))
-        self.sink.play(clip)
-
-    def stop(self) -> None:
-        self.speech.stopped()
-        self.sink.stop()
-
-
-def is_echo(heard: str, coach_said: str) -> bool:
-    """Every word heard is one the coach was saying: its own voice, back through the microphone."""
-    heard_words = normalise(heard).split()
-    said = set(normalise(coach_said).split())
-    return bool(heard_words) and all(word in said for word in heard_words)
 
 
 def check_microphone_library() -> Any:
