@@ -4,14 +4,10 @@ A spoken command is matched whole ("pause", "go on"), never found inside a sente
 "I'm done with the dishes" is not "done", and the coach's own "Stop there." is not "stop
 the session". The words come from the routine's phrase table (`heard_*` entries,
 alternatives separated by "|"), so they follow its language and its `[phrases]`.
-
-A recogniser that is unsure what it heard asks `candidates` for the few commands that
-sound most like it, and scores just those against the audio (coach/recogniser.py).
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -37,9 +33,6 @@ FILLERS = {
     "fr": ("s'il vous plaît", "s'il te plaît", "d'accord", "euh", "ok"),
 }
 
-# Letters a recogniser confuses for each other, for ranking what sounds alike.
-_SOUND_ALIKE = str.maketrans({"b": "p", "d": "t", "g": "k", "c": "k", "q": "k", "v": "f", "z": "s", "w": "f"})
-
 Meaning = Command | int  # a command, or a number from 0 to 10 for the pain check-in
 
 
@@ -48,12 +41,6 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.replace("\N{RIGHT SINGLE QUOTATION MARK}", "'").lower())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(re.findall(r"[^\W_]+(?:'[^\W_]+)*", text))
-
-
-def sound_key(text: str) -> str:
-    """A rough shape of how a saying sounds: consonants, alike ones folded together."""
-    letters = normalise(text).replace(" ", "").translate(_SOUND_ALIKE)
-    return letters[:1] + re.sub(r"[aeiouyh']", "", letters[1:])
 
 
 @dataclass(frozen=True)
@@ -89,15 +76,6 @@ class Vocabulary:
         if numbers and said.isdigit():
             return next((s for s in numbers if s.meaning == int(said)), None)
         return next((s for s in self.sayings if normalise(s.words) == said), None)
-
-    def candidates(self, heard: str, count: int) -> list[Saying]:
-        """The `count` sayings that sound most like `heard`: the few worth scoring against the audio."""
-        key = sound_key(self._without_fillers(normalise(heard)))
-
-        def likeness(saying: Saying) -> float:
-            return difflib.SequenceMatcher(None, key, sound_key(saying.words)).ratio()
-
-        return sorted(self.sayings, key=likeness, reverse=True)[:count]
 
     def _without_fillers(self, said: str) -> str:
         for filler in FILLERS.get(self.language, ()):
