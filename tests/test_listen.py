@@ -35,7 +35,7 @@ from coach.phrases import ENGLISH_PHRASES, Phrases
 from coach.player import Command
 from coach.routine import load_routine
 from coach.script import CHIMES, phrases_for
-from coach.vocabulary import Vocabulary
+from coach.vocabulary import Vocabulary, normalise
 from coach.voice import Voice, VoiceSettings
 from tests.conftest import private_pulseaudio, read_captures, wait_until
 
@@ -361,14 +361,21 @@ def command(coach: Coach, env: dict[str, str], folder: Path, voice: str, text: s
 
 def say(env: dict[str, str], folder: Path, voice: str, text: str) -> None:
     """Speak into the microphone, as someone on the floor would."""
-    clip = Voice(COMMAND_VOICES[voice]).clip(text)
-    path = folder / "say.wav"
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(RATE)
-        out.writeframes(clip.frames)
-    subprocess.run(["paplay", str(path)], env=env, check=True)
+    subprocess.run(["paplay", str(spoken_file(folder, voice, text))], env=env, check=True)
+
+
+def spoken_file(folder: Path, voice: str, text: str) -> Path:
+    """The words as a WAV file, rendered once: a loaded machine renders slowly, and a
+    command said seconds late may fall on the coach's next words."""
+    path = folder / f"say-{voice}-{normalise(text).replace(' ', '-')}.wav"
+    if not path.exists():
+        clip = Voice(COMMAND_VOICES[voice]).clip(text)
+        with wave.open(str(path), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(RATE)
+            out.writeframes(clip.frames)
+    return path
 
 
 def said_twice_running(played: list[bytes], chimes: set[bytes]) -> bool:
@@ -392,7 +399,12 @@ def test_a_session_steered_by_voice_alone_as_the_keys_would(
     one session (one model load), every command in a voice that is not the coach's."""
     voice = Voice(VoiceSettings())
     hold = voice.clip("Hold.").frames
-    coach = Coach(microphone, write(tmp_path, ROUTINE), "--listen", "--checkin")
+    commands = [("joe-fast", "Seven."), ("rp", "Pause."), ("joe-fast", "Go on."), ("joe-slow", "Again.")]
+    commands += [("joe-slow", "Next."), ("joe-fast", "Done.")]
+    commands += [("joe-slow", "Stop the session."), ("joe-slow", "Three.")]
+    for command_voice, text in commands:
+        spoken_file(tmp_path, command_voice, text)
+    coach = Coach(microphone, write(tmp_path, ROUTINE), "--listen", "--checkin", "--verbose")
     before = voice.clip(ENGLISH_PHRASES.say("checkin_before"))
     after = voice.clip(ENGLISH_PHRASES.say("checkin_after"))
     coach.saw("Or say the number.")  # no terminal: the pain is answered aloud, once asked

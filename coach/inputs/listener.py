@@ -174,9 +174,11 @@ class Listener:
     def _decide(self, utterance: Utterance) -> None:
         assert self._recogniser is not None
         said, chime = self.coach_sounds(utterance.start, utterance.end)
-        hearing = self._recogniser.hear(utterance.audio, self.vocabulary, plain_only=chime or bool(said))
+        over_the_coach = chime or bool(said)
+        hearing = self._recogniser.hear(utterance.audio, self.vocabulary, plain_only=over_the_coach)
         if hearing.saying is None:
-            self._rejected(f"heard {hearing.guess!r}: no command")
+            why = "no command said plainly over the coach" if over_the_coach else "no command"
+            self._rejected(f"heard {hearing.guess!r}: {why}")
             return
         if said and (is_echo(hearing.guess, said) or is_echo(hearing.saying.words, said)):
             self._rejected(f"heard {hearing.guess!r}: the coach's own voice")
