@@ -68,16 +68,24 @@ class Vocabulary:
         return cls(base_language(language), tuple(sayings))
 
     def match(self, heard: str) -> Saying | None:
-        """The saying that is all of `heard` (fillers aside), or None."""
+        """The saying that is all of `heard` (fillers aside), or None. A saying said again
+        ("pause, pause") is that saying, and so is Whisper's way of writing a short word
+        it heard once: "Pause. Pause."."""
         said = self._without_fillers(normalise(heard))
         if not said:
             return None
         numbers = [s for s in self.sayings if isinstance(s.meaning, int)]
         if numbers and said.isdigit():
             return next((s for s in numbers if s.meaning == int(said)), None)
-        return next((s for s in self.sayings if normalise(s.words) == said), None)
+        return next((s for s in self.sayings if _is_repeated(said.split(), normalise(s.words).split())), None)
 
     def _without_fillers(self, said: str) -> str:
         for filler in FILLERS.get(self.language, ()):
             said = re.sub(rf"(^| ){re.escape(normalise(filler))}(?= |$)", " ", said)
         return " ".join(said.split())
+
+
+def _is_repeated(words: list[str], saying: list[str]) -> bool:
+    """`words` are `saying` once, or more times over."""
+    count, rest = divmod(len(words), len(saying))
+    return count > 0 and rest == 0 and words == saying * count

@@ -157,7 +157,10 @@ def test_a_saying_is_matched_whole_with_fillers_aside() -> None:
     assert meaning("What?") is Command.REPEAT
     assert meaning("Done!") is Command.DONE
     assert meaning("I\N{RIGHT SINGLE QUOTATION MARK}m done for today.") is Command.QUIT
-    for sentence in ("I'm done with the dishes.", "Stop there.", "Switch sides.", "Next: Knee rolls.", "pause it"):
+    assert meaning("Pause. Pause. Pause.") is Command.HOLD  # said again, or Whisper repeating itself
+    assert meaning("Go on, go on.") is Command.RESUME
+    not_sayings = ("I'm done with the dishes.", "Stop there.", "Switch sides.", "Next: Knee rolls.", "pause it")
+    for sentence in (*not_sayings, "go on go"):
         assert meaning(sentence) is None, sentence
     numbers = Vocabulary.numbers(ENGLISH_PHRASES, "en")
     assert [numbers.match(text).meaning for text in ("7.", "Ten.", "zero")] == [7, 10, 0]  # type: ignore[union-attr]
@@ -411,7 +414,9 @@ def test_a_session_steered_by_voice_alone_as_the_keys_would(
     time.sleep(before.seconds)
     command(coach, microphone, tmp_path, "joe-fast", "Seven.", "seven")
     coach.saw("speech  Hold.")
-    time.sleep(1.0)  # the coach's "Hold." is over: what comes now is the listener's
+    # The coach's "Hold." (0.7 s) and its echo (0.5 s) are over, and what the listener keeps
+    # from before the command (0.2 s) is too: what comes now is the listener's.
+    time.sleep(1.6)
     command(coach, microphone, tmp_path, "rp", "Pause.", "pause")
     paused = len(read_captures(capture))
     time.sleep(2.0)
