@@ -223,7 +223,7 @@ def test_self_paced_reps_wait_their_allowance_and_rests_come_between_exercises()
 
 
 def test_a_self_paced_set_says_how_it_is_ended() -> None:
-    """"Press space" to someone steering by voice, or listening to an export, asks for a
+    """ "Press space" to someone steering by voice, or listening to an export, asks for a
     key they cannot reach: the words follow how the session is steered."""
 
     def said(text: str, done_by: DoneBy) -> str:
