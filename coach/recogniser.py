@@ -8,9 +8,9 @@ own best guess. When that guess is not a saying word for word, every saying is s
 against the audio (the model's probability of exactly its tokens), and the best is
 taken only if the model finds it nearly as likely as its own guess and clearly likelier
 than any saying that means something else: "Renew" is "resume", and "Watch", as likely
-"what" as "hold on", is nothing. A guess with more words than a saying has, or holding
-a saying and more ("next, the bus"), is a sentence, not that saying. Anything else, a
-sentence, a cough, the coach's "Stop there.", is rejected.
+"what" as "hold on", is nothing. A guess well longer than a saying (by more than two
+words or tokens), or holding a saying and more ("next, the bus"), is a sentence, not
+that saying. Anything else, a sentence, a cough, the coach's "Stop there.", is rejected.
 
 The encoder sees 10 s of audio, not Whisper's usual 30: a command is a second or two,
 and encoding the window and scoring the sayings against it take time in proportion to
