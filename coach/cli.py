@@ -204,13 +204,13 @@ def clearer_voice_hint(voice: Voice, asked_for: str | None) -> str | None:
     if asked_for is not None or voice.voice.neural:
         return None
     from coach.engines import engine
+    from coach.phrases import base_language
     from coach.voice_catalogue import SUGGESTED
 
     if engine("piper") is None:
         return "a clearer voice: pip install 'coach[piper]'"
 
-    language = voice.settings.language.split("-")[0].lower()
-    suggestion = SUGGESTED.get(language)
+    suggestion = SUGGESTED.get(base_language(voice.settings.language))
     if suggestion is None:
         return "a clearer voice: `coach voices --available` lists Piper's"
     return f"a clearer voice: `coach voices add {suggestion}`"

@@ -93,6 +93,7 @@ def add(
 ) -> None:
     """Download a Piper voice from its catalogue into your voices folder, each file checked."""
     from coach.engines.piper import voices_folder
+    from coach.phrases import base_language
     from coach.progress_bar import progress_bar
     from coach.voice_catalogue import catalogue_address, find_voice, free_space_for, install, read_catalogue
 
@@ -104,7 +105,7 @@ def add(
     with progress_bar(f"{voice.key}, {voice.size / 1e6:.0f} MB", transfer=True) as report:
         installed = install(voice, address, folder, force, report)
     typer.echo(f"{voice.key}: installed in {installed[0].parent}, checked against the catalogue")
-    language = voice.language.split("-")[0]
+    language = base_language(voice.language)
     typer.echo(f'A routine with language = "{language}" now speaks with it; or --voice {voice.key}')
 
 

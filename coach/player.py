@@ -151,8 +151,7 @@ class Player:
             while True:
                 still_laying_out = published is not None and not published(index)
                 cue = cue_at(cues, index)
-                now = self.clock()
-                if cue is not None and still_laying_out and now > self.origin + cue.start:
+                if cue is not None and still_laying_out and (now := self.clock()) > self.origin + cue.start:
                     # Laid out (its words rendered) only after it was due: the whole plan
                     # waits for it, rather than play it late and everything after it early.
                     # A finished plan never moves: a stall of this thread is not a late layout.
