@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from array import array
 from pathlib import Path
 
@@ -65,6 +66,25 @@ def test_each_engine_renders_caches_and_renders_a_damaged_entry_again(voice_id: 
     again = Voice(VoiceSettings(voice=voice_id), cache_dir=tmp_path).clip(text)
     assert read_wav(path) == again and again.seconds == pytest.approx(clip.seconds, rel=0.15)
     assert not list(tmp_path.rglob("*.tmp.wav"))
+
+
+@pytest.mark.parametrize("voice_id", ENGINE_VOICES)
+def test_rendering_beside_the_session_leaves_its_output_alone(
+    voice_id: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A live session renders on a worker while its main thread draws the panel: the
+    engine must neither print nor swap `sys.stdout` (eSpeak NG's driver once did both, and
+    a terminal session with an empty cache showed no panel)."""
+    voice = Voice(VoiceSettings(voice=voice_id), cache_dir=tmp_path)
+    output = sys.stdout
+    rendering = threading.Thread(target=lambda: [voice.clip(f"Number {n} out of 3.") for n in range(1, 4)])
+    rendering.start()
+    swapped = False
+    while rendering.is_alive():
+        swapped |= sys.stdout is not output
+    rendering.join()
+    assert not swapped, "sys.stdout was swapped while a phrase rendered"
+    assert capsys.readouterr().out == ""
 
 
 RENDER_ONE = """

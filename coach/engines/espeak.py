@@ -6,14 +6,15 @@ pyttsx3 2.99 quirks handled here (each seen on this project's machines):
   the engine is idle, wait for `finished-utterance`, check the file, try again.
 - several `save_to_file()` calls before one `runAndWait()` write only the last file:
   one phrase per `runAndWait()`.
-- every save prints "Audio saved to ..." on stdout: redirected away.
+- every save prints "Audio saved to ..." on stdout: the driver module's own `print`
+  is silenced. Not `contextlib.redirect_stdout`: that swaps `sys.stdout` for the whole
+  process, and a phrase rendered beside a live session took the session's panel and
+  lines into the swap (no panel at all in a terminal, with an empty cache).
 - an unknown voice raises nothing: voices are checked against the engine's list.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import tempfile
 import threading
@@ -59,9 +60,10 @@ class EspeakEngine:
         if self._engine is None:
             try:
                 import pyttsx3
+                from pyttsx3.drivers import espeak as driver
 
-                with contextlib.redirect_stdout(io.StringIO()):
-                    self._engine = pyttsx3.init("espeak")
+                driver.print = _no_print  # its "Audio saved to ..." after every save
+                self._engine = pyttsx3.init("espeak")
             except ImportError:
                 raise VoiceUnavailable(f"pyttsx3 is not installed: {INSTALL_HINT}") from None
             except Exception as error:  # pyttsx3 raises bare RuntimeError/OSError when libespeak-ng is missing
@@ -131,11 +133,10 @@ class EspeakEngine:
         _wait_until_idle()
         self._finished.clear()
         self._cancelled = False
-        with contextlib.redirect_stdout(io.StringIO()):
-            engine.save_to_file(text, os.fspath(temporary))
-            engine.runAndWait()
-            if not self._finished.wait(timeout=30):
-                raise BadClip("timed out")
+        engine.save_to_file(text, os.fspath(temporary))
+        engine.runAndWait()
+        if not self._finished.wait(timeout=30):
+            raise BadClip("timed out")
         _wait_until_idle()
         if self._cancelled:
             raise BadClip("cancelled by the engine")
@@ -149,6 +150,10 @@ class EspeakEngine:
         if not completed:
             self._cancelled = True
         self._finished.set()
+
+
+def _no_print(*_args: object, **_kwargs: object) -> None:
+    """In place of `print` in pyttsx3's eSpeak driver module, and nowhere else."""
 
 
 def _wait_until_idle(timeout: float = 5.0) -> None:
