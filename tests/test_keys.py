@@ -23,6 +23,9 @@ from coach.phrases import ENGLISH_PHRASES
 from coach.voice import Voice, VoiceSettings
 from tests.conftest import ALSA_CAPTURE_CONF, read_captures, wait_until
 
+# eSpeak NG, a real engine that renders at once: the keys and the terminal are the subject.
+ESPEAK = "gmw/en-us"
+
 ROUTINE = """
 title = "Key test"
 intro = "Let us begin."
@@ -60,7 +63,7 @@ def start(tmp_path: Path, capture: Path, *args: str, then: str = "") -> pexpect.
     routine.write_text(ROUTINE)
     env = dict(os.environ, ALSA_CONFIG_PATH=str(ALSA_CAPTURE_CONF), COACH_AUDIO_CAPTURE=str(capture))
     env["PYTHONFAULTHANDLER"] = "1"  # see stopped_within
-    command = shlex.join([sys.executable, "-m", "coach", "--routine", str(routine), *args])
+    command = shlex.join([sys.executable, "-m", "coach", "--routine", str(routine), "--voice", ESPEAK, *args])
     return pexpect.spawn(
         "/bin/bash",  # bash, not dash, carries on after a child that handles Ctrl-C itself
         ["-c", f"{command}; echo EXIT=$?; {then}"],
@@ -82,7 +85,7 @@ def stopped_within(child: pexpect.spawn, text: str, seconds: float = 20) -> None
 
 @pytest.mark.slow
 def test_pause_skip_and_quit_by_key(tmp_path: Path, capture: Path, private_history: Path) -> None:
-    voice = Voice(VoiceSettings())
+    voice = Voice(VoiceSettings(ESPEAK))
     hold = voice.clip("Hold.").frames
     child = start(tmp_path, capture)
     child.expect("Key test")  # the panel's title

@@ -170,7 +170,7 @@ def test_ctrl_c_stops_at_once_and_says_where(tmp_path: Path, capture: Path) -> N
     routine = tmp_path / "short.toml"
     routine.write_text(SHORT_ROUTINE)
     process = subprocess.Popen(
-        [*COACH, "--routine", str(routine)],
+        [*COACH, "--routine", str(routine), "--voice", "gmw/en-us"],  # eSpeak NG: renders at once
         stdin=subprocess.DEVNULL,  # no terminal: no keys, the session runs straight through
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -222,7 +222,7 @@ def test_no_voice_engine_says_what_to_install_and_dry_run_still_works(tmp_path: 
 
 def test_unwritable_timing_log_is_one_line(tmp_path: Path, capture: Path) -> None:
     result = subprocess.run(
-        [*COACH, "--only", "1", "--timing-log", str(tmp_path / "missing" / "t.jsonl")],
+        [*COACH, "--only", "1", "--voice", "gmw/en-us", "--timing-log", str(tmp_path / "missing" / "t.jsonl")],
         capture_output=True,
         text=True,
         env=environment(capture),

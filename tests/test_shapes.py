@@ -459,7 +459,9 @@ def test_self_paced_reps_in_a_terminal_wait_for_a_key_and_are_recorded(
     routine.write_text(SELF_PACED)
     log = tmp_path / "timing.jsonl"
     env = dict(os.environ, ALSA_CONFIG_PATH=str(ALSA_CAPTURE_CONF), COACH_AUDIO_CAPTURE=str(capture))
-    command = shlex.join([sys.executable, "-m", "coach", "--routine", str(routine), "--timing-log", str(log)])
+    command = shlex.join(
+        [sys.executable, "-m", "coach", "--routine", str(routine), "--voice", "gmw/en-us", "--timing-log", str(log)]
+    )
     child = pexpect.spawn(
         "/bin/bash", ["-c", f"{command}; echo EXIT=$?"], env=env, encoding="utf-8", timeout=60, dimensions=(30, 100)
     )
