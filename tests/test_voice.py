@@ -17,6 +17,12 @@ from coach.session import plan
 from coach.voice import Voice, VoiceSettings, estimate_seconds
 
 
+@pytest.fixture(scope="module")
+def voice(private_speech_cache: Path) -> Voice:
+    """eSpeak NG, which the estimate is modelled on and which renders at once."""
+    return Voice(VoiceSettings("gmw/en-us"))
+
+
 def loudness(frames: bytes) -> float:
     samples = array("h", frames)
     return (sum(s * s for s in samples) / max(len(samples), 1)) ** 0.5
