@@ -45,7 +45,7 @@ def test_the_cache_is_used_and_keyed_by_voice_settings(voice: Voice, tmp_path: P
     again = voice.clip(text)
     assert path.stat().st_mtime_ns == stamp  # read back, not rendered again
     assert again == read_wav(path)
-    slower = Voice(VoiceSettings(rate=100), cache_dir=voice.cache_dir)
+    slower = Voice(VoiceSettings(voice.settings.voice, rate=100), cache_dir=voice.cache_dir)
     assert slower.clip_path(text) != path
     assert slower.clip(text).seconds > again.seconds * 1.3
 
