@@ -58,8 +58,8 @@ case "$what" in
         .venv/bin/ruff check .
         .venv/bin/ruff format --check .
         .venv/bin/mypy
-        # Each of pytest's six workers rewrites every test module's asserts as it collects;
-        # where PYTHONDONTWRITEBYTECODE is set none of them keeps the result, and all six
+        # Each of pytest's seven workers rewrites every test module's asserts as it collects;
+        # where PYTHONDONTWRITEBYTECODE is set none of them keeps the result, and each
         # did it anew (~1.5 CPU-s each). One collection first, keeping it, serves them all.
         unset PYTHONDONTWRITEBYTECODE
         .venv/bin/python -m pytest --collect-only -q -n0 -p no:cacheprovider >/dev/null

@@ -138,7 +138,7 @@ def test_the_routines_language_picks_piper_where_it_has_a_voice() -> None:
     assert Voice(VoiceSettings(voice="joe")).voice.id == "en_US-joe-medium"
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=9)
 @needs_piper
 def test_rate_means_the_same_pace_with_either_engine(tmp_path: Path) -> None:
     texts = [

@@ -154,7 +154,7 @@ def parse_srt(text: str) -> list[tuple[float, float, str]]:
     return entries
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=5)
 def test_cli_export_mp3_with_subtitles_matches_the_dry_run(tmp_path: Path) -> None:
     """The issue's acceptance run: export knee-rolls and pelvic-tilts with SRT subtitles (one
     rep each, eSpeak NG: the file is the subject, and Piper took ~14 CPU-s to render it)."""

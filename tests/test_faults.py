@@ -61,7 +61,7 @@ def test_a_full_disk_under_the_history(tiny_disk: Path, tmp_path: Path) -> None:
         History(tiny_disk / "data" / "history.sqlite3").start("lower-back", ["knee-rolls"])
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=2)
 def test_an_export_to_a_full_disk_leaves_nothing_behind(tiny_disk: Path) -> None:
     out = tiny_disk / "back.wav"
     result = run_coach(["export", str(out), "--only", "knee-rolls", "--voice", "gmw/en-us"])  # renders at once

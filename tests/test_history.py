@@ -95,7 +95,7 @@ seconds = 0.5
 """
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=21)
 def test_a_killed_session_leaves_a_stopped_record(tmp_path: Path, capture: Path, private_history: Path) -> None:
     routine = tmp_path / "quick.toml"
     routine.write_text(QUICK_ROUTINE)

@@ -83,7 +83,7 @@ def stopped_within(child: pexpect.spawn, text: str, seconds: float = 20) -> None
         pytest.fail(f"no {text!r} in {seconds} s:\n{child.before}")
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=26)
 def test_pause_skip_and_quit_by_key(tmp_path: Path, capture: Path, private_history: Path) -> None:
     voice = Voice(VoiceSettings(ESPEAK))
     hold = voice.clip("Hold.").frames
@@ -124,7 +124,7 @@ def test_the_terminal_is_restored_after_ctrl_c(tmp_path: Path, capture: Path, pr
     assert History(private_history).sessions()[0].status == "stopped"
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=25)
 def test_checkin_asks_pain_before_and_after(tmp_path: Path, capture: Path, private_history: Path) -> None:
     child = start(tmp_path, capture, "--checkin", "--only", "tilt", "--quiet")
     child.expect("how is your pain right now")

@@ -245,7 +245,7 @@ def heard(recogniser: object, audio: np.ndarray, vocabulary: Vocabulary) -> list
     return [h.saying.meaning for h in hearings(recogniser, audio, vocabulary) if h.saying is not None]
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=8)
 @needs_listen
 def test_commands_in_other_voices_are_heard_and_everything_else_rejected(recogniser: object) -> None:
     commands = Vocabulary.commands(ENGLISH_PHRASES, "en")
@@ -398,7 +398,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 @needs_listen
 @needs_pulse
-@pytest.mark.slow
+@pytest.mark.slow(seconds=86)
 def test_a_session_steered_by_voice_alone_as_the_keys_would(
     microphone: dict[str, str], tmp_path: Path, capture: Path, private_history: Path
 ) -> None:
@@ -464,7 +464,7 @@ def test_a_session_steered_by_voice_alone_as_the_keys_would(
 
 @needs_listen
 @needs_pulse
-@pytest.mark.slow
+@pytest.mark.slow(seconds=44)
 def test_the_coach_never_obeys_its_own_voice(microphone: dict[str, str], tmp_path: Path) -> None:
     env = dict(microphone)
     socket = env["PULSE_SERVER"].removeprefix("unix:")
@@ -483,7 +483,7 @@ def test_the_coach_never_obeys_its_own_voice(microphone: dict[str, str], tmp_pat
 
 @needs_listen
 @needs_pulse
-@pytest.mark.slow
+@pytest.mark.slow(seconds=23)
 def test_a_microphone_that_goes_away_ends_listening_once_and_the_session_goes_on(
     microphone: dict[str, str], tmp_path: Path
 ) -> None:
@@ -498,7 +498,7 @@ def test_a_microphone_that_goes_away_ends_listening_once_and_the_session_goes_on
 
 
 @needs_listen
-@pytest.mark.slow
+@pytest.mark.slow(seconds=28)
 def test_no_microphone_the_session_goes_on_and_says_so_once(tmp_path: Path, capture: Path) -> None:
     conf = tmp_path / "asound.conf"  # playback as in every test; the microphone's sound server is not there
     conf.write_text(

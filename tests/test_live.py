@@ -144,7 +144,7 @@ def run_on_a_fake_clock(args: list[str], capture: Path, tmp_path: Path, history:
     return plan, "\n".join(printed)
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=27)
 def test_a_short_routine_plays_end_to_end_in_real_time_from_a_cold_cache(tmp_path: Path, capture: Path) -> None:
     """The installed coach in real time with nothing cached: it speaks while the rest renders,
     plays every cue whole and never early, and its plan is the one the dry-run lays out
@@ -165,7 +165,7 @@ def test_a_short_routine_plays_end_to_end_in_real_time_from_a_cold_cache(tmp_pat
     check_played(plan, capture, log, Voice(VoiceSettings(), cache_dir=tmp_path / "cold" / "speech"))
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=7)
 def test_ctrl_c_stops_at_once_and_says_where(tmp_path: Path, capture: Path) -> None:
     routine = tmp_path / "short.toml"
     routine.write_text(SHORT_ROUTINE)

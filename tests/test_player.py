@@ -45,7 +45,7 @@ def test_every_cue_is_played_in_order_and_captured_whole(short_timeline: Timelin
     assert chime_count >= 4
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=1)
 def test_deadlines_are_absolute_so_oversleeping_never_adds_up(short_timeline: Timeline, voice: Voice) -> None:
     fake = FakeClock(oversleep=0.004)
     player = Player(short_timeline, clip_source(voice), SimpleaudioSink(), fake.clock, fake.wait)

@@ -159,7 +159,7 @@ def announced(signals: str, name: str) -> list[str]:
     return re.findall(rf'string "{re.escape(name)}"\s+variant\s+string "([^"]*)"', signals)
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=24)
 def test_playerctl_pauses_resumes_skips_and_stops(
     session_bus: tuple[str, subprocess.Popen[str]], tmp_path: Path, capture: Path, private_history: Path
 ) -> None:
@@ -236,7 +236,7 @@ def dry_run_plan(routine: Path) -> dict[str, Any]:
     return plan
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=21)
 def test_without_a_bus_the_session_runs_and_says_why_under_verbose(tmp_path: Path, capture: Path) -> None:
     process = start(tmp_path, capture, None, "--verbose", "--only", "tilt")
     _out, err = process.communicate(timeout=60)
@@ -257,7 +257,7 @@ def test_no_remote_is_offered_when_asked_and_verbose_says_so(
     assert err.splitlines()[0] == "coach: no remote control: --no-remote was given; the keys still work"
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=20)
 def test_a_bus_that_goes_away_mid_session_leaves_the_session_running(
     session_bus: tuple[str, subprocess.Popen[str]], tmp_path: Path, capture: Path
 ) -> None:
@@ -272,7 +272,7 @@ def test_a_bus_that_goes_away_mid_session_leaves_the_session_running(
     assert Voice(SPOKEN).clip("Tilt.").frames in read_captures(capture)
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=19)
 def test_keys_still_steer_after_the_bus_goes_away(
     session_bus: tuple[str, subprocess.Popen[str]], tmp_path: Path, capture: Path, private_history: Path
 ) -> None:
@@ -336,7 +336,7 @@ def test_every_way_out_releases_the_name_promptly(
     assert "coach" not in players(bus)
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=6)
 def test_remote_calls_during_the_checkin_are_ignored(
     session_bus: tuple[str, subprocess.Popen[str]], tmp_path: Path, capture: Path, private_history: Path
 ) -> None:

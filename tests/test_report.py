@@ -265,7 +265,7 @@ def not_blank(png: bytes, width: int) -> tuple[int, int]:
 
 
 @needs_chromium
-@pytest.mark.slow
+@pytest.mark.slow(seconds=5)
 def test_the_page_opens_offline_in_chromium_at_phone_and_desktop_widths(
     tmp_path: Path, history: History, browser: object
 ) -> None:
@@ -289,7 +289,7 @@ def test_the_page_opens_offline_in_chromium_at_phone_and_desktop_widths(
 
 
 @needs_chromium
-@pytest.mark.slow
+@pytest.mark.slow(seconds=8)
 def test_a_picture_and_a_printed_page_of_the_report(tmp_path: Path, history: History) -> None:
     _, png = make_report(tmp_path, name="report.png")
     _, height = not_blank(png.read_bytes(), 900)

@@ -451,7 +451,7 @@ def test_the_player_stays_on_a_wait_until_done_then_goes_on_from_there(voice: Vo
     assert len(read_captures(capture)) == len([c for c in timeline.cues if c.kind is not CueKind.WAIT])
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=25)
 def test_self_paced_reps_in_a_terminal_wait_for_a_key_and_are_recorded(
     tmp_path: Path, capture: Path, private_history: Path, voice: Voice
 ) -> None:

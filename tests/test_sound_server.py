@@ -85,7 +85,7 @@ def locate(recording: np.ndarray, clips: list[np.ndarray], starts: list[float]) 
     return found
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=26)
 def test_every_cue_is_heard_in_order_and_the_first_on_time(sound_server: dict[str, str], tmp_path: Path) -> None:
     import soxr
 

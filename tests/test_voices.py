@@ -110,7 +110,7 @@ def voices_folder(private_history: Path) -> Path:
 
 
 @needs_piper
-@pytest.mark.slow
+@pytest.mark.slow(seconds=31)
 def test_a_voice_from_the_catalogue_is_installed_listed_and_speaks_its_language(
     mirror: str, private_history: Path, tmp_path: Path, capture: Path
 ) -> None:
