@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 from typer.core import TyperGroup
@@ -303,11 +303,32 @@ def _live(
     verbose: bool = False,
     listen: bool = False,
 ) -> None:
+    from coach.live import open_timing_log
+
+    routine = load_request_routine(request)
+    # A log that cannot be written is said at once, before a voice loads (2 s of Piper).
+    log = open_timing_log(timing_log)
+    try:
+        _live_with_log(routine, request, log, quiet, checkin, remote, verbose, listen)
+    finally:
+        if log is not None:
+            log.close()
+
+
+def _live_with_log(
+    routine: Routine,
+    request: Request,
+    log: TextIO | None,
+    quiet: bool,
+    checkin: bool,
+    remote: bool,
+    verbose: bool,
+    listen: bool,
+) -> None:
     from coach.live import LiveSession
     from coach.speaker import SimpleaudioSink
     from coach.unfolding import UnfoldingTimeline
 
-    routine = load_request_routine(request)
     voice = Voice(voice_settings(request, routine))  # no engine: one line saying what to install
     if verbose and (hint := clearer_voice_hint(voice, request.voice)):
         typer.echo(f"coach: {voice.label}; {hint}", err=True)
@@ -328,7 +349,7 @@ def _live(
         voice,
         sink,
         routine.source.removeprefix("built-in:"),
-        timing_log=timing_log,
+        timing_log=log,
         quiet=quiet,
         checkin=checkin,
         remote=remote,

@@ -216,7 +216,7 @@ class LiveSession:
     voice: Voice
     sink: Sink
     routine_name: str
-    timing_log: Path | None = None
+    timing_log: TextIO | None = None  # open already: a path that cannot be written is said before a voice loads
     quiet: bool = False
     checkin: bool = False
     history: History | None = None
@@ -252,7 +252,7 @@ class LiveSession:
         keyboard_ok = Keyboard.available()
         if self.checkin and not keyboard_ok and not self.listen:
             raise OptionError("--checkin needs a terminal to answer with a key press, or --listen to answer aloud")
-        log = open_timing_log(self.timing_log)
+        log = self.timing_log
         commands_heard = Vocabulary.commands(self.timeline.words, self.language)
         speech = CoachSpeech()  # real time, as the microphone is
         listener: Listener | None = None
@@ -279,8 +279,6 @@ class LiveSession:
             ]
 
         with ExitStack() as stack:
-            if log is not None:
-                stack.callback(log.close)
             stack.enter_context(signals_raise())
             keyboard = stack.enter_context(Keyboard(on_help=lambda: self.err(HELP))) if keyboard_ok else None
             commands: CommandStream | None = None

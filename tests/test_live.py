@@ -135,11 +135,12 @@ def run_on_a_fake_clock(args: list[str], capture: Path, tmp_path: Path, history:
     timeline = plan_timeline(routine, request.options, voice, voice.settings)
     log, printed = tmp_path / "timing.jsonl", []
     fake = FakeClock()
-    session = LiveSession(
-        timeline, voice, SimpleaudioSink(), "test", timing_log=log, history=History(history),
-        out=printed.append, err=printed.append, clock=fake.clock, wait=fake.wait,
-    )  # fmt: skip
-    assert session.run() == 0
+    with log.open("w", encoding="utf-8") as log_file:
+        session = LiveSession(
+            timeline, voice, SimpleaudioSink(), "test", timing_log=log_file, history=History(history),
+            out=printed.append, err=printed.append, clock=fake.clock, wait=fake.wait,
+        )  # fmt: skip
+        assert session.run() == 0
     check_played(plan, capture, log, voice)
     return plan, "\n".join(printed)
 
@@ -222,15 +223,16 @@ def test_no_voice_engine_says_what_to_install_and_dry_run_still_works(tmp_path: 
 
 def test_unwritable_timing_log_is_one_line(tmp_path: Path, capture: Path) -> None:
     result = subprocess.run(
-        [*COACH, "--only", "1", "--voice", "gmw/en-us", "--timing-log", str(tmp_path / "missing" / "t.jsonl")],
+        [*COACH, "--only", "1", "--timing-log", str(tmp_path / "missing" / "t.jsonl")],
         capture_output=True,
         text=True,
-        env=environment(capture),
+        env=dict(environment(capture), COACH_CACHE_DIR=str(tmp_path / "cache")),
         stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 2
     assert result.stderr.startswith("coach: error: --timing-log") and result.stderr.count("\n") == 1
     assert read_captures(capture) == []  # refused before a sound was made
+    assert not list(tmp_path.glob("cache/**/*.wav"))  # and before a voice was loaded to render one
 
 
 def test_pelvic_tilts_two_reps_play_every_planned_cue_in_order(
