@@ -34,7 +34,11 @@ os.environ.setdefault("COACH_AUDIO_CAPTURE", str(_DISCARDED / "played.raw"))
 def slow_seconds(item: pytest.Item) -> float | None:
     """About how long a test marked `slow(seconds=N)` takes on a 2-core machine; None if not slow."""
     marker = item.get_closest_marker("slow")
-    return None if marker is None else float(marker.kwargs.get("seconds", 10))
+    if marker is None:
+        return None
+    if "seconds" not in marker.kwargs:  # the dealing needs it: say it, rather than have it guessed
+        raise pytest.UsageError(f"{item.nodeid}: mark it slow(seconds=N), N about its seconds on 2 cores")
+    return float(marker.kwargs["seconds"])
 
 
 SESSION_SECONDS = 15  # a slow test this long is a session in real time, mostly waiting on the clock
