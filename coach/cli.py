@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -303,69 +303,50 @@ def _live(
     verbose: bool = False,
     listen: bool = False,
 ) -> None:
-    from coach.live import open_timing_log
-
-    routine = load_request_routine(request)
-    # A log that cannot be written is said at once, before a voice loads (2 s of Piper).
-    log = open_timing_log(timing_log)
-    try:
-        _live_with_log(routine, request, log, quiet, checkin, remote, verbose, listen)
-    finally:
-        if log is not None:
-            log.close()
-
-
-def _live_with_log(
-    routine: Routine,
-    request: Request,
-    log: TextIO | None,
-    quiet: bool,
-    checkin: bool,
-    remote: bool,
-    verbose: bool,
-    listen: bool,
-) -> None:
-    from coach.live import LiveSession
+    from coach.live import LiveSession, open_timing_log
     from coach.speaker import SimpleaudioSink
     from coach.unfolding import UnfoldingTimeline
 
-    voice = Voice(voice_settings(request, routine))  # no engine: one line saying what to install
-    if verbose and (hint := clearer_voice_hint(voice, request.voice)):
-        typer.echo(f"coach: {voice.label}; {hint}", err=True)
-    sink = SimpleaudioSink()
-    try:
-        timeline: Plan
-        # Start speaking while the rest renders. An empty cache is seen at once; asking it
-        # phrase by phrase would hash Piper's model before the first sound.
-        if voice.holds_no_clips() or phrases_to_render(voice, routine, request.options):
-            timeline = unfolding_plan(routine, request.options, voice, voice_settings(request, routine))
-        else:
-            timeline = plan(routine, request.options, voice, voice_settings(request, routine))
-    except KeyboardInterrupt:
-        typer.echo("coach: stopped before the session started", err=True)
-        raise typer.Exit(130) from None
-    session = LiveSession(
-        timeline,
-        voice,
-        sink,
-        routine.source.removeprefix("built-in:"),
-        timing_log=log,
-        quiet=quiet,
-        checkin=checkin,
-        remote=remote,
-        verbose=verbose,
-        listen=listen,
-        language=routine.language,
-        out=typer.echo,
-        err=lambda line: typer.echo(line, err=True),
-    )
-    try:
-        code = session.run()
-    finally:
-        if isinstance(timeline, UnfoldingTimeline):
-            timeline.close()
-    if code:
-        raise typer.Exit(code)
+    routine = load_request_routine(request)
+    # A log that cannot be written is said at once, before a voice loads (2 s of Piper).
+    with open_timing_log(timing_log) or contextlib.nullcontext() as log:
+        voice = Voice(voice_settings(request, routine))  # no engine: one line saying what to install
+        if verbose and (hint := clearer_voice_hint(voice, request.voice)):
+            typer.echo(f"coach: {voice.label}; {hint}", err=True)
+        sink = SimpleaudioSink()
+        try:
+            timeline: Plan
+            # Start speaking while the rest renders. An empty cache is seen at once; asking it
+            # phrase by phrase would hash Piper's model before the first sound.
+            if voice.holds_no_clips() or phrases_to_render(voice, routine, request.options):
+                timeline = unfolding_plan(routine, request.options, voice, voice_settings(request, routine))
+            else:
+                timeline = plan(routine, request.options, voice, voice_settings(request, routine))
+        except KeyboardInterrupt:
+            typer.echo("coach: stopped before the session started", err=True)
+            raise typer.Exit(130) from None
+        session = LiveSession(
+            timeline,
+            voice,
+            sink,
+            routine.source.removeprefix("built-in:"),
+            timing_log=log,
+            quiet=quiet,
+            checkin=checkin,
+            remote=remote,
+            verbose=verbose,
+            listen=listen,
+            language=routine.language,
+            out=typer.echo,
+            err=lambda line: typer.echo(line, err=True),
+        )
+        try:
+            code = session.run()
+        finally:
+            if isinstance(timeline, UnfoldingTimeline):
+                timeline.close()
+        if code:
+            raise typer.Exit(code)
 
 
 def _dry_run(request: Request, output_format: OutputFormat) -> None:
