@@ -10,7 +10,11 @@ taken only if the model finds it nearly as likely as its own guess and clearly l
 than any saying that means something else: "Renew" is "resume", and "Watch", as likely
 "what" as "hold on", is nothing. A guess well longer than a saying (by more than two
 words or tokens), or holding a saying and more ("next, the bus"), is a sentence, not
-that saying. Anything else, a sentence, a cough, the coach's "Stop there.", is rejected.
+that saying, unless Whisper, shown the sayings as the text before (its prompt), writes
+that very saying for the same audio, and it holds unprompted as above: a garbled
+"See, I'll check in." is "say that again", while "Skip the bread, please." (prompted:
+"Skip.") stays a sentence. Anything else, a sentence, a cough, the coach's "Stop
+there.", is rejected.
 
 Only the nine sayings whose first word the model finds likeliest are scored, in two
 alignments instead of four: over scripts/bench_listen.py's 672 utterances (commands in
@@ -189,19 +193,38 @@ class Recogniser:
             and len(guess_tokens) <= len(tokens[n]) + EXTRA_TOKENS
             and not set(normalise(saying.words).split()) < set(heard_words)  # a sentence that holds the saying
         ]
-        if not fitting:
+        scores: dict[int, float] = {}
+        if fitting:
+            scores = self._score_likeliest(encoded, start, guess_tokens, tokens, first_step)
+            best = max((n for n in fitting if n in scores), key=scores.__getitem__, default=None)
+            if best is not None and _holds(sayings, scores, best):
+                return sayings[best]
+        # Told which sayings to expect, Whisper writes "Say that again." where unprompted
+        # it heard "See, I'll check in.": a guess too long to be a saying may still be one.
+        # But a prompted Whisper writes sayings for anything, so what it proposes must
+        # hold unprompted as any saying must, and a sentence that holds it stays a sentence.
+        proposed_tokens, _ = self._decode(encoded, [*self._prompt(vocabulary), *start])
+        proposed = vocabulary.match(self._tokenizer.decode(proposed_tokens))
+        if proposed is None or set(normalise(proposed.words).split()) < set(heard_words):
             return None
-        likeliest = sorted(range(len(sayings)), key=lambda n: -first_step[tokens[n][0]])[:SCORED_SAYINGS]
+        n = sayings.index(proposed)
+        scores = scores or self._score_likeliest(encoded, start, guess_tokens, tokens, first_step)
+        if n not in scores:
+            scores[n] = self._scores(encoded, start, [tokens[n]])[0]
+        return proposed if _holds(sayings, scores, n) else None
+
+    def _score_likeliest(
+        self,
+        encoded: np.ndarray,
+        start: list[int],
+        guess_tokens: list[int],
+        tokens: list[list[int]],
+        first_step: np.ndarray,
+    ) -> dict[int, float]:
+        """The scores of the guess (under GUESS) and of the sayings whose first token ranks highest."""
+        likeliest = sorted(range(len(tokens)), key=lambda n: -first_step[tokens[n][0]])[:SCORED_SAYINGS]
         guess_score, *some = self._scores(encoded, start, [guess_tokens, *(tokens[n] for n in likeliest)])
-        scores = dict(zip(likeliest, some, strict=True))
-        best = max((n for n in fitting if n in scores), key=scores.__getitem__, default=None)
-        if best is None:
-            return None
-        meaning = sayings[best].meaning
-        rival = max((score for n, score in scores.items() if sayings[n].meaning != meaning), default=-math.inf)
-        if scores[best] >= guess_score - MARGIN and scores[best] - rival >= DISTINCT:
-            return sayings[best]
-        return None
+        return {GUESS: guess_score, **dict(zip(likeliest, some, strict=True))}
 
     def _decode(self, encoded: np.ndarray, start: list[int]) -> tuple[list[int], np.ndarray]:
         """Whisper's greedy transcription, and its first token's logits (to rank sayings by)."""
@@ -215,6 +238,11 @@ class Recogniser:
         steps = result[0].logits[0]
         first = np.asarray(steps[0], dtype=np.float32) if steps else np.zeros(1, np.float32)
         return [t for t in result[0].sequences_ids[0] if t < self._end], first
+
+    def _prompt(self, vocabulary: Vocabulary) -> list[int]:
+        """Whisper's "previous text": the sayings, as it would write them."""
+        text = " ".join(saying.words[:1].upper() + saying.words[1:] + "." for saying in vocabulary.sayings)
+        return [self._tokenizer.token_to_id("<|startofprev|>"), *self._encode(" " + text)]
 
     def _tokens(self, words: str) -> list[int]:
         """A saying as the model would write it: " Go on." (each word with its space)."""
@@ -242,3 +270,16 @@ class Recogniser:
             aligned = self._model.model.align(batch, start, ends, encoded.shape[1], median_filter_width=1)
             scores += [sum(math.log(max(p, 1e-12)) for p in result.text_token_probs[:-1]) for result in aligned]
         return scores
+
+
+GUESS = -1  # the guess's own score, beside the sayings' (by index) in one table
+
+
+def _holds(sayings: tuple[Saying, ...], scores: dict[int, float], n: int) -> bool:
+    """Saying `n` is nearly as likely as the guess, and clearly likelier than any scored
+    saying that means something else."""
+    meaning = sayings[n].meaning
+    rival = max(
+        (score for k, score in scores.items() if k != GUESS and sayings[k].meaning != meaning), default=-math.inf
+    )
+    return scores[n] >= scores[GUESS] - MARGIN and scores[n] - rival >= DISTINCT

@@ -260,7 +260,8 @@ def test_commands_in_other_voices_are_heard_and_everything_else_rejected(recogni
     results = [heard(recogniser, spoken(COMMAND_VOICES[v], text, noise), commands) for v, text, noise, _ in cases]
     assert all(result in ([], [meaning]) for result, (*_, meaning) in zip(results, cases, strict=True)), results
     assert any(result != [] for result in results), results
-    for voice, text in [("us", "I'm done with the dishes.")]:
+    # The second: Whisper told to expect the sayings writes "Skip." for it; it stays a sentence.
+    for voice, text in [("us", "I'm done with the dishes."), ("rp", "Skip the bread, please.")]:
         assert heard(recogniser, spoken(COMMAND_VOICES[voice], text), commands) == [], text
     coach = VoiceSettings()  # the coach's own cue that sounds most like a command ("Switch sides.": the echo test)
     assert heard(recogniser, spoken(coach, "Stop there."), commands) == []
