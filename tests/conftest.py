@@ -6,6 +6,7 @@ import atexit
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -29,6 +30,11 @@ os.environ["ALSA_CONFIG_PATH"] = str(ALSA_CAPTURE_CONF)
 _DISCARDED = Path(tempfile.mkdtemp(prefix="coach-test-plays-"))
 atexit.register(shutil.rmtree, _DISCARDED, ignore_errors=True)
 os.environ.setdefault("COACH_AUDIO_CAPTURE", str(_DISCARDED / "played.raw"))
+# A shell that starts the tests in the background (`... &`) ignores SIGINT for them, and
+# every coach they start would inherit that: the Ctrl-C tests would see it ignored (all
+# three failed so, run with nohup ... &). A handled signal is reset to its default at exec.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def slow_seconds(item: pytest.Item) -> float | None:
