@@ -163,7 +163,7 @@ class Recogniser:
         features = self._model.feature_extractor(clip, chunk_length=ENCODED_SECONDS)[:, : ENCODED_SECONDS * 100]
         encoded = np.asarray(self._model.model.encode(self._storage.from_array(np.ascontiguousarray(features[None]))))
         start = self._start(vocabulary.language)
-        guess_tokens, first_step = self._decode(encoded, start)
+        guess_tokens, steps = self._decode(encoded, start, logits=True)
         guess = self._tokenizer.decode(guess_tokens).strip()
         if not guess:
             return Hearing(guess, None)
@@ -172,18 +172,19 @@ class Recogniser:
             return Hearing(guess, exact, plain=True)
         if plain_only:
             return Hearing(guess, None)
-        return Hearing(guess, self._closest(encoded, start, guess_tokens, first_step, vocabulary))
+        return Hearing(guess, self._closest(encoded, start, guess, guess_tokens, steps[0], vocabulary))
 
     def _closest(
         self,
         encoded: np.ndarray,
         start: list[int],
+        guess: str,
         guess_tokens: list[int],
-        first_step: np.ndarray,
+        first_step: Any,
         vocabulary: Vocabulary,
     ) -> Saying | None:
         """The saying a guess that is none of them word for word stands for, if any."""
-        heard_words = normalise(self._tokenizer.decode(guess_tokens)).split()
+        heard_words = normalise(guess).split()
         sayings = vocabulary.sayings
         tokens = [self._tokens(saying.words) for saying in sayings]
         fitting = [
@@ -193,11 +194,11 @@ class Recogniser:
             and len(guess_tokens) <= len(tokens[n]) + EXTRA_TOKENS
             and not set(normalise(saying.words).split()) < set(heard_words)  # a sentence that holds the saying
         ]
-        scores: dict[int, float] = {}
+        guess_score, scores = 0.0, dict[int, float]()
         if fitting:
-            scores = self._score_likeliest(encoded, start, guess_tokens, tokens, first_step)
+            guess_score, scores = self._score_likeliest(encoded, start, guess_tokens, tokens, first_step)
             best = max((n for n in fitting if n in scores), key=scores.__getitem__, default=None)
-            if best is not None and _holds(sayings, scores, best):
+            if best is not None and _holds(sayings, scores, guess_score, best):
                 return sayings[best]
         # Told which sayings to expect, Whisper writes "Say that again." where unprompted
         # it heard "See, I'll check in.": a guess too long to be a saying may still be one.
@@ -207,11 +208,12 @@ class Recogniser:
         proposed = vocabulary.match(self._tokenizer.decode(proposed_tokens))
         if proposed is None or set(normalise(proposed.words).split()) < set(heard_words):
             return None
+        if not scores:
+            guess_score, scores = self._score_likeliest(encoded, start, guess_tokens, tokens, first_step)
         n = sayings.index(proposed)
-        scores = scores or self._score_likeliest(encoded, start, guess_tokens, tokens, first_step)
         if n not in scores:
             scores[n] = self._scores(encoded, start, [tokens[n]])[0]
-        return proposed if _holds(sayings, scores, n) else None
+        return proposed if _holds(sayings, scores, guess_score, n) else None
 
     def _score_likeliest(
         self,
@@ -219,25 +221,27 @@ class Recogniser:
         start: list[int],
         guess_tokens: list[int],
         tokens: list[list[int]],
-        first_step: np.ndarray,
-    ) -> dict[int, float]:
-        """The scores of the guess (under GUESS) and of the sayings whose first token ranks highest."""
-        likeliest = sorted(range(len(tokens)), key=lambda n: -first_step[tokens[n][0]])[:SCORED_SAYINGS]
+        first_step: Any,
+    ) -> tuple[float, dict[int, float]]:
+        """The guess's score, and the scores of the sayings (by index) whose first token
+        the decode's first step ranks highest."""
+        ranks = np.asarray(first_step)
+        likeliest = sorted(range(len(tokens)), key=lambda n: -ranks[tokens[n][0]])[:SCORED_SAYINGS]
         guess_score, *some = self._scores(encoded, start, [guess_tokens, *(tokens[n] for n in likeliest)])
-        return {GUESS: guess_score, **dict(zip(likeliest, some, strict=True))}
+        return guess_score, dict(zip(likeliest, some, strict=True))
 
-    def _decode(self, encoded: np.ndarray, start: list[int]) -> tuple[list[int], np.ndarray]:
-        """Whisper's greedy transcription, and its first token's logits (to rank sayings by)."""
+    def _decode(self, encoded: np.ndarray, start: list[int], logits: bool = False) -> tuple[list[int], list[Any]]:
+        """Whisper's greedy transcription, with each step's logits if asked (the first
+        ranks the sayings)."""
         result = self._model.model.generate(
             self._storage.from_array(encoded),
             [start],
             beam_size=1,
             max_length=len(start) + GUESSED_TOKENS,
-            return_logits_vocab=True,
+            return_logits_vocab=logits,
         )
-        steps = result[0].logits[0]
-        first = np.asarray(steps[0], dtype=np.float32) if steps else np.zeros(1, np.float32)
-        return [t for t in result[0].sequences_ids[0] if t < self._end], first
+        steps = result[0].logits[0] if logits else []
+        return [t for t in result[0].sequences_ids[0] if t < self._end], steps
 
     def _prompt(self, vocabulary: Vocabulary) -> list[int]:
         """Whisper's "previous text": the sayings, as it would write them."""
@@ -272,14 +276,9 @@ class Recogniser:
         return scores
 
 
-GUESS = -1  # the guess's own score, beside the sayings' (by index) in one table
-
-
-def _holds(sayings: tuple[Saying, ...], scores: dict[int, float], n: int) -> bool:
+def _holds(sayings: tuple[Saying, ...], scores: dict[int, float], guess_score: float, n: int) -> bool:
     """Saying `n` is nearly as likely as the guess, and clearly likelier than any scored
     saying that means something else."""
     meaning = sayings[n].meaning
-    rival = max(
-        (score for k, score in scores.items() if k != GUESS and sayings[k].meaning != meaning), default=-math.inf
-    )
-    return scores[n] >= scores[GUESS] - MARGIN and scores[n] - rival >= DISTINCT
+    rival = max((score for k, score in scores.items() if sayings[k].meaning != meaning), default=-math.inf)
+    return scores[n] >= guess_score - MARGIN and scores[n] - rival >= DISTINCT
