@@ -14,7 +14,9 @@ that saying, unless Whisper, shown the sayings as the text before (its prompt), 
 that very saying for the same audio, and it holds unprompted as above: a garbled
 "See, I'll check in." is "say that again", while "Skip the bread, please." (prompted:
 "Skip.") stays a sentence. Anything else, a sentence, a cough, the coach's "Stop
-there.", is rejected.
+there.", is rejected. A rejected utterance is heard once more, by the same rule, with
+the room's steady noise suppressed (coach/denoise.py): "Bow down." for a "hold on" said
+under loud hiss is taken, where the sound as it came gave "so, none".
 
 Only the nine sayings whose first word the model finds likeliest are scored, in two
 alignments instead of four: over scripts/bench_listen.py's 672 utterances (commands in
@@ -154,9 +156,20 @@ class Recogniser:
         names = ("<|startoftranscript|>", None, "<|transcribe|>", "<|notimestamps|>")
         return [token if name is None else self._tokenizer.token_to_id(name) for name in names]
 
-    def hear(self, audio: np.ndarray, vocabulary: Vocabulary, plain_only: bool = False) -> Hearing:
+    def hear(
+        self, audio: np.ndarray, vocabulary: Vocabulary, plain_only: bool = False, suppressed: np.ndarray | None = None
+    ) -> Hearing:
         """Which saying of `vocabulary` the utterance (16 kHz mono float32) was, if any;
-        with `plain_only`, only a guess that is a saying word for word counts."""
+        with `plain_only`, only a guess that is a saying word for word counts. The
+        utterance with the room's noise suppressed (coach/denoise.py) is heard by the same
+        rule when the sound as it came is rejected."""
+        hearing = self._hear(audio, vocabulary, plain_only)
+        if hearing.saying is not None or plain_only or suppressed is None:
+            return hearing
+        second = self._hear(suppressed, vocabulary, plain_only)
+        return second if second.saying is not None else hearing
+
+    def _hear(self, audio: np.ndarray, vocabulary: Vocabulary, plain_only: bool) -> Hearing:
         window = SAMPLE_RATE * ENCODED_SECONDS
         clip = np.zeros(window, dtype=np.float32)
         clip[: min(len(audio), window)] = audio[:window]

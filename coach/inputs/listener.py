@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from coach.denoise import NoiseSuppressor
 from coach.inputs.sounding import is_echo
 from coach.recogniser import ListenUnavailable, Recogniser
 from coach.threads import worker
@@ -90,7 +91,7 @@ class Listener:
         def load() -> None:
             try:
                 self._recogniser = Recogniser()
-                self._segmenter = Segmenter(silero_vad())
+                self._segmenter = Segmenter(silero_vad(), suppress=NoiseSuppressor())
             except BaseException as error:  # handed to the caller's thread
                 failure.append(error)
 
@@ -175,7 +176,9 @@ class Listener:
         assert self._recogniser is not None
         said, chime = self.coach_sounds(utterance.start, utterance.end)
         over_the_coach = chime or bool(said)
-        hearing = self._recogniser.hear(utterance.audio, self.vocabulary, plain_only=over_the_coach)
+        hearing = self._recogniser.hear(
+            utterance.audio, self.vocabulary, plain_only=over_the_coach, suppressed=utterance.suppressed
+        )
         if hearing.saying is None:
             why = "no command said plainly over the coach" if over_the_coach else "no command"
             self._rejected(f"heard {hearing.guess!r}: {why}")
