@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 HEARD_SHOWN_SECONDS = 4.0  # how long the panel shows what was heard
+# After a pain score heard aloud is said back, how long a correction is listened for.
+CORRECTION_SECONDS = 4.0  # a breath, the number, and the listener's verdict (up to ~1.3 s in noise)
 
 
 class Interrupted(BaseException):
@@ -205,9 +207,11 @@ def remote_state(timeline: Plan, player: Player) -> State:
     return State(status, title, timeline.title, track, length, min(player.position(), length))
 
 
-def checkin_phrases(timeline: Plan) -> list[str]:
-    """The check-in questions, in the routine's language: asked before the plan starts, so rendered first."""
-    return [timeline.words.say("checkin_before"), timeline.words.say("checkin_after")]
+def checkin_phrases(timeline: Plan, said: bool = False) -> list[str]:
+    """The check-in questions, in the routine's language: asked before the plan starts, so
+    rendered first. Listening, they ask for the number aloud."""
+    keys = ("checkin_before_said", "checkin_after_said") if said else ("checkin_before", "checkin_after")
+    return [timeline.words.say(key) for key in keys]
 
 
 @dataclass
@@ -264,8 +268,9 @@ class LiveSession:
             )
             listener.load()
             self.sink = SpeakingSink(self.sink, speech, self.voice.words_of)
+        questions = checkin_phrases(self.timeline, said=self.listen)
         if self.checkin:
-            self.voice.render_all(checkin_phrases(self.timeline))
+            self.voice.render_all(questions)
         # The farewell is needed only if the listener ends early: rendered beside the
         # session, never before its first sound.
         # Not a daemon: the process waits for this one phrase rather than exit mid-synthesis.
@@ -314,7 +319,7 @@ class LiveSession:
                 stack.callback(listener.stop)
                 worker(listener.start, "coach-listen-start").start()  # the microphone opens off the main thread
             pain_before = (
-                self._ask_pain(keyboard, self.timeline.words.say("checkin_before"), listener)
+                self._ask_pain(keyboard, questions[0], listener)
                 if self.checkin and (keyboard is not None or listener is not None)
                 else None
             )
@@ -381,7 +386,7 @@ class LiveSession:
             if self.checkin and (keyboard is not None or listener is not None):
                 if panel is not None:
                     panel.stop()
-                pain_after = self._ask_pain(keyboard, self.timeline.words.say("checkin_after"), listener)
+                pain_after = self._ask_pain(keyboard, questions[1], listener)
             record.save(player, "stopped" if player.quit else "finished", pain_after)
         if player.quit and not self.quiet:
             self.err(f"coach: ended at {self._progress(player)}, as asked")
@@ -410,25 +415,45 @@ class LiveSession:
         return live
 
     def _ask_pain(self, keyboard: Keyboard | None, question: str, listener: Listener | None) -> int:
-        """The pain score, by a key (0-9, X for 10) or, listening, said aloud."""
+        """The pain score, by a key (0-9, X for 10) or, listening, said aloud. A number
+        heard is said back, and another said within CORRECTION_SECONDS of that replaces
+        it: a misheard score is put right without a key, never recorded unheard."""
         self.sink.play(self.voice.clip(question))
-        shown = question.replace("Press", "\nPress").replace(" or X", " (0-9), or X")
-        self.err(shown + (" Or say the number." if listener is not None else ""))
-        if listener is not None:
+        if listener is None:
+            self.err(question.replace("Press", "\nPress").replace(" or X", " (0-9), or X"))
+        else:
+            self.err(question + (" (Or press 0-9, or X for 10.)" if keyboard is not None else ""))
             listener.listen_for(Vocabulary.numbers(self.timeline.words, self.language))
         self._asking_pain = True
         try:
-            value = self._pain_answer(keyboard)
+            answer = self._pain_answer(keyboard)
+            assert answer is not None  # with no deadline, it waits for one
+            value, said = answer
+            while said:
+                self.sink.stop()
+                back = self.voice.clip(self.timeline.words.say("checkin_heard", number=self._number_word(value)))
+                self.sink.play(back)
+                correction = self._pain_answer(keyboard, time.monotonic() + back.seconds + CORRECTION_SECONDS)
+                if correction is None or correction == (value, True):
+                    break  # nothing more said, or the same number again
+                value, said = correction
         finally:
             self._asking_pain = False
         self.sink.stop()
         self.err(f"pain {value}")
         return value
 
-    def _pain_answer(self, keyboard: Keyboard | None) -> int:
-        while True:
+    def _number_word(self, value: int) -> str:
+        """A score in words, as it is listened for: the coach's "seven" is its own echo."""
+        numbers = Vocabulary.numbers(self.timeline.words, self.language)
+        return next(saying.words for saying in numbers.sayings if saying.meaning == value)
+
+    def _pain_answer(self, keyboard: Keyboard | None, until: float | None = None) -> tuple[int, bool] | None:
+        """A score and whether it was said aloud (False: a key); None once `until` passes."""
+        while until is None or time.monotonic() < until:
             key = keyboard.read_choice("0123456789x", 0.1) if keyboard is not None else None
             if key is not None:
-                return 10 if key == "x" else int(key)
+                return (10 if key == "x" else int(key)), False
             with contextlib.suppress(queue.Empty):
-                return self._pain_answers.get(timeout=0.1 if keyboard is None else 0)
+                return self._pain_answers.get(timeout=0.1 if keyboard is None else 0), True
+        return None
