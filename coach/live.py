@@ -317,10 +317,14 @@ class LiveSession:
                 listening.set()
                 listener.on_trouble = listening_lost
                 stack.callback(listener.stop)
-                worker(listener.start, "coach-listen-start").start()  # the microphone opens off the main thread
+                if self.checkin and keyboard is None:
+                    listener.start()  # the question waits for the microphone that is to answer it
+                else:
+                    worker(listener.start, "coach-listen-start").start()  # the first cue does not wait for it
+            # Asked only of someone who can answer: a key, or a microphone still heard.
             pain_before = (
-                self._ask_pain(keyboard, questions[0], listener)
-                if self.checkin and (keyboard is not None or listener is not None)
+                self._ask_pain(keyboard, questions[0], listener, listening)
+                if self.checkin and (keyboard is not None or listening.is_set())
                 else None
             )
             if listener is not None:
@@ -383,10 +387,10 @@ class LiveSession:
                     return EXIT_CODES[signal.SIGHUP]
                 return EXIT_CODES[signal.Signals(stop.signum if isinstance(stop, Interrupted) else signal.SIGINT)]
             pain_after = None
-            if self.checkin and (keyboard is not None or listener is not None):
+            if self.checkin and (keyboard is not None or listening.is_set()):
                 if panel is not None:
                     panel.stop()
-                pain_after = self._ask_pain(keyboard, questions[1], listener)
+                pain_after = self._ask_pain(keyboard, questions[1], listener, listening)
             record.save(player, "stopped" if player.quit else "finished", pain_after)
         if player.quit and not self.quiet:
             self.err(f"coach: ended at {self._progress(player)}, as asked")
@@ -414,10 +418,13 @@ class LiveSession:
         stack.enter_context(live)
         return live
 
-    def _ask_pain(self, keyboard: Keyboard | None, question: str, listener: Listener | None) -> int:
+    def _ask_pain(
+        self, keyboard: Keyboard | None, question: str, listener: Listener | None, listening: threading.Event
+    ) -> int | None:
         """The pain score, by a key (0-9, X for 10) or, listening, said aloud. A number
         heard is said back, and another said within CORRECTION_SECONDS of that replaces
-        it: a misheard score is put right without a key, never recorded unheard."""
+        it: a misheard score is put right without a key, never recorded unheard. None:
+        the microphone went before an answer, and there is no key to press."""
         self.sink.play(self.voice.clip(question))
         if listener is None:
             self.err(question.replace("Press", "\nPress").replace(" or X", " (0-9), or X"))
@@ -426,14 +433,18 @@ class LiveSession:
             listener.listen_for(Vocabulary.numbers(self.timeline.words, self.language))
         self._asking_pain = True
         try:
-            answer = self._pain_answer(keyboard)
-            assert answer is not None  # with no deadline, it waits for one
+            answer = self._pain_answer(keyboard, listening)
+            if answer is None:
+                self.sink.stop()
+                self.err("coach: no pain score: nothing can answer without the microphone")
+                return None
             value, said = answer
             while said:
                 self.sink.stop()
                 back = self.voice.clip(self.timeline.words.say("checkin_heard", number=self._number_word(value)))
                 self.sink.play(back)
-                correction = self._pain_answer(keyboard, time.monotonic() + back.seconds + CORRECTION_SECONDS)
+                until = time.monotonic() + back.seconds + CORRECTION_SECONDS
+                correction = self._pain_answer(keyboard, listening, until)
                 if correction is None or correction == (value, True):
                     break  # nothing more said, or the same number again
                 value, said = correction
@@ -448,9 +459,12 @@ class LiveSession:
         numbers = Vocabulary.numbers(self.timeline.words, self.language)
         return next(saying.words for saying in numbers.sayings if saying.meaning == value)
 
-    def _pain_answer(self, keyboard: Keyboard | None, until: float | None = None) -> tuple[int, bool] | None:
-        """A score and whether it was said aloud (False: a key); None once `until` passes."""
-        while until is None or time.monotonic() < until:
+    def _pain_answer(
+        self, keyboard: Keyboard | None, listening: threading.Event, until: float | None = None
+    ) -> tuple[int, bool] | None:
+        """A score and whether it was said aloud (False: a key); None once `until` passes,
+        or once the microphone is gone with no key to press."""
+        while (until is None or time.monotonic() < until) and (keyboard is not None or listening.is_set()):
             key = keyboard.read_choice("0123456789x", 0.1) if keyboard is not None else None
             if key is not None:
                 return (10 if key == "x" else int(key)), False

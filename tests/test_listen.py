@@ -495,39 +495,6 @@ def test_a_session_steered_by_voice_alone_as_the_keys_would(
 
 @needs_listen
 @needs_pulse
-@pytest.mark.slow(seconds=34)
-def test_a_pain_score_said_aloud_is_said_back_and_a_wrong_one_put_right(
-    microphone: dict[str, str], tmp_path: Path, capture: Path, private_history: Path
-) -> None:
-    """Asked aloud for the number, never told to press a key: "four", said back, put right
-    with "three", said back; then the session starts with pain 3 recorded. (The question
-    after the session is the same code with other words.)"""
-    voice = Voice(VoiceSettings(ESPEAK))
-    for command_voice, text in [("joe-fast", "Four."), ("joe-slow", "Three.")]:
-        spoken_file(tmp_path, command_voice, text)
-
-    def said_back(number: str) -> bytes:
-        return voice.clip(ENGLISH_PHRASES.say("checkin_heard", number=number)).frames
-
-    coach = Coach(microphone, write(tmp_path, SHORT_ROUTINE), "--listen", "--checkin", "--voice", ESPEAK)
-    question = voice.clip(ENGLISH_PHRASES.say("checkin_before_said"))
-    coach.saw("Say the number.")  # no terminal: the pain is answered aloud, once asked
-    time.sleep(question.seconds)
-    command(coach, microphone, tmp_path, "joe-fast", "Four.", "four")
-    wait_until(lambda: said_back("four") in read_captures(capture), 15)  # the whole of it, played
-    command(coach, microphone, tmp_path, "joe-slow", "Three.", "three")
-    coach.saw("pain 3")
-    coach.saw("speech  Let us begin.")
-    assert coach.stop() == 143, "".join(coach.errors)
-    assert coach.heard() == ["four", "three"]
-    played = read_captures(capture)
-    assert played[:3] == [question.frames, said_back("four"), said_back("three")], "asked, then each said back"
-    [session] = History(private_history).sessions()
-    assert session.pain_before == 3
-
-
-@needs_listen
-@needs_pulse
 @pytest.mark.slow(seconds=44)
 def test_the_coach_never_obeys_its_own_voice(microphone: dict[str, str], tmp_path: Path) -> None:
     env = dict(microphone)
@@ -547,18 +514,42 @@ def test_the_coach_never_obeys_its_own_voice(microphone: dict[str, str], tmp_pat
 
 @needs_listen
 @needs_pulse
-@pytest.mark.slow(seconds=23)
-def test_a_microphone_that_goes_away_ends_listening_once_and_the_session_goes_on(
-    microphone: dict[str, str], tmp_path: Path
+@pytest.mark.slow(seconds=42)
+def test_a_pain_score_said_back_and_put_right_then_a_microphone_that_goes_away(
+    microphone: dict[str, str], tmp_path: Path, capture: Path, private_history: Path
 ) -> None:
-    coach = Coach(microphone, write(tmp_path, SHORT_ROUTINE), "--listen", "--voice", ESPEAK)
+    """The check-in asks aloud for the number, never to press a key: "four" is said back,
+    "three" puts it right and is said back. Then the microphone goes mid-session: told
+    once, the session goes on, and the question after it is not asked of no one.
+    (One session, one model load: two tests' worth of the test command's two minutes.)"""
+    voice = Voice(VoiceSettings(ESPEAK))
+    for command_voice, text in [("joe-fast", "Four."), ("joe-slow", "Three.")]:
+        spoken_file(tmp_path, command_voice, text)
+
+    def said_back(number: str) -> bytes:
+        return voice.clip(ENGLISH_PHRASES.say("checkin_heard", number=number)).frames
+
+    coach = Coach(microphone, write(tmp_path, SHORT_ROUTINE), "--listen", "--checkin", "--voice", ESPEAK)
+    question = voice.clip(ENGLISH_PHRASES.say("checkin_before_said"))
+    coach.saw("Say the number.")  # no terminal: the pain is answered aloud, once asked
+    time.sleep(question.seconds)
+    command(coach, microphone, tmp_path, "joe-fast", "Four.", "four")
+    wait_until(lambda: said_back("four") in read_captures(capture), 15)  # the whole of it, played
+    command(coach, microphone, tmp_path, "joe-slow", "Three.", "three")
+    coach.saw("pain 3")
     coach.saw("speech  Reach up.")
     subprocess.run(["pactl", "unload-module", "module-null-sink"], env=microphone, check=True)
     coach.saw("without listening")
-    coach.saw("exercise-end")  # the session goes on
-    assert coach.stop() == 143, "".join(coach.errors)
+    assert coach.finish() == 0, "".join(coach.errors)  # the session went on to its end
+    assert coach.heard() == ["four", "three"]
     trouble = [line for line in coach.errors if "without listening" in line]
     assert len(trouble) == 1 and trouble[0].startswith("coach: ") and "microphone stopped" in trouble[0]
+    played = read_captures(capture)
+    assert played[:3] == [question.frames, said_back("four"), said_back("three")], "asked, then each said back"
+    assert voice.clip(ENGLISH_PHRASES.say("checkin_after_said")).frames not in played
+    assert played[-1] == load_chime("session-end").frames
+    [session] = History(private_history).sessions()
+    assert (session.status, session.pain_before, session.pain_after) == ("finished", 3, None)
 
 
 @needs_listen
@@ -572,11 +563,14 @@ def test_no_microphone_the_session_goes_on_and_says_so_once(tmp_path: Path, capt
     )
     env = dict(os.environ, ALSA_CONFIG_PATH=str(conf))
     env.pop("DBUS_SESSION_BUS_ADDRESS", None)
-    coach = Coach(env, write(tmp_path, NO_MICROPHONE_ROUTINE), "--listen", "--voice", ESPEAK)
+    coach = Coach(env, write(tmp_path, NO_MICROPHONE_ROUTINE), "--listen", "--checkin", "--voice", ESPEAK)
     assert coach.finish() == 0, "".join(coach.errors)  # the self-paced set was its allowance: no one to say done
     assert any("wait    until you say you are done" in line for line in coach.lines)
     trouble = [line for line in coach.errors if "without listening" in line]
     assert len(trouble) == 1 and trouble[0].startswith("coach: no microphone to listen to")
+    # With no key to press and no microphone, the pain question is not asked: nothing could answer it.
+    question = Voice(VoiceSettings(ESPEAK)).clip(ENGLISH_PHRASES.say("checkin_before_said")).frames
+    assert question not in read_captures(capture)
 
 
 def shadow_package(folder: Path, name: str, init: str) -> None:
