@@ -58,7 +58,7 @@ case "$what" in
         .venv/bin/ruff check .
         .venv/bin/ruff format --check .
         .venv/bin/mypy
-        # Each of pytest's seven workers rewrites every test module's asserts as it collects;
+        # Each of pytest's nine workers rewrites every test module's asserts as it collects;
         # where PYTHONDONTWRITEBYTECODE is set none of them keeps the result, and each
         # did it anew (~1.5 CPU-s each). One collection first, keeping it, serves them all.
         unset PYTHONDONTWRITEBYTECODE

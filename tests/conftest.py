@@ -145,7 +145,7 @@ class FakeClock:
 
 
 # Real-time scheduling, as a desktop's server gets it (through rtkit): with the suite's seven
-# workers on two cores, an ordinary-priority server was once heard 37 ms late.
+# (now nine) workers on two cores, an ordinary-priority server was once heard 37 ms late.
 REAL_TIME = ("--realtime=yes", "--high-priority=yes")
 
 
