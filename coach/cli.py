@@ -255,7 +255,8 @@ def run(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No panel and no cue lines while the session runs.")] = False,
     checkin: Annotated[
-        bool, typer.Option("--checkin", help="Ask for your pain, 0 to 10, before and after (one key press).")
+        bool,
+        typer.Option("--checkin", help="Ask for your pain, 0 to 10, before and after (a key, or aloud with --listen)."),
     ] = False,
     no_remote: Annotated[
         bool, typer.Option("--no-remote", help="Do not offer steering by earbuds, media keys or playerctl (MPRIS).")
