@@ -68,6 +68,7 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "checkin_after": frozenset(),
         # With --listen the question asks for the number aloud, and a number heard is said
         # back ({number} in words, as it is listened for), so a mishearing can be put right.
+        # Their numbers are words, as the listener hears them: the coach's own "ten" is its echo.
         "checkin_before_said": frozenset(),
         "checkin_after_said": frozenset(),
         "checkin_heard": frozenset({"number"}),
@@ -148,8 +149,8 @@ ENGLISH: Mapping[str, str] = {
     "count_1": "one",
     "checkin_before": "Before we start: how is your pain right now, from 0 to 10? Press a number key, or X for 10.",
     "checkin_after": "How is your pain now, from 0 to 10? Press a number key, or X for 10.",
-    "checkin_before_said": "Before we start: how is your pain right now, from 0 to 10? Say the number.",
-    "checkin_after_said": "How is your pain now, from 0 to 10? Say the number.",
+    "checkin_before_said": "Before we start: how is your pain right now, from zero to ten? Say the number.",
+    "checkin_after_said": "How is your pain now, from zero to ten? Say the number.",
     "checkin_heard": "I heard {number}. If that is wrong, say the right number.",
     "heard_pause": "pause | wait | hold on",
     "heard_resume": "resume | go on | continue",
@@ -202,9 +203,9 @@ GERMAN: Mapping[str, str] = {
     ),
     "checkin_after": "Wie stark sind Ihre Schmerzen jetzt, von 0 bis 10? Drücken Sie eine Zahl, oder X für 10.",
     "checkin_before_said": (
-        "Bevor wir beginnen: Wie stark sind Ihre Schmerzen gerade, von 0 bis 10? Sagen Sie die Zahl."
+        "Bevor wir beginnen: Wie stark sind Ihre Schmerzen gerade, von null bis zehn? Sagen Sie die Zahl."
     ),
-    "checkin_after_said": "Wie stark sind Ihre Schmerzen jetzt, von 0 bis 10? Sagen Sie die Zahl.",
+    "checkin_after_said": "Wie stark sind Ihre Schmerzen jetzt, von null bis zehn? Sagen Sie die Zahl.",
     "checkin_heard": "Ich habe {number} verstanden. Falls das nicht stimmt, sagen Sie die richtige Zahl.",
     "heard_pause": "Pause | warten | Moment",
     "heard_resume": "weiter | weitermachen | fortsetzen",
@@ -253,8 +254,8 @@ SPANISH: Mapping[str, str] = {
     "count_1": "uno",
     "checkin_before": ("Antes de empezar: ¿cuánto le duele ahora, de 0 a 10? Pulse un número, o X para 10."),
     "checkin_after": "¿Cuánto le duele ahora, de 0 a 10? Pulse un número, o X para 10.",
-    "checkin_before_said": "Antes de empezar: ¿cuánto le duele ahora, de 0 a 10? Diga el número.",
-    "checkin_after_said": "¿Cuánto le duele ahora, de 0 a 10? Diga el número.",
+    "checkin_before_said": "Antes de empezar: ¿cuánto le duele ahora, de cero a diez? Diga el número.",
+    "checkin_after_said": "¿Cuánto le duele ahora, de cero a diez? Diga el número.",
     "checkin_heard": "He entendido {number}. Si no es así, diga el número correcto.",
     "heard_pause": "pausa | espera | un momento",
     "heard_resume": "sigue | continuar | seguimos",
@@ -305,8 +306,10 @@ FRENCH: Mapping[str, str] = {
         "Avant de commencer : quelle est votre douleur en ce moment, de 0 à 10 ? Appuyez sur un chiffre, ou X pour 10."
     ),
     "checkin_after": "Quelle est votre douleur maintenant, de 0 à 10 ? Appuyez sur un chiffre, ou X pour 10.",
-    "checkin_before_said": "Avant de commencer : quelle est votre douleur en ce moment, de 0 à 10 ? Dites le nombre.",
-    "checkin_after_said": "Quelle est votre douleur maintenant, de 0 à 10 ? Dites le nombre.",
+    "checkin_before_said": (
+        "Avant de commencer : quelle est votre douleur en ce moment, de zéro à dix ? Dites le nombre."
+    ),
+    "checkin_after_said": "Quelle est votre douleur maintenant, de zéro à dix ? Dites le nombre.",
     "checkin_heard": "J'ai compris {number}. Si ce n'est pas ça, dites le bon nombre.",
     "heard_pause": "pause | attends | attendez",
     "heard_resume": "reprendre | continue | on continue",
