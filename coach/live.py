@@ -150,6 +150,13 @@ class Record:
             self.history = None
 
 
+def exit_code(stop: BaseException) -> int:
+    """A stopped session's exit code: 130 for Ctrl-C, 143 for SIGTERM, 129 for a closed terminal."""
+    if isinstance(stop, EOFError):
+        return EXIT_CODES[signal.SIGHUP]
+    return EXIT_CODES[signal.Signals(stop.signum if isinstance(stop, Interrupted) else signal.SIGINT)]
+
+
 @contextmanager
 def signals_raise() -> Iterator[None]:
     """SIGTERM and a closed terminal (SIGHUP) end the session like Ctrl-C does."""
@@ -322,11 +329,17 @@ class LiveSession:
                 else:
                     worker(listener.start, "coach-listen-start").start()  # the first cue does not wait for it
             # Asked only of someone who can answer: a key, or a microphone still heard.
-            pain_before = (
-                self._ask_pain(keyboard, questions[0], listener, listening)
-                if self.checkin and (keyboard is not None or listening.is_set())
-                else None
-            )
+            try:
+                pain_before = (
+                    self._ask_pain(keyboard, questions[0], listener, listening)
+                    if self.checkin and (keyboard is not None or listening.is_set())
+                    else None
+                )
+            except (KeyboardInterrupt, Interrupted, EOFError) as stop:
+                stack.close()  # sound off, terminal back as it was
+                with contextlib.suppress(OSError):
+                    self.err("\ncoach: stopped before the session started")
+                return exit_code(stop)
             if listener is not None:
                 listener.listen_for(commands_heard)
             self.sink.open()
@@ -383,14 +396,17 @@ class LiveSession:
                 where = describe_place(self.timeline, last)
                 with contextlib.suppress(OSError):  # a closed terminal cannot be told
                     self.err(f"\ncoach: stopped at {self._progress(player)}, {where}")
-                if isinstance(stop, EOFError):
-                    return EXIT_CODES[signal.SIGHUP]
-                return EXIT_CODES[signal.Signals(stop.signum if isinstance(stop, Interrupted) else signal.SIGINT)]
+                return exit_code(stop)
             pain_after = None
             if self.checkin and (keyboard is not None or listening.is_set()):
                 if panel is not None:
                     panel.stop()
-                pain_after = self._ask_pain(keyboard, questions[1], listener, listening)
+                try:
+                    pain_after = self._ask_pain(keyboard, questions[1], listener, listening)
+                except (KeyboardInterrupt, Interrupted, EOFError) as stop:
+                    stack.close()
+                    record.save(player, "stopped" if player.quit else "finished")  # the session itself was done
+                    return exit_code(stop)
             record.save(player, "stopped" if player.quit else "finished", pain_after)
         if player.quit and not self.quiet:
             self.err(f"coach: ended at {self._progress(player)}, as asked")

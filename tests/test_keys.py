@@ -124,6 +124,20 @@ def test_the_terminal_is_restored_after_ctrl_c(tmp_path: Path, capture: Path, pr
     assert History(private_history).sessions()[0].status == "stopped"
 
 
+def test_sigterm_at_the_checkin_question_is_one_line_and_no_traceback(
+    tmp_path: Path, capture: Path, private_history: Path
+) -> None:
+    """A closed laptop lid (SIGTERM) while the pain question waits for its answer: before the
+    session started, so nothing is recorded, and it ends as a session stopped so would."""
+    child = start(tmp_path, capture, "--checkin", "--quiet")
+    child.expect("how is your pain right now")
+    subprocess.run(["pkill", "-TERM", "-P", str(child.pid)], check=True)
+    child.expect("EXIT=143")
+    assert "coach: stopped before the session started" in child.before
+    assert "Traceback" not in child.before
+    assert History(private_history).sessions() == []
+
+
 @pytest.mark.slow(seconds=25)
 def test_checkin_asks_pain_before_and_after(tmp_path: Path, capture: Path, private_history: Path) -> None:
     child = start(tmp_path, capture, "--checkin", "--only", "tilt", "--quiet")
