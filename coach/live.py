@@ -324,12 +324,12 @@ class LiveSession:
                 listening.set()
                 listener.on_trouble = listening_lost
                 stack.callback(listener.stop)
-                if self.checkin and keyboard is None:
-                    listener.start()  # the question waits for the microphone that is to answer it
-                else:
-                    worker(listener.start, "coach-listen-start").start()  # the first cue does not wait for it
-            # Asked only of someone who can answer: a key, or a microphone still heard.
             try:
+                if listener is not None and self.checkin and keyboard is None:
+                    listener.start()  # the question waits for the microphone that is to answer it
+                elif listener is not None:
+                    worker(listener.start, "coach-listen-start").start()  # the first cue does not wait for it
+                # Asked only of someone who can answer: a key, or a microphone still heard.
                 pain_before = (
                     self._ask_pain(keyboard, questions[0], listener, listening)
                     if self.checkin and (keyboard is not None or listening.is_set())
