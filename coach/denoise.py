@@ -21,7 +21,9 @@ from typing import Any
 
 import numpy as np
 
-FRAME = 160  # 10 ms at 16 kHz: what the suppressor takes
+from coach.utterances import SAMPLE_RATE
+
+FRAME = SAMPLE_RATE // 100  # 10 ms: what the suppressor takes
 LEVEL = 3  # WebRTC's suppression levels run 0 (off) to 4
 
 
@@ -53,5 +55,5 @@ def having_heard(room: np.ndarray, seconds: float = 2.0) -> NoiseSuppressor:
     command."""
     suppress = NoiseSuppressor()
     if len(room):
-        suppress(np.tile(room, int(np.ceil(seconds * 16000 / len(room)))))
+        suppress(np.tile(room, int(np.ceil(seconds * SAMPLE_RATE / len(room)))))
     return suppress

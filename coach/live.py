@@ -442,11 +442,12 @@ class LiveSession:
         it: a misheard score is put right without a key, never recorded unheard. None:
         the microphone went before an answer, and there is no key to press."""
         self.sink.play(self.voice.clip(question))
+        numbers = Vocabulary.numbers(self.timeline.words, self.language)
         if listener is None:
             self.err(question.replace("Press", "\nPress").replace(" or X", " (0-9), or X"))
         else:
             self.err(question + (" (Or press 0-9, or X for 10.)" if keyboard is not None else ""))
-            listener.listen_for(Vocabulary.numbers(self.timeline.words, self.language))
+            listener.listen_for(numbers)
         self._asking_pain = True
         try:
             answer = self._pain_answer(keyboard, listening)
@@ -457,7 +458,9 @@ class LiveSession:
             value, said = answer
             while said:
                 self.sink.stop()
-                back = self.voice.clip(self.timeline.words.say("checkin_heard", number=self._number_word(value)))
+                # The score in words, as it is listened for: the coach's "seven" is its own echo.
+                in_words = next(saying.words for saying in numbers.sayings if saying.meaning == value)
+                back = self.voice.clip(self.timeline.words.say("checkin_heard", number=in_words))
                 self.sink.play(back)
                 until = time.monotonic() + back.seconds + CORRECTION_SECONDS
                 correction = self._pain_answer(keyboard, listening, until)
@@ -469,11 +472,6 @@ class LiveSession:
         self.sink.stop()
         self.err(f"pain {value}")
         return value
-
-    def _number_word(self, value: int) -> str:
-        """A score in words, as it is listened for: the coach's "seven" is its own echo."""
-        numbers = Vocabulary.numbers(self.timeline.words, self.language)
-        return next(saying.words for saying in numbers.sayings if saying.meaning == value)
 
     def _pain_answer(
         self, keyboard: Keyboard | None, listening: threading.Event, until: float | None = None
