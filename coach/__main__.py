@@ -1,5 +1,5 @@
 """`python -m coach` is the same as the `coach` command."""
 
-from coach.cli import entry_point
+from coach.cli.main import entry_point
 
 entry_point()

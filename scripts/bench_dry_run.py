@@ -21,7 +21,7 @@ import time
 
 from benchlib import coach_command, command_line, machine
 
-from coach.audio import PACKAGE
+from coach.common.audio import PACKAGE
 
 
 def timed(command: list[str], runs: int) -> list[float]:

@@ -34,10 +34,10 @@ from pathlib import Path
 
 from benchlib import command_line, machine
 
-from coach.audio import RATE
-from coach.routine import Routine, load_builtin, load_routine
-from coach.script import SessionOptions, spoken_phrases
-from coach.voice import Voice, VoiceSettings
+from coach.common.audio import RATE
+from coach.plan.routine import Routine, load_builtin, load_routine
+from coach.plan.script import SessionOptions, spoken_phrases
+from coach.voice.voices import Voice, VoiceSettings
 
 NUMBERS = {
     "en": ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"],

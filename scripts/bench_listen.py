@@ -39,15 +39,15 @@ import numpy as np
 import soxr
 from benchlib import command_line, machine, percentile
 
-from coach.audio import RATE
-from coach.denoise import having_heard
-from coach.phrases import Phrases
-from coach.recogniser import Hearing, Recogniser
-from coach.routine import load_builtin
-from coach.script import SessionOptions, spoken_phrases
-from coach.utterances import SAMPLE_RATE, utterances_in
-from coach.vocabulary import Saying, Vocabulary
-from coach.voice import Voice, VoiceSettings
+from coach.common.audio import RATE
+from coach.inputs.listening.denoise import having_heard
+from coach.inputs.listening.recogniser import Hearing, Recogniser
+from coach.inputs.listening.segmenter import SAMPLE_RATE, utterances_in
+from coach.inputs.listening.vocabulary import Saying, Vocabulary
+from coach.plan.phrases import Phrases
+from coach.plan.routine import load_builtin
+from coach.plan.script import SessionOptions, spoken_phrases
+from coach.voice.voices import Voice, VoiceSettings
 
 OTHER_VOICES = [
     VoiceSettings("gmw/en-US", 150),
@@ -204,14 +204,14 @@ def false_actions(recogniser: Recogniser, words: Phrases) -> None:
 
 
 def echo_guarded(guess: str, saying: Saying, playing: str) -> bool:
-    from coach.inputs.sounding import is_echo
+    from coach.inputs.listening.sounding import is_echo
 
     return is_echo(guess, playing) or is_echo(saying.words, playing)
 
 
 def live(words: Phrases) -> None:
     """Through a real PulseAudio microphone: latency, CPU on silence, memory."""
-    from coach.inputs.listener import Listener
+    from coach.inputs.listening.listener import Listener
 
     home = Path(tempfile.mkdtemp(prefix="coach-bench-listen-"))
     socket = home / "native"

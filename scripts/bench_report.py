@@ -24,7 +24,7 @@ from pathlib import Path
 
 from benchlib import coach_command, command_line, machine
 
-from coach.history import History
+from coach.record.history import History
 
 EXERCISES = ["bottoms-to-heels", "knee-rolls", "back-extensions", "pelvic-tilts"]
 

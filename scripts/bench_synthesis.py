@@ -20,9 +20,9 @@ from benchlib import command_line, machine
 CHILD = """
 import json, resource, sys, tempfile, time
 from pathlib import Path
-from coach.routine import load_builtin
-from coach.script import SessionOptions, spoken_phrases
-from coach.voice import Voice, VoiceSettings
+from coach.plan.routine import load_builtin
+from coach.plan.script import SessionOptions, spoken_phrases
+from coach.voice.voices import Voice, VoiceSettings
 phrases = spoken_phrases(load_builtin(), SessionOptions())
 voice = Voice(VoiceSettings(voice=sys.argv[1]), cache_dir=Path(tempfile.mkdtemp()))
 started = time.perf_counter()

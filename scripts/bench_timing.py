@@ -23,13 +23,13 @@ from benchlib import command_line, machine, percentile, use_capture_device
 
 use_capture_device()
 
-from coach.player import Player  # noqa: E402 (the capture device must be chosen first)
-from coach.routine import load_builtin  # noqa: E402
-from coach.script import SessionOptions, Timeline  # noqa: E402
-from coach.selection import select_exercises  # noqa: E402
-from coach.session import clip_source, plan  # noqa: E402
-from coach.speaker import SimpleaudioSink  # noqa: E402
-from coach.voice import Voice, VoiceSettings  # noqa: E402
+from coach.plan.routine import load_builtin  # noqa: E402
+from coach.plan.script import SessionOptions, Timeline  # noqa: E402
+from coach.plan.selection import select_exercises  # noqa: E402
+from coach.session.prepare import clip_source, plan  # noqa: E402
+from coach.sound.player import Player  # noqa: E402 (the capture device must be chosen first)
+from coach.sound.speaker import SimpleaudioSink  # noqa: E402
+from coach.voice.voices import Voice, VoiceSettings  # noqa: E402
 
 
 def naive_loop(timeline: Timeline, voice: Voice, sink: SimpleaudioSink) -> list[float]:

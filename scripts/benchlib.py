@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CAPTURE_CONF = REPO / "coach" / "alsa-capture.conf"
+CAPTURE_CONF = REPO / "coach" / "sound" / "alsa-capture.conf"
 
 
 def use_capture_device(capture: str | None = None) -> None:

@@ -1,7 +1,7 @@
 """Calibrate Piper's pace to eSpeak NG's words per minute, so `--rate` means one pace.
 
 Renders every phrase of the built-in routine with eSpeak NG and with the default
-Piper voice at several rates, with the constants in coach/engines/piper.py, and
+Piper voice at several rates, with the constants in coach/voice/engines/piper.py, and
 prints how long Piper takes against eSpeak NG at each (1.00 is the same pace), and
 the length scale that would match them exactly.
 
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from benchlib import command_line, machine
 
-from coach.engines import engine
-from coach.engines.piper import PACE_EXPONENT, SCALE_AT_160, length_scale
-from coach.routine import load_builtin
-from coach.script import SessionOptions, spoken_phrases
+from coach.plan.routine import load_builtin
+from coach.plan.script import SessionOptions, spoken_phrases
+from coach.voice.engines import engine
+from coach.voice.engines.piper import PACE_EXPONENT, SCALE_AT_160, length_scale
 
 
 def main() -> None:

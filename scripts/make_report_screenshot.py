@@ -18,7 +18,7 @@ from pathlib import Path
 
 from benchlib import REPO, coach_command
 
-from coach.history import History
+from coach.record.history import History
 
 EXERCISES = ["bottoms-to-heels", "knee-rolls", "back-extensions", "pelvic-tilts"]
 

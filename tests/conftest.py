@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from coach.player import Command
-from coach.speaker import OPENING_SILENCE
-from coach.voice import Voice, VoiceSettings
+from coach.sound.player import Command
+from coach.sound.speaker import OPENING_SILENCE
+from coach.voice.voices import Voice, VoiceSettings
 
-ALSA_CAPTURE_CONF = Path(__file__).resolve().parent.parent / "coach" / "alsa-capture.conf"
+ALSA_CAPTURE_CONF = Path(__file__).resolve().parent.parent / "coach" / "sound" / "alsa-capture.conf"
 
 # Every sound the tests play goes through the capture device: it writes what it is
 # given to $COACH_AUDIO_CAPTURE, one file per play, and needs no sound card. Set before

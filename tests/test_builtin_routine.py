@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from coach.preview import render_text
-from coach.routine import load_builtin
-from coach.script import CueKind, SessionOptions
-from coach.session import plan
-from coach.voice import VoiceSettings
+from coach.plan.preview import render_text
+from coach.plan.routine import load_builtin
+from coach.plan.script import CueKind, SessionOptions
+from coach.session.prepare import plan
+from coach.voice.voices import VoiceSettings
 
 GOLDEN = Path(__file__).parent / "golden" / "lower-back.dry-run.txt"
 

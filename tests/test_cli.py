@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from coach.cli import app
-from coach.routine import builtin_routine_path
+from coach.cli.main import app
+from coach.plan.routine import builtin_routine_path
 
 runner = CliRunner()
 
@@ -230,7 +230,7 @@ def test_show_builtin_prints_a_file_that_validates(tmp_path: Path) -> None:
 
 def test_options_left_at_their_defaults_cost_no_pydantic() -> None:
     """typer coerces option values through pydantic; coach skips that for options nobody
-    gave and for plain text (coach/option_defaults.py), so a plain `coach --dry-run` starts ~80 ms sooner
+    gave and for plain text (coach/cli/option_defaults.py), so a plain `coach --dry-run` starts ~80 ms sooner
     (scripts/bench_dry_run.py). A value that is given is still checked by typer: see the
     bad-input cases above, and the first probe here."""
     probe = (

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from coach.audio import RATE, read_wav
-from coach.engines import engine
-from coach.errors import OptionError, VoiceUnavailable
-from coach.voice import Voice, VoiceSettings
+from coach.common.audio import RATE, read_wav
+from coach.common.errors import OptionError, VoiceUnavailable
+from coach.voice.engines import engine
+from coach.voice.voices import Voice, VoiceSettings
 
 COACH = [sys.executable, "-m", "coach"]
 PIPER = engine("piper")
@@ -90,7 +90,7 @@ def test_rendering_beside_the_session_leaves_its_output_alone(
 RENDER_ONE = """
 import hashlib, sys
 from pathlib import Path
-from coach.voice import Voice, VoiceSettings
+from coach.voice.voices import Voice, VoiceSettings
 clip = Voice(VoiceSettings(voice="gmw/en"), cache_dir=Path(sys.argv[1])).clip("Breathe in, and hold.")
 print(hashlib.sha256(clip.frames).hexdigest())
 """
@@ -235,7 +235,7 @@ def test_an_unreadable_voices_folder_is_one_line(tmp_path: Path) -> None:
 
 
 def test_without_piper_coach_speaks_with_espeak_and_says_so(tmp_path: Path) -> None:
-    hide = "import sys; sys.modules['piper'] = None; from coach.cli import entry_point; entry_point()"
+    hide = "import sys; sys.modules['piper'] = None; from coach.cli.main import entry_point; entry_point()"
     env = dict(os.environ, COACH_CACHE_DIR=str(tmp_path / "cache"))
     result = subprocess.run(
         [sys.executable, "-c", hide, "--dry-run", "--only", "1", "--reps", "1"], capture_output=True, text=True, env=env

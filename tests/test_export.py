@@ -15,13 +15,13 @@ from mutagen.id3 import ID3
 from mutagen.oggvorbis import OggVorbis
 from typer.testing import CliRunner
 
-from coach.audio import RATE
-from coach.cli import app
-from coach.export import export_audio, sample_at
-from coach.routine import parse_routine
-from coach.script import SessionOptions, Timeline
-from coach.session import clip_source, plan
-from coach.voice import Voice, VoiceSettings
+from coach.cli.main import app
+from coach.common.audio import RATE
+from coach.plan.routine import parse_routine
+from coach.plan.script import SessionOptions, Timeline
+from coach.session.export import export_audio, sample_at
+from coach.session.prepare import clip_source, plan
+from coach.voice.voices import Voice, VoiceSettings
 
 runner = CliRunner()
 
@@ -217,8 +217,8 @@ def test_force_replaces_an_existing_file(tmp_path: Path) -> None:
 
 
 def test_overlapping_clips_are_summed_and_clipped() -> None:
-    from coach.audio import Clip
-    from coach.export import mixed_blocks
+    from coach.common.audio import Clip
+    from coach.session.export import mixed_blocks
 
     loud = Clip(np.full(4, 30000, dtype="<i2").tobytes())
     soft = Clip(np.full(4, 1000, dtype="<i2").tobytes())

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from coach import engines
-from coach import voice as voice_module
-from coach.audio import Clip
-from coach.cli import app
-from coach.engines import VoiceInfo
+from coach.cli.main import app
+from coach.common.audio import Clip
+from coach.voice import engines
+from coach.voice import voices as voice_module
+from coach.voice.engines import VoiceInfo
 
 COACH = [sys.executable, "-m", "coach"]
 BOUND = 30  # seconds: every fault ends well within this
@@ -55,7 +55,7 @@ def test_a_full_disk_under_the_history(tiny_disk: Path, tmp_path: Path) -> None:
     result = run_coach(["history"], COACH_DATA_DIR=str(tiny_disk / "data"))
     # Reading an empty history needs no space; starting one does, and says so.
     assert result.returncode == 0, result.stderr
-    from coach.history import History, HistoryError
+    from coach.record.history import History, HistoryError
 
     with pytest.raises(HistoryError, match=f"no space left on {tiny_disk}"):
         History(tiny_disk / "data" / "history.sqlite3").start("lower-back", ["knee-rolls"])
@@ -109,7 +109,7 @@ def test_a_read_only_cache_folder(tmp_path: Path) -> None:
     )
     one_line(result, f"the voice cache {folder / 'cache' / 'speech'}", "not writable")
     (folder / "data").mkdir(mode=0o755)  # a session cannot be recorded there: said, not hidden
-    record = "from coach.history import History; History().start('lower-back', ['knee-rolls'])"
+    record = "from coach.record.history import History; History().start('lower-back', ['knee-rolls'])"
     history = subprocess.run([*as_nobody, sys.executable, "-c", record], capture_output=True, text=True, env=env)
     assert f"the history file {folder / 'data' / 'history.sqlite3'} (not writable)" in history.stderr
     closed = folder / "closed"  # a folder above the cache that nobody may enter (no execute bit)
@@ -169,7 +169,7 @@ def test_a_bug_deep_inside_is_one_line_and_debug_shows_where(monkeypatch: pytest
     def broken(*_args: object, **_kwargs: object) -> str:
         raise KeyError("deep inside")
 
-    monkeypatch.setattr("coach.preview.render_text", broken)
+    monkeypatch.setattr("coach.plan.preview.render_text", broken)
     result = CliRunner().invoke(app, ["--dry-run", "--only", "1", "--voice", "gmw/en-us"])
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr

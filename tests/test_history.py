@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from coach.cli import app
-from coach.history import History, Session, calendar_strip, streak, this_week, totals
-from coach.voice import Voice, VoiceSettings
+from coach.cli.main import app
+from coach.record.history import History, Session, calendar_strip, streak, this_week, totals
+from coach.voice.voices import Voice, VoiceSettings
 from tests.conftest import ALSA_CAPTURE_CONF, read_captures
 
 runner = CliRunner()

@@ -17,10 +17,10 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from coach.audio import load_chime
-from coach.history import History
-from coach.phrases import ENGLISH_PHRASES
-from coach.voice import Voice, VoiceSettings
+from coach.common.audio import load_chime
+from coach.plan.phrases import ENGLISH_PHRASES
+from coach.record.history import History
+from coach.voice.voices import Voice, VoiceSettings
 from tests.conftest import ALSA_CAPTURE_CONF, read_captures, wait_until
 
 # eSpeak NG, a real engine that renders at once: the keys and the terminal are the subject.

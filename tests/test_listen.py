@@ -27,16 +27,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from coach.audio import RATE, load_chime
-from coach.errors import RoutineError
-from coach.history import History
-from coach.inputs.sounding import CoachSpeech, is_echo
-from coach.phrases import ENGLISH_PHRASES, Phrases
-from coach.player import Command
-from coach.routine import load_routine
-from coach.script import CHIMES, phrases_for
-from coach.vocabulary import Vocabulary, normalise
-from coach.voice import Voice, VoiceSettings
+from coach.common.audio import RATE, load_chime
+from coach.common.errors import RoutineError
+from coach.inputs.listening.sounding import CoachSpeech, is_echo
+from coach.inputs.listening.vocabulary import Vocabulary, normalise
+from coach.plan.phrases import ENGLISH_PHRASES, Phrases
+from coach.plan.routine import load_routine
+from coach.plan.script import CHIMES, phrases_for
+from coach.record.history import History
+from coach.sound.player import Command
+from coach.voice.voices import Voice, VoiceSettings
 from tests.conftest import private_pulseaudio, read_captures, wait_until
 
 LISTEN_INSTALLED = all(
@@ -228,7 +228,7 @@ def test_the_echo_guard_drops_only_what_the_coach_was_saying() -> None:
 
 @pytest.fixture(scope="module")
 def recogniser() -> object:
-    from coach.recogniser import Recogniser
+    from coach.inputs.listening.recogniser import Recogniser
 
     return Recogniser()
 
@@ -251,8 +251,8 @@ def spoken(settings: VoiceSettings, text: str, noise_db: float | None = None) ->
 def hearings(recogniser: object, audio: np.ndarray, vocabulary: Vocabulary) -> list[Any]:
     """What the recogniser made of each utterance the listener's segmenter cuts from the
     audio, the noise suppressor having heard its lead-in as a session's hears the room."""
-    from coach.denoise import having_heard
-    from coach.utterances import utterances_in
+    from coach.inputs.listening.denoise import having_heard
+    from coach.inputs.listening.segmenter import utterances_in
 
     suppress = having_heard(audio[:4000])
     return [
@@ -300,7 +300,7 @@ def test_commands_in_other_voices_are_heard_and_everything_else_rejected(recogni
 
 @needs_listen
 def test_the_noise_suppressor_learns_the_rooms_noise_and_keeps_the_streams_length() -> None:
-    from coach.denoise import NoiseSuppressor
+    from coach.inputs.listening.denoise import NoiseSuppressor
 
     rng = np.random.default_rng(5)
     room = (0.05 * rng.standard_normal(3 * 16000)).astype(np.float32)

@@ -20,15 +20,15 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from coach.audio import load_chime
-from coach.cli import app
-from coach.history import History
-from coach.live import LiveSession
-from coach.script import Countdown, DoneBy, SessionOptions
-from coach.session import Request, load_request_routine, voice_settings
-from coach.session import plan as plan_timeline
-from coach.speaker import OPENING_SILENCE, SimpleaudioSink
-from coach.voice import Voice, VoiceSettings
+from coach.cli.main import app
+from coach.common.audio import load_chime
+from coach.plan.script import Countdown, DoneBy, SessionOptions
+from coach.record.history import History
+from coach.session.live import LiveSession
+from coach.session.prepare import Request, load_request_routine, voice_settings
+from coach.session.prepare import plan as plan_timeline
+from coach.sound.speaker import OPENING_SILENCE, SimpleaudioSink
+from coach.voice.voices import Voice, VoiceSettings
 from tests.conftest import ALSA_CAPTURE_CONF, FakeClock, read_captures, settled_captures
 
 COACH = [sys.executable, "-m", "coach"]
@@ -210,7 +210,7 @@ def test_no_voice_engine_says_what_to_install_and_dry_run_still_works(tmp_path: 
     """pyttsx3 hidden from the interpreter, as on a machine where it is not installed."""
     hide = (
         "import sys; sys.modules['pyttsx3'] = sys.modules['piper'] = None; "
-        "from coach.cli import entry_point; entry_point()"
+        "from coach.cli.main import entry_point; entry_point()"
     )
     live = subprocess.run([sys.executable, "-c", hide, "--only", "1"], capture_output=True, text=True)
     assert live.returncode == 2

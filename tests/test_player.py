@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from coach.audio import load_chime
-from coach.player import Command, Player
-from coach.routine import load_builtin
-from coach.script import CueKind, SessionOptions, Timeline
-from coach.selection import select_exercises
-from coach.session import clip_source, plan
-from coach.speaker import SimpleaudioSink
-from coach.voice import Voice, VoiceSettings
+from coach.common.audio import load_chime
+from coach.plan.routine import load_builtin
+from coach.plan.script import CueKind, SessionOptions, Timeline
+from coach.plan.selection import select_exercises
+from coach.session.prepare import clip_source, plan
+from coach.sound.player import Command, Player
+from coach.sound.speaker import SimpleaudioSink
+from coach.voice.voices import Voice, VoiceSettings
 from tests.conftest import FakeClock, settled_captures
 
 
@@ -152,7 +152,7 @@ def two_exercises(voice: Voice) -> Timeline:
 
 
 def farewell_cues(voice: Voice) -> list:
-    from coach.script import Cue, CueKind
+    from coach.plan.script import Cue, CueKind
 
     words = "Stopping here. Well done."
     return [

@@ -22,8 +22,8 @@ from typing import Any
 import pexpect
 import pytest
 
-from coach.history import History
-from coach.voice import Voice, VoiceSettings
+from coach.record.history import History
+from coach.voice.voices import Voice, VoiceSettings
 from tests.conftest import ALSA_CAPTURE_CONF, read_captures, wait_until
 
 pytestmark = pytest.mark.skipif(

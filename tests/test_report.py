@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from coach.cli import app
-from coach.history import History
+from coach.cli.main import app
+from coach.record.history import History
 
 runner = CliRunner()
 needs_chromium = pytest.mark.skipif(
@@ -228,7 +228,7 @@ def test_a_damaged_history_is_one_line_and_left_alone(tmp_path: Path, private_hi
 
 def test_no_other_command_imports_the_plotting_library() -> None:
     check = (
-        "import sys; from coach.cli import app\n"
+        "import sys; from coach.cli.main import app\n"
         "try: app(['list'])\nexcept SystemExit: pass\n"
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
     )
@@ -248,7 +248,7 @@ def test_without_a_browser_a_picture_is_one_line(tmp_path: Path, history: Histor
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    from coach.browser import Browser
+    from coach.record.browser import Browser
 
     with Browser() as started:
         yield started
@@ -269,7 +269,7 @@ def not_blank(png: bytes, width: int) -> tuple[int, int]:
 def test_the_page_opens_offline_in_chromium_at_phone_and_desktop_widths(
     tmp_path: Path, history: History, browser: object
 ) -> None:
-    from coach.browser import Browser
+    from coach.record.browser import Browser
 
     assert isinstance(browser, Browser)
     _, out = make_report(tmp_path)

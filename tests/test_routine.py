@@ -10,8 +10,8 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coach.errors import RoutineError
-from coach.routine import (
+from coach.common.errors import RoutineError
+from coach.plan.routine import (
     Level,
     PhaseKind,
     Routine,

@@ -11,11 +11,11 @@ import itertools
 
 import pytest
 
-from coach.audio import chime_seconds
-from coach.errors import OptionError
-from coach.phrases import ENGLISH_PHRASES
-from coach.routine import Level, load_builtin, parse_routine
-from coach.script import (
+from coach.common.audio import chime_seconds
+from coach.common.errors import OptionError
+from coach.plan.phrases import ENGLISH_PHRASES
+from coach.plan.routine import Level, load_builtin, parse_routine
+from coach.plan.script import (
     CHIMES,
     Countdown,
     CueKind,
@@ -24,7 +24,7 @@ from coach.script import (
     build_timeline,
     spoken_phrases,
 )
-from coach.selection import select_exercises
+from coach.plan.selection import select_exercises
 
 CHIME_SECONDS = chime_seconds(CHIMES)
 

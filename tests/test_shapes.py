@@ -19,14 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from coach.audio import load_chime
-from coach.cli import app
-from coach.errors import RoutineError
-from coach.history import History
-from coach.phrases import BUILT_IN, ENGLISH, GERMAN, PLACEHOLDERS, Phrases
-from coach.player import Command, Played, Player
-from coach.routine import Pace, Sides, Span, load_routine, parse_routine
-from coach.script import (
+from coach.cli.main import app
+from coach.common.audio import load_chime
+from coach.common.errors import RoutineError
+from coach.plan.phrases import BUILT_IN, ENGLISH, GERMAN, PLACEHOLDERS, Phrases
+from coach.plan.routine import Pace, Sides, Span, load_routine, parse_routine
+from coach.plan.script import (
     COUNTDOWN_MIN_HOLD,
     Await,
     Countdown,
@@ -41,9 +39,11 @@ from coach.script import (
     build_timeline,
     compose,
 )
-from coach.session import clip_source, plan
-from coach.speaker import SimpleaudioSink
-from coach.voice import Voice, VoiceSettings
+from coach.record.history import History
+from coach.session.prepare import clip_source, plan
+from coach.sound.player import Command, Played, Player
+from coach.sound.speaker import SimpleaudioSink
+from coach.voice.voices import Voice, VoiceSettings
 from tests.conftest import ALSA_CAPTURE_CONF, FakeClock, read_captures, wait_until
 from tests.test_live import run_on_a_fake_clock
 
@@ -512,7 +512,7 @@ def test_in_a_circuit_next_and_back_stay_in_the_round(voice: Voice, capture: Pat
 def test_the_export_keeps_the_dry_runs_time_with_self_paced_waits_silent(tmp_path: Path) -> None:
     import soundfile
 
-    from coach.export import sample_at
+    from coach.session.export import sample_at
 
     args = ["--routine", str(EXAMPLES / "strength-sets.toml"), "--reps", "1", "--only", "squats"]
     args += ["--voice", "gmw/en-us"]  # the file's timing is the subject
@@ -558,7 +558,7 @@ def test_a_pause_in_a_rests_countdown_replays_the_whole_rest(voice: Voice, captu
 
 
 def test_the_remote_names_the_round_and_gives_each_rounds_exercise_its_own_track(voice: Voice, capture: Path) -> None:
-    from coach.live import remote_state
+    from coach.session.live import remote_state
 
     routine = parse_routine(CIRCUIT, source="circuit.toml")
     timeline = plan(routine, SessionOptions(settle=1), voice, voice.settings)

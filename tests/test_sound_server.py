@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.audio import RATE, load_chime
-from coach.voice import Voice, VoiceSettings
+from coach.common.audio import RATE, load_chime
+from coach.voice.voices import Voice, VoiceSettings
 from tests.conftest import private_pulseaudio
 
 RECORD_RATE = 44100

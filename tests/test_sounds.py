@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from coach.audio import load_chime, read_wav, sounds_dir
-from coach.script import CHIMES
+from coach.common.audio import load_chime, read_wav, sounds_dir
+from coach.plan.script import CHIMES
 
 REPO = Path(__file__).resolve().parent.parent
 

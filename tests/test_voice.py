@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from coach.audio import RATE, read_wav
-from coach.errors import OptionError
-from coach.routine import load_builtin
-from coach.script import CueKind, SessionOptions
-from coach.selection import select_exercises
-from coach.session import plan
-from coach.voice import Voice, VoiceSettings, estimate_seconds
+from coach.common.audio import RATE, read_wav
+from coach.common.errors import OptionError
+from coach.plan.routine import load_builtin
+from coach.plan.script import CueKind, SessionOptions
+from coach.plan.selection import select_exercises
+from coach.session.prepare import plan
+from coach.voice.voices import Voice, VoiceSettings, estimate_seconds
 
 
 @pytest.fixture(scope="module")

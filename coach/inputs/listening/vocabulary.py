@@ -1,0 +1,91 @@
+"""What the listener may say, and what each saying means: pure, no audio, no model.
+
+A spoken command is matched whole ("pause", "go on"), never found inside a sentence:
+"I'm done with the dishes" is not "done", and the coach's own "Stop there." is not "stop
+the session". The words come from the routine's phrase table (`heard_*` entries,
+alternatives separated by "|"), so they follow its language and its `[phrases]`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from coach.plan.phrases import HEARD_KEYS, Phrases, alternatives, base_language
+from coach.sound.player import Command
+
+MEANINGS = {
+    "heard_pause": Command.HOLD,
+    "heard_resume": Command.RESUME,
+    "heard_next": Command.NEXT,
+    "heard_back": Command.BACK,
+    "heard_repeat": Command.REPEAT,
+    "heard_done": Command.DONE,
+    "heard_stop": Command.QUIT,
+}
+
+# Words around a command that do not change it ("next, please"; "okay, pause").
+FILLERS = {
+    "en": ("please", "okay", "ok", "coach", "um", "uh", "oh", "hey", "now"),
+    "de": ("bitte", "okay", "ok", "äh", "ähm", "jetzt"),
+    "es": ("por favor", "vale", "bueno", "eh"),
+    "fr": ("s'il vous plaît", "s'il te plaît", "d'accord", "euh", "ok"),
+}
+
+Meaning = Command | int  # a command, or a number from 0 to 10 for the pain check-in
+
+
+def normalise(text: str) -> str:
+    """Lower case, no accents or punctuation: how two spellings of one saying compare."""
+    text = unicodedata.normalize("NFKD", text.replace("\N{RIGHT SINGLE QUOTATION MARK}", "'").lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(re.findall(r"[^\W_]+(?:'[^\W_]+)*", text))
+
+
+@dataclass(frozen=True)
+class Saying:
+    words: str  # as the routine's table writes it: "go on"
+    meaning: Meaning
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The sayings one moment of the session listens for, in one language."""
+
+    language: str
+    sayings: tuple[Saying, ...]
+
+    @classmethod
+    def commands(cls, words: Phrases, language: str) -> Vocabulary:
+        sayings = [Saying(alt, MEANINGS[key]) for key in HEARD_KEYS for alt in alternatives(words.table[key])]
+        return cls(base_language(language), tuple(sayings))
+
+    @classmethod
+    def numbers(cls, words: Phrases, language: str) -> Vocabulary:
+        """Zero to ten, for the pain check-in."""
+        sayings = [Saying(alt, n) for n, alt in enumerate(alternatives(words.table["heard_numbers"]))]
+        return cls(base_language(language), tuple(sayings))
+
+    def match(self, heard: str) -> Saying | None:
+        """The saying that is all of `heard` (fillers aside), or None. A saying said again
+        ("pause, pause") is that saying, and so is Whisper's way of writing a short word
+        it heard once: "Pause. Pause."."""
+        said = self._without_fillers(normalise(heard))
+        if not said:
+            return None
+        numbers = [s for s in self.sayings if isinstance(s.meaning, int)]
+        if numbers and said.isdigit():
+            return next((s for s in numbers if s.meaning == int(said)), None)
+        return next((s for s in self.sayings if _is_repeated(said.split(), normalise(s.words).split())), None)
+
+    def _without_fillers(self, said: str) -> str:
+        for filler in FILLERS.get(self.language, ()):
+            said = re.sub(rf"(^| ){re.escape(normalise(filler))}(?= |$)", " ", said)
+        return " ".join(said.split())
+
+
+def _is_repeated(words: list[str], saying: list[str]) -> bool:
+    """`words` are `saying` once, or more times over."""
+    count, rest = divmod(len(words), len(saying))
+    return count > 0 and rest == 0 and words == saying * count

@@ -1,0 +1,70 @@
+"""One stream of commands for the player: the keyboard's keys and any remote's calls.
+
+The player waits on a single `wait(deadline)`, as in player.Wait. Keys arrive on the
+terminal; remote commands (MPRIS, from another thread) are queued and a byte is
+written to a pipe, so one `select` wakes for whichever comes first, at once, and
+otherwise sleeps until the deadline. A remote command is as punctual as a key.
+
+Commands put while the stream is closed (during the check-in, after the session) are
+dropped: only a running session is steered.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import os
+import select
+import threading
+import time
+from collections.abc import Callable
+
+from coach.inputs.keys import Keyboard
+from coach.sound.player import Command
+
+
+class CommandStream:
+    def __init__(self, keyboard: Keyboard | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.keyboard = keyboard
+        self.clock = clock
+        self._queue: collections.deque[Command] = collections.deque()
+        self._lock = threading.Lock()
+        self._read_end, self._write_end = os.pipe()
+        os.set_blocking(self._write_end, False)
+        self.open = False  # accepting remote commands
+
+    def put(self, command: Command) -> bool:
+        """From any thread: queue a command for the player; False when the session is not running."""
+        with self._lock:
+            if not self.open:
+                return False
+            self._queue.append(command)
+        with contextlib.suppress(OSError):  # a pipe full of wake-ups already, or closed at the very end
+            os.write(self._write_end, b"!")
+        return True
+
+    def wait(self, deadline: float | None) -> Command | None:
+        """Until the deadline (None: until a command), or the first key or remote command."""
+        sources = [self._read_end] + ([self.keyboard.fd] if self.keyboard is not None else [])
+        while True:
+            with self._lock:
+                if self._queue:
+                    return self._queue.popleft()
+            timeout = None if deadline is None else deadline - self.clock()
+            if timeout is not None and timeout <= 0:
+                return None
+            ready, _, _ = select.select(sources, [], [], timeout)
+            if self._read_end in ready:
+                os.read(self._read_end, 512)  # the commands themselves are in the queue
+            if self.keyboard is not None and self.keyboard.fd in ready:
+                command = self.keyboard.read_key()
+                if command is not None:
+                    return command
+
+    def close(self) -> None:
+        with self._lock:
+            self.open = False
+            self._queue.clear()
+        for end in (self._read_end, self._write_end):
+            with contextlib.suppress(OSError):
+                os.close(end)

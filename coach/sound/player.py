@@ -1,0 +1,322 @@
+"""The scheduler: plays a timeline against one clock, cue by cue, on time.
+
+Like CPython's sched and mido's player, every cue waits for its absolute deadline,
+measured from a single origin, never for a chain of relative sleeps, so a late cue
+plays at once and leaves the ones after it where they were: error never adds up over
+a 30-minute session. Between cues the thread waits (for the deadline, or for a key);
+nothing spins.
+
+Self-paced reps are a silent WAIT cue. With `await_listener` (someone at a keyboard)
+the player stays there until they say they are done (space or `n`), then moves the
+origin so the plan goes on from that moment; without, the wait is the plan's allowance.
+
+A plan still being laid out (a cold cache) may publish a cue after it was due: the
+player then moves the origin to now, so the plan waits for those words instead of
+playing them late (and squeezing what follows).
+
+Steering moves the origin, never the cues: a pause shifts every later deadline by the
+paused time (and replays the interrupted phase), a skip jumps to another cue and
+re-anchors the origin there. The timeline itself stays the plan the dry-run showed.
+
+The clock, the wait and the sink are injected, so tests can use a fake clock with the
+real sound path; the live run uses time.monotonic, the keyboard and simpleaudio.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from coach.common.audio import Clip
+from coach.plan.script import Cue, CueKind, Timeline
+from coach.plan.unfolding import UnfoldingTimeline
+
+# What a player plays: a finished plan, or one still being laid out ahead of the playhead.
+Plan = Timeline | UnfoldingTimeline
+
+
+class Sink(Protocol):
+    """Where sound goes: starts a clip without waiting for it to finish."""
+
+    def open(self) -> None: ...  # ready to sound at once: called before the clock starts
+
+    def play(self, clip: Clip) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+REPEAT_BREATH = 0.5  # seconds of quiet after a repeated instruction
+
+
+class Command(StrEnum):
+    """What the listener can ask for while the session runs."""
+
+    PAUSE = "pause"  # pauses, or resumes when paused (space, a play/pause button)
+    HOLD = "hold"  # pauses; said twice it stays paused (a spoken "pause" never resumes)
+    RESUME = "resume"  # resumes when paused; nothing otherwise (a spoken "go on")
+    NEXT = "next"  # skip to the next exercise
+    BACK = "back"  # restart the current exercise
+    REPEAT = "repeat"  # say the last instruction again
+    QUIT = "quit"  # end politely
+    DONE = "done"  # self-paced reps finished (recorded when space or n ends a wait); nothing elsewhere
+
+
+# Waits until the deadline (None: until a command) and returns a command that arrived
+# first, or None when the deadline came. time.sleep is the simplest one.
+Wait = Callable[[float | None], Command | None]
+
+
+def sleeping_wait(clock: Callable[[], float] = time.monotonic) -> Wait:
+    """No keyboard: just sleep until the deadline."""
+
+    def wait(deadline: float | None) -> Command | None:
+        if deadline is None:
+            raise RuntimeError("nothing can resume a session without a keyboard")
+        while (remaining := deadline - clock()) > 0:
+            time.sleep(remaining)
+        return None
+
+    return wait
+
+
+@dataclass(frozen=True)
+class Played:
+    """A cue as it happened: planned and actual start, both from the current origin."""
+
+    index: int
+    cue: Cue
+    planned: float
+    actual: float
+
+    @property
+    def error(self) -> float:
+        return self.actual - self.planned
+
+
+@dataclass(frozen=True)
+class Steered:
+    """A command as it happened, and where it sent the session."""
+
+    command: Command
+    at: float  # seconds since the session started, wall time
+    resumed_at_index: int | None
+
+
+class Player:
+    """Plays one timeline once. `played` fills as it goes, so an interrupted run can
+    still say where it stopped."""
+
+    def __init__(
+        self,
+        timeline: Plan,
+        clip_for: Callable[[Cue], Clip],
+        sink: Sink,
+        clock: Callable[[], float] = time.monotonic,
+        wait: Wait | None = None,
+        farewell: Callable[[], Sequence[Cue]] = tuple,
+        await_listener: bool = False,
+    ) -> None:
+        self.timeline = timeline
+        self.clip_for = clip_for
+        self.sink = sink
+        self.clock = clock
+        self.wait = wait or sleeping_wait(clock)
+        self.farewell = farewell  # what `quit` plays: closing words and chime, fetched when asked
+        self.await_listener = await_listener  # self-paced waits last until the listener is done
+        self.played: list[Played] = []
+        self.steered: list[Steered] = []
+        self.started_at: float | None = None
+        self.origin = 0.0  # the clock time of timeline time 0, moved by pauses and skips
+        self.paused = False
+        self.quit = False
+
+    def elapsed(self) -> float:
+        return 0.0 if self.started_at is None else self.clock() - self.started_at
+
+    def position(self) -> float:
+        """Where in the timeline the session is now."""
+        return 0.0 if self.started_at is None else self.clock() - self.origin
+
+    def run(self, on_cue: Callable[[Played], None] | None = None) -> list[Played]:
+        cues = self.timeline.cues
+        # Clips come from memory: the plan was laid out from them (or, unfolding, is laid
+        # out from them ahead of the playhead), so fetching one never waits on synthesis.
+        published = getattr(cues, "published", None)  # a plan still being laid out says what is ready
+        self.started_at = self.origin = self.clock()
+        index = 0
+        try:
+            while True:
+                still_laying_out = published is not None and not published(index)
+                cue = cue_at(cues, index)
+                if cue is not None and still_laying_out and (now := self.clock()) > self.origin + cue.start:
+                    # Laid out (its words rendered) only after it was due: the whole plan
+                    # waits for it, rather than play it late and everything after it early.
+                    # A finished plan never moves: a stall of this thread is not a late layout.
+                    self.origin = now - cue.start
+                due = cue.start if cue is not None else self.timeline.total
+                command = self.wait(self.origin + due)
+                if command is None:
+                    if cue is None:
+                        break  # the last sound has had its time
+                    # A wait (self-paced reps) is silent: it is played, with nothing to hear.
+                    clip = self.clip_for(cue) if cue.kind is not CueKind.WAIT else None
+                    played = Played(index, cue, cue.start, self.clock() - self.origin)
+                    if clip is not None:
+                        self.sink.play(clip)
+                    self.played.append(played)
+                    if on_cue is not None:
+                        on_cue(played)
+                    index += 1
+                    if cue.kind is not CueKind.WAIT or not self.await_listener:
+                        continue
+                    command = self._until_done(cue, index)
+                    if command is None:
+                        continue
+                index = self._steer(command, index)
+                if self.quit:
+                    self._say_farewell([(cue, self.clip_for(cue)) for cue in self.farewell()], on_cue)
+                    break
+        except BaseException:
+            self.sink.stop()  # Ctrl-C and friends: silence at once
+            raise
+        return self.played
+
+    def _until_done(self, wait: Cue, index: int) -> Command | None:
+        """Stay on a self-paced wait until space or `n` says done (None: go on from now), or
+        return another command for _steer; a repeat is answered and the wait goes on."""
+        while True:
+            command = self.wait(None)
+            if command in (Command.PAUSE, Command.NEXT, Command.DONE):
+                now = self.clock()
+                self.origin = now - wait.end
+                self.steered.append(Steered(Command.DONE, now - (self.started_at or now), index))
+                return None
+            if command is Command.REPEAT:
+                self._say_again(index)
+                continue
+            if command is Command.RESUME:
+                continue  # nothing is paused: the wait goes on
+            return command
+
+    def _say_again(self, index: int) -> Cue | None:
+        """The last instruction before cue `index`, spoken again at once (None: there is none)."""
+        last = last_speech(self.timeline.cues, index)
+        if last is None:
+            return None
+        self.sink.stop()
+        self.sink.play(self.clip_for(self.timeline.cues[last]))
+        return self.timeline.cues[last]
+
+    def _steer(self, command: Command, index: int) -> int:
+        cues = self.timeline.cues
+        now = self.clock()
+        resume = index
+        if command in (Command.RESUME, Command.DONE):
+            return index  # nothing to resume, no self-paced set to end: as if unsaid
+        if command in (Command.PAUSE, Command.HOLD):
+            self.sink.stop()
+            self.paused = True
+            while (answer := self.wait(None)) not in (Command.PAUSE, Command.RESUME, Command.QUIT):
+                pass  # while paused only resume and quit mean anything
+            self.paused = False
+            if answer is Command.QUIT:
+                self.quit = True
+            else:
+                resume = phase_start(cues, index - 1) if index > 0 else 0
+                resumed = cue_at(cues, resume)
+                self.origin = self.clock() - resumed.start if resumed is not None else self.origin
+        elif command is Command.QUIT:
+            self.sink.stop()
+            self.quit = True
+        elif command in (Command.NEXT, Command.BACK):
+            target = next_exercise_start(cues, index) if command is Command.NEXT else exercise_start(cues, index)
+            if target is not None:
+                self.sink.stop()
+                resume = target
+                landing = cue_at(cues, target)
+                self.origin = now - (landing.start if landing is not None else self.timeline.total)
+        elif command is Command.REPEAT:
+            repeated = self._say_again(index)
+            if repeated is not None:
+                # What comes next waits until the repeated words and a breath are over.
+                upcoming = cue_at(cues, index)
+                due = self.origin + (upcoming.start if upcoming is not None else self.timeline.total)
+                self.origin += max(0.0, now + repeated.duration + REPEAT_BREATH - due)
+        self.steered.append(Steered(command, now - (self.started_at or now), None if self.quit else resume))
+        return resume
+
+    def _say_farewell(self, farewell: list[tuple[Cue, Clip]], on_cue: Callable[[Played], None] | None) -> None:
+        """The polite end after `quit`: each closing cue after the one before, then its time."""
+        start = self.clock()
+        offset = 0.0
+        for cue, clip in farewell:
+            self._sleep_until(start + offset)
+            played = Played(-1, cue, offset, self.clock() - start)
+            self.sink.play(clip)
+            self.played.append(played)
+            if on_cue is not None:
+                on_cue(played)
+            offset += cue.duration
+        self._sleep_until(start + offset)
+
+    def _sleep_until(self, deadline: float) -> None:
+        while self.clock() < deadline:
+            self.wait(deadline)  # keys pressed now are ignored
+
+
+def cue_at(cues: Sequence[Cue], index: int) -> Cue | None:
+    """The cue at index, or None past the last (an unfolding plan may make this wait)."""
+    try:
+        return cues[index]
+    except IndexError:
+        return None
+
+
+def phase_group(cue: Cue) -> tuple[object, ...]:
+    """The phase a cue is part of. A hold's countdown and its end chime belong to the hold:
+    pausing there replays it whole."""
+    return cue.round, cue.exercise, cue.set, cue.rep, cue.side, counted_phase(cue.phase)
+
+
+def counted_phase(phase: str | None) -> str | None:
+    """The phase a countdown belongs to: "countdown" counts a hold, "work-countdown" work."""
+    if phase == "countdown":
+        return "hold"
+    return phase.removesuffix("-countdown") if phase is not None else None
+
+
+def phase_start(cues: Sequence[Cue], index: int) -> int:
+    """The first cue of the phase that cue `index` belongs to."""
+    start = index
+    while start > 0 and phase_group(cues[start - 1]) == phase_group(cues[index]):
+        start -= 1
+    return start
+
+
+def exercise_start(cues: Sequence[Cue], index: int) -> int | None:
+    """The first cue of the exercise the session is in (None between exercises)."""
+    current = cues[index - 1].exercise_key if index > 0 else None
+    if current is None or current[1] is None:
+        return None
+    return next(i for i, cue in enumerate(cues) if cue.exercise_key == current)
+
+
+def next_exercise_start(cues: Sequence[Cue], index: int) -> int | None:
+    """The first cue of the next exercise, or of the closing words after the last one."""
+    current = cues[index - 1].exercise_key if index > 0 else None
+    i = index
+    while (cue := cue_at(cues, i)) is not None:
+        if (cue.exercise is not None and cue.exercise_key != current) or cue.phase == "closing":
+            return i
+        i += 1
+    return None
+
+
+def last_speech(cues: Sequence[Cue], index: int) -> int | None:
+    for i in range(index - 1, -1, -1):
+        if cues[i].kind.value == "speech" and counted_phase(cues[i].phase) == cues[i].phase:
+            return i
+    return None
