@@ -18,7 +18,10 @@ from the end of each command (paplay has drained it) to the listener's verdict i
 latency; the stream to the sound device adds ~2 ms more (scripts/bench_remote.py). Then
 CPU over 30 s of silence, and the process's peak memory with the model loaded.
 
-    python scripts/bench_listen.py [--live | --only-live | --held-out]   (needs: pip install -e '.[listen]')
+With --language de|es|fr: every saying of that language's table and its numbers, in three
+eSpeak NG variants of the language's voice (not the coach's plain one), clean and noisy.
+
+    python scripts/bench_listen.py [--live | --only-live | --held-out | --language de]   (needs the listen extra)
 """
 
 from __future__ import annotations
@@ -64,6 +67,14 @@ HELD_OUT_VOICES = [
     VoiceSettings("en_US-joe-medium", 170),
     VoiceSettings("gmw/en", 170),
 ]
+# Other languages (--language): eSpeak NG's variants of the language's voice, which differ from
+# the coach's own (the plain voice) in pitch, formants and pace, rendered with the espeak-ng command.
+LANGUAGE_VOICES = {
+    "de": [("de+m3", 150), ("de+f2", 140), ("de+klatt", 170)],
+    "es": [("es+m3", 150), ("es-419+f2", 140), ("es+klatt", 170)],
+    "fr": [("fr+m3", 150), ("fr-be+f2", 140), ("fr+klatt", 170)],
+}
+
 ORDINARY = [
     "I'm done with the dishes.",
     "Can you pass me the water?",
@@ -123,6 +134,52 @@ def hearings(recogniser: Recogniser, audio: np.ndarray, vocabulary: Vocabulary) 
 def decide(recogniser: Recogniser, audio: np.ndarray, vocabulary: Vocabulary) -> list[tuple[str, Saying | None]]:
     """What the listener would act on in this stretch of sound: each utterance's guess and saying."""
     return [(hearing.guess, hearing.saying) for hearing in hearings(recogniser, audio, vocabulary)]
+
+
+def espeak_variant(voice: str, rate: int, text: str) -> np.ndarray:
+    """`text` spoken by an eSpeak NG voice variant ("de+m3"), 16 kHz float32."""
+    import wave
+
+    with tempfile.NamedTemporaryFile(suffix=".wav") as out:
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", out.name, text], check=True)
+        with wave.open(out.name, "rb") as source:
+            rate_in = source.getframerate()
+            samples = np.frombuffer(source.readframes(source.getnframes()), dtype="<i2").astype(np.float32) / 32768
+    return np.asarray(soxr.resample(samples, rate_in, SAMPLE_RATE), dtype=np.float32)
+
+
+def language_accuracy(recogniser: Recogniser, language: str) -> None:
+    """Every saying of a language's table (and its numbers), in three eSpeak NG variants, clean
+    and at 10 dB SNR: right, rejected, wrong."""
+    words = Phrases.for_language(language)
+    commands, numbers = Vocabulary.commands(words, language), Vocabulary.numbers(words, language)
+    rng = np.random.default_rng(7)
+    tally: Counter[str] = Counter()
+    lines: list[str] = []
+    for voice, rate in LANGUAGE_VOICES[language]:
+        for vocabulary in (commands, numbers):
+            for saying in vocabulary.sayings:
+                speech = espeak_variant(voice, rate, saying.words[:1].upper() + saying.words[1:] + ".")
+                for noisy in (False, True):
+                    audio = with_noise(padded(speech), 10, rng) if noisy else padded(speech)
+                    decided = decide(recogniser, audio, vocabulary)
+                    acted = [s for _, s in decided if s is not None]
+                    label = f"{voice}@{rate}{' +noise' if noisy else ''}: {saying.words!r}"
+                    if acted and all(s.meaning == saying.meaning for s in acted):
+                        tally["right"] += 1
+                    elif not acted:
+                        tally["rejected"] += 1
+                        lines.append(f"  rejected  {label} heard as {[g for g, _ in decided]}")
+                    else:
+                        tally["wrong"] += 1
+                        lines.append(
+                            f"  WRONG     {label} heard as {[g for g, _ in decided]} -> {[s.words for s in acted]}"
+                        )
+    total = sum(tally.values())
+    print(f"{language}: {total} commands and numbers in {len(LANGUAGE_VOICES[language])} voices, clean and noisy")
+    for key in ("right", "rejected", "wrong"):
+        print(f"  {key:9} {tally[key]:4}  {100 * tally[key] / total:5.1f}%")
+    print("\n".join(lines))
 
 
 def accuracy(recogniser: Recogniser, words: Phrases, voices: list[VoiceSettings] = OTHER_VOICES) -> None:
@@ -245,9 +302,13 @@ def live(words: Phrases) -> None:
             arrived.set()
             return True
 
-        listener = Listener(commands, deliver, lambda _a, _b: ("", False), lambda line: print(line))
+        listener = Listener(commands, deliver, lambda line: print(line))
         listener.load()
-        print(f"\nlive, through PulseAudio: peak memory with the model loaded {peak_mb():.0f} MB")
+        child = listener._process.pid  # the listening runs in a process of its own
+        print(
+            f"\nlive, through PulseAudio: peak memory with the model loaded {peak_mb():.0f} MB here, "
+            f"{child_peak_mb(child):.0f} MB in the listening process"
+        )
         assert listener.start()
         time.sleep(1)
         voices = [Voice(OTHER_VOICES[0]), Voice(OTHER_VOICES[3])]
@@ -274,10 +335,10 @@ def live(words: Phrases) -> None:
         print(f"  latency, end of the command (paplay drained) to the listener's verdict, {len(latencies)} commands")
         print(f"  ({missed} not acted on, {wrong} wrong): p50 {p50:.2f} s, p95 {p95:.2f} s, max {max(latencies):.2f} s")
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        cpu_before, wall_before = usage.ru_utime + usage.ru_stime, time.monotonic()
+        cpu_before, wall_before = usage.ru_utime + usage.ru_stime + child_cpu(child), time.monotonic()
         time.sleep(30)
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        cpu = usage.ru_utime + usage.ru_stime - cpu_before
+        cpu = usage.ru_utime + usage.ru_stime + child_cpu(child) - cpu_before
         print(
             f"  CPU while listening to silence, 30 s: {100 * cpu / (time.monotonic() - wall_before):.2f}% of one core"
         )
@@ -302,13 +363,30 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def child_cpu(pid: int) -> float:
+    """CPU seconds of a running process of ours (the listening process), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def child_peak_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--live", action="store_true", help="also through a private PulseAudio microphone")
     parser.add_argument("--only-live", action="store_true", help="just the live part")
     parser.add_argument("--held-out", action="store_true", help="accuracy in untuned voices")
+    parser.add_argument("--language", choices=sorted(LANGUAGE_VOICES), help="accuracy in German, Spanish or French")
     args = parser.parse_args()
     print(f"# {command_line()}  ({machine()})")
+    if args.language:
+        language_accuracy(Recogniser(), args.language)
+        return
     words = Phrases.for_language("en")
     if args.held_out:
         accuracy(Recogniser(), words, HELD_OUT_VOICES)

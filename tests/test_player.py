@@ -14,7 +14,7 @@ from coach.session.prepare import clip_source, plan
 from coach.sound.player import Command, Player
 from coach.sound.speaker import SimpleaudioSink
 from coach.voice.voices import Voice, VoiceSettings
-from tests.conftest import FakeClock, settled_captures
+from tests.conftest import FakeClock, read_captures, settled_captures, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +184,31 @@ def test_pause_shifts_everything_and_replays_the_interrupted_hold(two_exercises:
     assert all(p.error == pytest.approx(0.0, abs=1e-9) for p in player.played)  # on time after the pause
     # Wall time: the plan, plus the pause, plus the part of the hold heard twice.
     assert fake.now - fake.start == pytest.approx(two_exercises.total + 100 + 2.0)
+
+
+def test_a_pain_word_pauses_at_once_and_the_coach_says_how_to_go_on(
+    two_exercises: Timeline, voice: Voice, capture: Path
+) -> None:
+    """ "Ouch" mid-hold: the sound stops, the answer is played whole, and nothing more until "go on"."""
+    answer = voice.clip("I have paused. Rest as long as you need. When you are ready, say go on.")
+    hold_words = first(two_exercises, exercise="back-extensions", rep=1, phase="hold")
+    fake = FakeClock(press=[(hold_words + 2.0, Command.PAIN), (hold_words + 60, Command.RESUME)])
+    player = Player(
+        two_exercises, clip_source(voice), SimpleaudioSink(), fake.clock, fake.wait, pain_answer=lambda: answer
+    )
+    player.run()
+    indexes = [p.index for p in player.played]
+    paused = next(n for n in range(1, len(indexes)) if indexes[n] <= indexes[n - 1])  # then the phase again
+    expected = [clip_source(voice)(p.cue).frames for p in player.played[:paused]] + [answer.frames]
+    # On the fake clock the clips overlap and the pause cuts off those still sounding; what
+    # follows them, whole, is the answer, and then the interrupted phase again.
+    wait_until(
+        lambda: len(read_captures(capture)) > paused and len(read_captures(capture)[paused]) == len(expected[-1])
+    )
+    assert read_captures(capture)[paused] == answer.frames
+    assert [s.command for s in player.steered] == [Command.PAIN]
+    # Paused from 2 s into the hold until "go on" at 60 s, then the hold again from its start.
+    assert fake.now - fake.start == pytest.approx(two_exercises.total + 60)
 
 
 def test_next_skips_the_rest_of_the_exercise(two_exercises: Timeline, voice: Voice) -> None:

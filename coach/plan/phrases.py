@@ -8,6 +8,9 @@ address: Sie, usted, vous, as a physiotherapist's sheet would); a routine's `[ph
 table overrides any entry. A language with no built-in table uses the English one
 until the routine supplies its own words.
 
+Longer than 400 lines because it holds four languages' tables side by side, entry for
+entry, so that a translator sees every key in every language at once.
+
 Each entry may use only its own placeholders, checked when the routine is loaded, so a
 session never speaks a "{raw placeholder}".
 
@@ -72,6 +75,8 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "checkin_before_said": frozenset(),
         "checkin_after_said": frozenset(),
         "checkin_heard": frozenset({"number"}),
+        # The answer to a pain word ("ouch", "it hurts"): paused, and how to go on or end.
+        "paused_for_pain": frozenset({"resume", "stop"}),
         # Spoken commands (coach --listen): "|" between the ways of saying one thing.
         "heard_pause": frozenset(),
         "heard_resume": frozenset(),
@@ -80,12 +85,22 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "heard_repeat": frozenset(),
         "heard_done": frozenset(),
         "heard_stop": frozenset(),
+        "heard_pain": frozenset(),  # pauses at once, whatever the coach is saying
         "heard_numbers": frozenset(),  # 0 to 10 in order, for the pain check-in
     }
 )
 
 # What each spoken command does, as the key that does the same would.
-HEARD_KEYS = ("heard_pause", "heard_resume", "heard_next", "heard_back", "heard_repeat", "heard_done", "heard_stop")
+HEARD_KEYS = (
+    "heard_pause",
+    "heard_resume",
+    "heard_next",
+    "heard_back",
+    "heard_repeat",
+    "heard_done",
+    "heard_stop",
+    "heard_pain",
+)
 
 # Parts of a sentence; every other entry is a sentence of its own, spoken as one cue.
 FRAGMENTS = frozenset(
@@ -152,6 +167,9 @@ ENGLISH: Mapping[str, str] = {
     "checkin_before_said": "Before we start: how is your pain right now, from zero to ten? Say the number.",
     "checkin_after_said": "How is your pain now, from zero to ten? Say the number.",
     "checkin_heard": "I heard {number}. If that is wrong, say the right number.",
+    "paused_for_pain": (
+        "I have paused. Rest as long as you need. When you are ready, say {resume}. To end, say {stop}."
+    ),
     "heard_pause": "pause | wait | hold on",
     "heard_resume": "resume | go on | continue",
     "heard_next": "next | skip",
@@ -159,6 +177,7 @@ ENGLISH: Mapping[str, str] = {
     "heard_repeat": "again | repeat | say that again | what",
     "heard_done": "done | finished",
     "heard_stop": "stop the session | I'm done for today",
+    "heard_pain": "stop | ouch | it hurts | that hurts",
     "heard_numbers": "zero | one | two | three | four | five | six | seven | eight | nine | ten",
 }
 
@@ -207,6 +226,10 @@ GERMAN: Mapping[str, str] = {
     ),
     "checkin_after_said": "Wie stark sind Ihre Schmerzen jetzt, von null bis zehn? Sagen Sie die Zahl.",
     "checkin_heard": "Ich habe {number} verstanden. Falls das nicht stimmt, sagen Sie die richtige Zahl.",
+    "paused_for_pain": (
+        "Ich habe pausiert. Ruhen Sie sich aus, so lange Sie brauchen. "
+        "Wenn Sie bereit sind, sagen Sie {resume}. Zum Beenden sagen Sie {stop}."
+    ),
     "heard_pause": "Pause | warten | Moment",
     "heard_resume": "weiter | weitermachen | fortsetzen",
     "heard_next": "nächste Übung | überspringen",
@@ -214,6 +237,7 @@ GERMAN: Mapping[str, str] = {
     "heard_repeat": "nochmal | wiederholen | wie bitte",
     "heard_done": "fertig | geschafft",
     "heard_stop": "Training beenden | Schluss für heute",
+    "heard_pain": "stopp | au | aua | es tut weh | das tut weh",
     "heard_numbers": "null | eins | zwei | drei | vier | fünf | sechs | sieben | acht | neun | zehn",
 }
 
@@ -257,6 +281,10 @@ SPANISH: Mapping[str, str] = {
     "checkin_before_said": "Antes de empezar: ¿cuánto le duele ahora, de cero a diez? Diga el número.",
     "checkin_after_said": "¿Cuánto le duele ahora, de cero a diez? Diga el número.",
     "checkin_heard": "He entendido {number}. Si no es así, diga el número correcto.",
+    "paused_for_pain": (
+        "He hecho una pausa. Descanse todo lo que necesite. "
+        "Cuando esté listo, diga {resume}. Para terminar, diga {stop}."
+    ),
     "heard_pause": "pausa | espera | un momento",
     "heard_resume": "sigue | continuar | seguimos",
     "heard_next": "siguiente | saltar",
@@ -264,6 +292,7 @@ SPANISH: Mapping[str, str] = {
     "heard_repeat": "otra vez | repite | cómo",
     "heard_done": "listo | terminé",
     "heard_stop": "terminar la sesión | basta por hoy",
+    "heard_pain": "para | ay | me duele | duele",
     "heard_numbers": "cero | uno | dos | tres | cuatro | cinco | seis | siete | ocho | nueve | diez",
 }
 
@@ -311,6 +340,10 @@ FRENCH: Mapping[str, str] = {
     ),
     "checkin_after_said": "Quelle est votre douleur maintenant, de zéro à dix ? Dites le nombre.",
     "checkin_heard": "J'ai compris {number}. Si ce n'est pas ça, dites le bon nombre.",
+    "paused_for_pain": (
+        "J'ai fait une pause. Reposez-vous autant qu'il le faut. "
+        "Quand vous êtes prêt, dites {resume}. Pour arrêter, dites {stop}."
+    ),
     "heard_pause": "pause | attends | attendez",
     "heard_resume": "reprendre | continue | on continue",
     "heard_next": "suivant | passer",
@@ -318,6 +351,7 @@ FRENCH: Mapping[str, str] = {
     "heard_repeat": "encore | répète | pardon",
     "heard_done": "fini | terminé",
     "heard_stop": "arrêter la séance | c'est tout pour aujourd'hui",
+    "heard_pain": "stop | aïe | ça fait mal | j'ai mal",
     "heard_numbers": "zéro | un | deux | trois | quatre | cinq | six | sept | huit | neuf | dix",
 }
 

@@ -2,6 +2,10 @@
 
 Everything that touches the terminal is undone on the way out, whatever ends the
 session: the last cue, `q`, Ctrl-C, SIGTERM or a closed terminal.
+
+Longer than 400 lines because the order of what is started and undone (keys, remote,
+listener, panel, signals, the check-in, the record) is the contract, and it reads as one
+`run`; the parts that need no such order (counting reps, the record) are classes of their own.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from coach.common.audio import load_chime
 from coach.common.errors import OptionError
 from coach.common.threads import worker
 from coach.inputs.keys import HELP, Keyboard
-from coach.inputs.listening.sounding import CoachSpeech, SpeakingSink
+from coach.inputs.listening.sounding import SpeakingSink
 from coach.inputs.listening.vocabulary import Saying, Vocabulary
 from coach.inputs.remote import Remote, State
 from coach.inputs.stream import CommandStream
@@ -265,16 +269,21 @@ class LiveSession:
             raise OptionError("--checkin needs a terminal to answer with a key press, or --listen to answer aloud")
         log = self.timing_log
         commands_heard = Vocabulary.commands(self.timeline.words, self.language)
-        speech = CoachSpeech()  # real time, as the microphone is
         listener: Listener | None = None
         if self.listen:  # the model is checked and loaded before anything is played
             from coach.inputs.listening.listener import Listener  # numpy and the model: only for a session that listens
 
             listener = Listener(
-                commands_heard, lambda saying: deliver(saying), speech.during, self.err, on_rejected=self._note
+                commands_heard, lambda saying: deliver(saying), self.err, on_rejected=self._note, on_warning=self.err
             )
             listener.load()
-            self.sink = SpeakingSink(self.sink, speech, self.voice.words_of)
+            self.sink = SpeakingSink(self.sink, listener, self.voice.words_of)
+        # What the coach says when a pain word pauses it: rendered beside the session, as the farewell.
+        pain_words = self.timeline.words.say(
+            "paused_for_pain",
+            resume=self.timeline.words.first_saying("heard_resume"),
+            stop=self.timeline.words.first_saying("heard_stop"),
+        )
         questions = checkin_phrases(self.timeline, said=self.listen)
         if self.checkin:
             self.voice.render_all(questions)
@@ -282,7 +291,8 @@ class LiveSession:
         # session, never before its first sound.
         # Not a daemon: the process waits for this one phrase rather than exit mid-synthesis.
         goodbye = self.timeline.words.say("farewell")
-        worker(self.voice.render_all, "coach-farewell", daemon=False, args=([goodbye],)).start()
+        farewell_words = [goodbye, pain_words] if self.listen else [goodbye]
+        worker(self.voice.render_all, "coach-farewell", daemon=False, args=(farewell_words,)).start()
 
         def farewell() -> list[Cue]:
             return [
@@ -312,6 +322,14 @@ class LiveSession:
 
             listening = threading.Event()  # cleared for good when the microphone is lost
 
+            def report_echo() -> None:
+                """--verbose: what the echo canceller did, once the listening has ended."""
+                assert listener is not None
+                reduction, delay = listener.echo
+                if reduction is not None:
+                    found = f", {delay * 1000:.0f} ms from play to microphone" if delay is not None else ""
+                    self._note(f"coach: echo cancelled: {reduction:.1f} dB off the coach's voice{found}")
+
             def listening_lost(line: str) -> None:
                 listening.clear()
                 self.err(line)
@@ -323,6 +341,7 @@ class LiveSession:
             if listener is not None:
                 listening.set()
                 listener.on_trouble = listening_lost
+                stack.callback(report_echo)
                 stack.callback(listener.stop)
             try:
                 if listener is not None and self.checkin and keyboard is None:
@@ -357,6 +376,7 @@ class LiveSession:
                 clock=self.clock,
                 wait=commands.wait if commands is not None else self.wait,
                 farewell=farewell,
+                pain_answer=lambda: self.voice.clip(pain_words),
                 # Without a key to press or a voice heard, a wait is its allowance.
                 await_listener=keyboard is not None or listening.is_set(),
             )

@@ -62,6 +62,7 @@ class Command(StrEnum):
     REPEAT = "repeat"  # say the last instruction again
     QUIT = "quit"  # end politely
     DONE = "done"  # self-paced reps finished (recorded when space or n ends a wait); nothing elsewhere
+    PAIN = "pain"  # "ouch", "it hurts": pauses at once, and the coach says how to go on or end
 
 
 # Waits until the deadline (None: until a command) and returns a command that arrived
@@ -118,6 +119,7 @@ class Player:
         wait: Wait | None = None,
         farewell: Callable[[], Sequence[Cue]] = tuple,
         await_listener: bool = False,
+        pain_answer: Callable[[], Clip | None] = lambda: None,
     ) -> None:
         self.timeline = timeline
         self.clip_for = clip_for
@@ -126,6 +128,7 @@ class Player:
         self.wait = wait or sleeping_wait(clock)
         self.farewell = farewell  # what `quit` plays: closing words and chime, fetched when asked
         self.await_listener = await_listener  # self-paced waits last until the listener is done
+        self.pain_answer = pain_answer  # what the coach says when a pain word pauses it
         self.played: list[Played] = []
         self.steered: list[Steered] = []
         self.started_at: float | None = None
@@ -189,6 +192,8 @@ class Player:
         return another command for _steer; a repeat is answered and the wait goes on."""
         while True:
             command = self.wait(None)
+            if command is Command.PAIN:
+                return command  # a pain word pauses here too, and says so
             if command in (Command.PAUSE, Command.NEXT, Command.DONE):
                 now = self.clock()
                 self.origin = now - wait.end
@@ -216,8 +221,11 @@ class Player:
         resume = index
         if command in (Command.RESUME, Command.DONE):
             return index  # nothing to resume, no self-paced set to end: as if unsaid
-        if command in (Command.PAUSE, Command.HOLD):
+        if command in (Command.PAUSE, Command.HOLD, Command.PAIN):
             self.sink.stop()
+            answer_clip = self.pain_answer() if command is Command.PAIN else None
+            if answer_clip is not None:
+                self.sink.play(answer_clip)
             self.paused = True
             while (answer := self.wait(None)) not in (Command.PAUSE, Command.RESUME, Command.QUIT):
                 pass  # while paused only resume and quit mean anything

@@ -1,19 +1,12 @@
 """Spoken commands from the microphone, onto the one command stream (`coach --listen`).
 
-sounddevice (PortAudio) delivers the default microphone's samples to a callback, which
-only queues them. A worker thread cuts them into utterances (coach/inputs/listening/segmenter.py), asks
-the recogniser which known saying each was (coach/inputs/listening/recogniser.py), and hands what it
-accepts to `deliver`, which puts it on the command stream: the listener knows nothing
-of the player, and the keys and the remote keep working beside it.
-
-It must never obey the coach itself. With laptop speakers and no earbuds the coach's
-own voice reaches the microphone, and it says "Next:", "Stop there.", "Switch sides.".
-A saying is matched whole, so most of that is no command at all; and whatever is heard
-while the coach is sounding (or just after, as a room echoes) is dropped when every word
-of it is among the words the coach was saying then (coach/inputs/listening/sounding.py). While the coach
-sounds, only a saying heard plainly, word for word, counts, never one the closed set had
-to find: a chime has no words, and a recogniser given one makes some up ("you", "Bye!"),
-and speech over the coach's is too mixed to rescue.
+The listening runs in a process of its own (coach/inputs/listening/hearing.py), so that
+the voice detector, the echo canceller and Whisper never hold up the player's deadlines.
+This side starts that process, tells it each clip the coach plays (the far end its echo
+canceller takes back out of the microphone: a sender thread ships it, so the player
+never waits on the pipe), and hands each saying it hears to `deliver`, which puts it on
+the command stream: the listener knows nothing of the player, and the keys and the
+remote keep working beside it.
 
 A microphone that is missing or goes quiet for good ends the listening, said once; the
 session goes on. Audio is processed in memory and never written or sent anywhere.
@@ -22,197 +15,155 @@ session goes on. Audio is processed in memory and never written or sent anywhere
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import queue
 import threading
 import time
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from typing import Any
 
-import numpy as np
-
+from coach.common.audio import Clip
 from coach.common.threads import worker
-from coach.inputs.listening.denoise import NoiseSuppressor
-from coach.inputs.listening.recogniser import ListenUnavailable, Recogniser
-from coach.inputs.listening.segmenter import BLOCK, SAMPLE_RATE, Segmenter, Utterance, silero_vad
-from coach.inputs.listening.sounding import is_echo
+from coach.inputs.listening.recogniser import ListenUnavailable
 from coach.inputs.listening.vocabulary import Saying, Vocabulary
 
-SILENT_MICROPHONE = 3.0  # seconds without a single block: the microphone has gone
-
-
-def check_microphone_library() -> Any:
-    """sounddevice, with PortAudio under it: an install problem, told before the session starts."""
-    try:
-        import sounddevice
-    except ImportError as error:
-        raise ListenUnavailable(
-            f"--listen needs sounddevice ({error}); install the listen extra: pip install 'coach[listen]'"
-        ) from None
-    except OSError as error:  # sounddevice is there, the PortAudio library is not
-        raise ListenUnavailable(
-            f"--listen needs the PortAudio library ({error}); install it: sudo apt-get install libportaudio2"
-        ) from None
-    return sounddevice
+LOAD_SECONDS = 120.0  # the model checked and loaded on a busy 2-core machine takes ~10 s
 
 
 class Listener:
-    """Hears the microphone on threads of its own while a session runs."""
+    """Hears the microphone, through a process of its own, while a session runs."""
 
     def __init__(
         self,
         vocabulary: Vocabulary,
         deliver: Callable[[Saying], bool],
-        coach_sounds: Callable[[float, float], tuple[str, bool]],
         on_trouble: Callable[[str], None],
-        clock: Callable[[], float] = time.monotonic,
         on_rejected: Callable[[str], None] | None = None,
+        on_warning: Callable[[str], None] | None = None,
     ) -> None:
         self.vocabulary = vocabulary
         self.deliver = deliver  # True when the saying was taken (the session was listening for it)
-        self.coach_sounds = coach_sounds
         self.on_trouble = on_trouble  # said once: why listening stopped
         self.on_rejected = on_rejected  # what was heard and not acted on (--verbose)
-        self.clock = clock
-        self._sounddevice = check_microphone_library()
-        self._recogniser: Recogniser | None = None
-        self._segmenter: Segmenter | None = None
-        self._blocks: queue.Queue[tuple[np.ndarray, float] | None] = queue.Queue()
-        self._stream: Any = None
-        self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
+        self.on_warning = on_warning or on_trouble  # listening goes on, less well (no canceller)
+        self.echo: tuple[float | None, float | None] = (None, None)  # reduction (dB), delay (s): at the end
+        self._connection: Connection | None = None
+        self._process: Any = None
+        self._outgoing: queue.Queue[tuple[Any, ...] | None] = queue.Queue()
+        self._started: queue.Queue[str | None] = queue.Queue()
+        self._loaded = threading.Event()
+        self._failure: str | None = None
+        self._ended = threading.Event()
+        self._stopping = False
         self._trouble_told = False
 
     def load(self) -> None:
-        """The model and the voice detector, checked and loaded before the session's first sound.
+        """The listening process, with its model and voice detector checked and loaded,
+        before the session's first sound."""
+        context = multiprocessing.get_context("spawn")  # nothing of this process's threads is forked
+        ours, theirs = context.Pipe()
+        from coach.inputs.listening.hearing import serve
 
-        On a worker: the inference libraries' own threads inherit its blocked stop signals."""
-        failure: list[BaseException] = []
-
-        def load() -> None:
-            try:
-                self._recogniser = Recogniser()
-                self._segmenter = Segmenter(silero_vad(), suppress=NoiseSuppressor())
-            except BaseException as error:  # handed to the caller's thread
-                failure.append(error)
-
-        loading = worker(load, "coach-listen-load")
-        loading.start()
-        while loading.is_alive():
-            loading.join(0.1)  # in slices, so Ctrl-C still ends the wait
-        if failure:
-            raise failure[0]
+        self._process = context.Process(target=serve, args=(theirs, self.vocabulary), name="coach-hear", daemon=True)
+        self._process.start()
+        theirs.close()
+        self._connection = ours
+        worker(self._receive, "coach-listen-receive").start()
+        worker(self._send, "coach-listen-send").start()
+        deadline = time.monotonic() + LOAD_SECONDS
+        while not self._loaded.is_set() and not self._ended.is_set() and time.monotonic() < deadline:
+            self._loaded.wait(0.1)  # in slices, so Ctrl-C still ends the wait
+        if not self._loaded.is_set():
+            self.stop()
+            raise ListenUnavailable(self._failure or "the listening process did not start")
 
     def start(self) -> bool:
         """Open the microphone and listen; False (told once) when there is none to open."""
+        self._outgoing.put(("start",))
         try:
-            self._stream = self._open_stream()
-        except Exception as error:
-            self._trouble(f"no microphone to listen to ({_short(error)})")
+            why = self._started.get(timeout=30)
+        except queue.Empty:
+            why = "the microphone did not open"
+        if why is not None:
+            self._trouble(f"coach: {why}; the session goes on without listening")
             return False
-        self._thread = worker(self._listen, "coach-listen")
-        self._thread.start()
         return True
 
     def listen_for(self, vocabulary: Vocabulary) -> None:
         """From now on, these sayings (the numbers, for the check-in; the commands again after)."""
         self.vocabulary = vocabulary
+        self._outgoing.put(("vocabulary", vocabulary))
+
+    def played(self, at: float, clip: Clip, words: str | None) -> None:
+        """The coach started sounding `clip` at clock time `at`: the canceller's far end."""
+        self._outgoing.put(("played", at, clip.frames, words))
+
+    def stopped(self, at: float) -> None:
+        self._outgoing.put(("stopped", at))
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._blocks.put(None)
-        if self._stream is not None:
-            with contextlib.suppress(Exception):
-                self._stream.abort()
-                self._stream.close()
-            self._stream = None
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(5)
+        """End the listening process, taking its last word: the echo it cancelled."""
+        self._stopping = True
+        self._outgoing.put(("stop",))
+        self._outgoing.put(None)
+        if self._process is not None:
+            self._ended.wait(5)
+            self._process.join(2)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join(2)
 
-    def _open_stream(self) -> Any:
-        sounddevice = self._sounddevice
-        device = sounddevice.query_devices(kind="input")  # raises when there is no default input
-        rate = SAMPLE_RATE
-        try:
-            sounddevice.check_input_settings(samplerate=SAMPLE_RATE, channels=1, dtype="float32")
-        except Exception:
-            rate = int(device["default_samplerate"])
-        resample = _resampler(rate)
-
-        def callback(indata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
-            samples = resample(indata[:, 0].copy())
-            self._blocks.put((samples, self.clock() - frames / rate))
-
-        stream = sounddevice.InputStream(
-            samplerate=rate, channels=1, dtype="float32", blocksize=BLOCK * rate // SAMPLE_RATE, callback=callback
-        )
-        stream.start()
-        return stream
-
-    def _listen(self) -> None:
-        try:
-            self._hear_blocks()
-        except Exception as error:  # a fault here must not pass unseen: the session goes on, told so
-            self._trouble(f"listening failed ({_short(error)})")
-
-    def _hear_blocks(self) -> None:
-        assert self._segmenter is not None
-        heard_last = self.clock()
-        while not self._stopping.is_set():
+    def _send(self) -> None:
+        assert self._connection is not None
+        while (message := self._outgoing.get()) is not None:
             try:
-                item = self._blocks.get(timeout=0.5)
-            except queue.Empty:
-                item = None
-                if self.clock() - heard_last > SILENT_MICROPHONE and not self._stopping.is_set():
-                    self._trouble("the microphone stopped sending sound")
-                    return
-            if item is None:
-                continue
-            samples, at = item
-            heard_last = self.clock()
-            for utterance in self._segmenter.feed(samples, at):
-                self._decide(utterance)
+                self._connection.send(message)
+            except (OSError, ValueError):
+                return
 
-    def _decide(self, utterance: Utterance) -> None:
-        assert self._recogniser is not None
-        said, chime = self.coach_sounds(utterance.start, utterance.end)
-        over_the_coach = chime or bool(said)
-        hearing = self._recogniser.hear(
-            utterance.audio, self.vocabulary, plain_only=over_the_coach, suppressed=utterance.suppressed
-        )
-        if hearing.saying is None:
-            why = "no command said plainly over the coach" if over_the_coach else "no command"
-            self._rejected(f"heard {hearing.guess!r}: {why}")
-            return
-        if said and (is_echo(hearing.guess, said) or is_echo(hearing.saying.words, said)):
-            self._rejected(f"heard {hearing.guess!r}: the coach's own voice")
-            return
-        if not self.deliver(hearing.saying):
-            self._rejected(f"heard {hearing.saying.words!r}: nothing to do now")
+    def _receive(self) -> None:
+        assert self._connection is not None
+        try:
+            while True:
+                message = self._connection.recv()
+                self._dispatch(message)
+        except (EOFError, OSError):
+            pass
+        finally:
+            self._ended.set()
+            self._started.put("the listening process ended")
+            if self._loaded.is_set() and not self._stopping:
+                self._trouble("coach: listening failed (its process ended); the session goes on without listening")
 
-    def _rejected(self, what: str) -> None:
-        if self.on_rejected is not None:
-            with contextlib.suppress(Exception):
-                self.on_rejected(f"coach: {what}")
+    def _dispatch(self, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "heard":
+            saying: Saying = message[1]
+            if not self.deliver(saying):
+                self._tell(self.on_rejected, f"coach: heard {saying.words!r}: nothing to do now")
+        elif kind == "rejected":
+            self._tell(self.on_rejected, message[1])
+        elif kind == "warning":
+            self._tell(self.on_warning, message[1])
+        elif kind == "trouble":
+            self._trouble(message[1])
+        elif kind == "started":
+            self._started.put(message[1])
+        elif kind == "loaded":
+            self._loaded.set()
+        elif kind == "failed":
+            self._failure = message[1]
+        elif kind == "echo":
+            self.echo = (message[1], message[2])
 
-    def _trouble(self, what: str) -> None:
-        if not self._trouble_told and not self._stopping.is_set():
+    def _trouble(self, line: str) -> None:
+        if not self._trouble_told and not self._stopping:
             self._trouble_told = True
+            self._tell(self.on_trouble, line)
+
+    @staticmethod
+    def _tell(to: Callable[[str], None] | None, line: str) -> None:
+        if to is not None:
             with contextlib.suppress(Exception):
-                self.on_trouble(f"coach: {what}; the session goes on without listening")
-        if self._stream is not None:
-            with contextlib.suppress(Exception):
-                self._stream.abort()
-
-
-def _resampler(rate: int) -> Callable[[np.ndarray], np.ndarray]:
-    """To 16 kHz, for a microphone that will not record at it (soxr, keeping state between blocks)."""
-    if rate == SAMPLE_RATE:
-        return lambda samples: samples
-    import soxr
-
-    stream = soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float32")
-    return lambda samples: np.asarray(stream.resample_chunk(samples), dtype=np.float32)
-
-
-def _short(error: Exception) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
+                to(line)

@@ -9,6 +9,15 @@ done for today", takes about 1.5 s), and is dropped whole without asking the mod
 that is most of what the coach itself says, and most of a conversation in the room.
 Near-silent blocks skip the model, so listening to a quiet room costs almost nothing.
 
+A room that talks (a television, a radio, what is left of the coach's own voice after
+the echo canceller) would keep the voice detector hearing speech for ever, and every
+command would be swallowed into one long stretch of talk. So an utterance starts only
+where speech also rises `rise` dB above the room's running level (the median level of the
+last three seconds), and ends when speech stops or falls back to within half that of the
+room's level when it began. In a quiet room that is the noise floor and changes
+nothing; with a television talking 10 dB under the person, the person's words stand out
+and are cut as an utterance of their own, while the television's own words stay below.
+
 Given a noise suppressor (coach/inputs/listening/denoise.py), the segmenter feeds it every block, quiet
 ones too, and each utterance carries the suppressed sound of the same stretch beside
 the sound as heard.
@@ -19,6 +28,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
@@ -26,8 +36,24 @@ SAMPLE_RATE = 16000
 BLOCK = 512  # samples: what Silero VAD takes at 16 kHz
 CONTEXT = 64  # samples of the block before, which the model also takes
 QUIET = 10 ** (-60 / 20)  # RMS below -60 dBFS: no one is speaking, the model is not asked
+ROOM_SECONDS = 3.0  # the window the room's running level is the median of
+# While the echo canceller takes the coach's voice out, a sound this many dB above what is
+# left of it is someone in the room, whatever the voice detector says: a person's "pause",
+# partly suppressed with the coach's voice, gave it 0.03-0.5, 45 dB above the silence left.
+STANDING_OUT = 20.0
+WARM_BLOCKS = 4  # blocks of quiet the voice detector hears before a sound it has not been asked about
 
 SpeechProbability = Callable[[np.ndarray], float]
+
+
+class Coach(Enum):
+    """The coach's own voice in the microphone at a moment, as the listening knows it."""
+
+    QUIET = "quiet"  # not sounding: whatever talks is the room
+    SOUNDING = "sounding"  # its words, not (yet) taken out by the echo canceller
+    CANCELLED = "cancelled"  # its words, taken out: what stands out above what is left is someone
+
+
 Suppressor = Callable[[np.ndarray], np.ndarray]
 
 
@@ -69,6 +95,8 @@ class Segmenter:
         lead_in: float = 0.2,
         longest: float = 2.5,
         suppress: Suppressor | None = None,
+        rise: float = 6.0,
+        coach: Callable[[float], Coach] | None = None,
     ) -> None:
         self.speech_probability = speech_probability
         self.suppress = suppress
@@ -84,6 +112,13 @@ class Segmenter:
         self._started_at = 0.0
         self._pending = np.zeros(0, np.float32)
         self._pending_at = 0.0
+        self.rise = rise
+        self.coach = coach  # at a clock time: is the coach's voice in the microphone, and cancelled?
+        self._by_level = False  # the utterance under way was started by its level alone
+        self._room_at_start = -120.0  # the room's level when the utterance under way began
+        self._rise_at_start = rise  # and the rise it was started by
+        self._unheard = 0  # blocks in a row the voice detector was not asked about
+        self._levels: deque[float] = deque(maxlen=round(ROOM_SECONDS * SAMPLE_RATE / BLOCK))
 
     def feed(self, samples: np.ndarray, at: float) -> list[Utterance]:
         """`samples` (float32, 16 kHz) began at clock time `at`."""
@@ -100,12 +135,35 @@ class Segmenter:
                 ended.append(utterance)
         return ended
 
+    def _probability(self, block: np.ndarray) -> float:
+        """The voice detector's, warmed first on the quiet blocks before this one when it has
+        not heard any for a while: woken on a word with the state of a minute ago, it gave a
+        person's "pause" 0.03-0.05, and 0.2-0.5 once it had heard the quiet before it."""
+        if self._unheard >= WARM_BLOCKS:
+            for heard, _ in list(self._before)[-WARM_BLOCKS:]:
+                self.speech_probability(heard)
+        self._unheard = 0
+        return self.speech_probability(block)
+
     def _block(self, block: np.ndarray, at: float) -> Utterance | None:
+        self._unheard += 1  # until the voice detector hears this block
         pair = (block, self.suppress(block) if self.suppress is not None else block)
-        loud = float(np.sqrt(np.mean(block**2))) >= QUIET
-        probability = self.speech_probability(block) if loud else 0.0
+        rms = float(np.sqrt(np.mean(block**2)))
+        level = 20 * np.log10(max(rms, 1e-9))
+        room = float(np.median(self._levels)) if self._levels else -120.0
+        self._levels.append(level)
         if not self._speech:
-            if probability >= self.start_threshold:
+            coach = self.coach(at) if self.coach is not None else Coach.QUIET
+            # Over the coach's voice not yet cancelled, the room's level is the coach's: a rise above
+            # it would cut its sentences into syllables ("-gin" of "Let us begin." heard as "Again.").
+            rise = 0.0 if coach is Coach.SOUNDING else self.rise
+            loud = rms >= QUIET and level >= room + rise
+            probability = self._probability(block) if loud else 0.0
+            standing_out = coach is Coach.CANCELLED and level >= room + STANDING_OUT
+            if probability >= self.start_threshold or standing_out:
+                self._room_at_start = room
+                self._rise_at_start = rise
+                self._by_level = probability < self.start_threshold
                 self._speech = [*self._before, pair]
                 self._started_at = at - len(self._before) * BLOCK / SAMPLE_RATE
                 self._quiet_blocks = 0
@@ -113,10 +171,17 @@ class Segmenter:
             else:
                 self._before.append(pair)
             return None
+        # Once started, the utterance lasts while speech goes on above the room as it was then:
+        # a sentence begun in a quiet room is one utterance, however its syllables rise and fall.
+        above = rms >= QUIET and level >= self._room_at_start + self._rise_at_start / 2
+        probability = self._probability(block) if above else 0.0
         if not self._too_long:
             self._speech.append(pair)
             self._too_long = len(self._speech) > self.longest_blocks
-        self._quiet_blocks = self._quiet_blocks + 1 if probability < self.end_threshold else 0
+        speaking = probability >= self.end_threshold or (
+            self._by_level and level >= self._room_at_start + STANDING_OUT / 2
+        )
+        self._quiet_blocks = 0 if speaking else self._quiet_blocks + 1
         if self._quiet_blocks < self.end_blocks:
             return None
         speech, too_long = self._speech, self._too_long
@@ -130,6 +195,6 @@ class Segmenter:
         return Utterance(audio, self._started_at, self._started_at + len(audio) / SAMPLE_RATE, suppressed)
 
 
-def utterances_in(recording: np.ndarray, suppress: Suppressor | None = None) -> list[Utterance]:
+def utterances_in(recording: np.ndarray, suppress: Suppressor | None = None, rise: float = 6.0) -> list[Utterance]:
     """A whole recording (16 kHz float32) cut as the listener cuts its microphone's stream."""
-    return Segmenter(silero_vad(), suppress=suppress).feed(recording, 0.0)
+    return Segmenter(silero_vad(), suppress=suppress, rise=rise).feed(recording, 0.0)

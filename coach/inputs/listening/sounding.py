@@ -1,9 +1,10 @@
 """What the coach is sounding, and when: what the listener holds what it hears against.
 
-The sink tells it each clip as it plays (and when playing is cut short), so that the
-listener can drop the coach's own words coming back through the microphone. Kept apart
-from the listener, which loads numpy and the speech model: a session that does not
-listen makes none of that wait before its first sound.
+The sink tells the listener each clip as it plays (and when playing is cut short); the
+listener sends it to its hearing process, where the echo canceller takes the sound back
+out of the microphone and the echo guard drops any of the coach's own words left over.
+Kept apart from the listener, which loads numpy and the speech model: a session that
+does not listen makes none of that wait before its first sound.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from coach.common.audio import Clip
 from coach.inputs.listening.vocabulary import normalise
@@ -36,14 +38,14 @@ class CoachSpeech:
         self._played: deque[Sounding] = deque(maxlen=64)
         self._lock = threading.Lock()
 
-    def played(self, seconds: float, words: str | None) -> None:
-        now = self.clock()
+    def played(self, seconds: float, words: str | None, at: float | None = None) -> None:
+        now = self.clock() if at is None else at
         with self._lock:
             self._played.append(Sounding(now, now + seconds, words))
 
-    def stopped(self) -> None:
-        """Everything was cut off now (a pause, a skip)."""
-        now = self.clock()
+    def stopped(self, at: float | None = None) -> None:
+        """Everything was cut off now, or at `at` (a pause, a skip)."""
+        now = self.clock() if at is None else at
         with self._lock:
             self._played = deque((Sounding(s.start, min(s.end, now), s.words) for s in self._played), maxlen=64)
 
@@ -55,24 +57,39 @@ class CoachSpeech:
         return " ".join(s.words for s in sounding if s.words), any(s.words is None for s in sounding)
 
 
-class SpeakingSink:
-    """A sink that tells `CoachSpeech` what it plays: clip by clip, words where the clip is speech."""
+class Told(Protocol):
+    """Who is told each clip the coach plays: the listener, which sends it on to its hearing."""
 
-    def __init__(self, sink: Sink, speech: CoachSpeech, words_of: Callable[[Clip], str | None]) -> None:
+    def played(self, at: float, clip: Clip, words: str | None) -> None: ...
+
+    def stopped(self, at: float) -> None: ...
+
+
+class SpeakingSink:
+    """A sink that tells the listener what it plays: clip by clip, words where the clip is speech."""
+
+    def __init__(
+        self,
+        sink: Sink,
+        told: Told,
+        words_of: Callable[[Clip], str | None],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.sink = sink
-        self.speech = speech
+        self.told = told
         self.words_of = words_of
+        self.clock = clock
 
     def open(self) -> None:
         self.sink.open()
 
     def play(self, clip: Clip) -> None:
-        self.speech.played(clip.seconds, self.words_of(clip))
         self.sink.play(clip)
+        self.told.played(self.clock(), clip, self.words_of(clip))
 
     def stop(self) -> None:
-        self.speech.stopped()
         self.sink.stop()
+        self.told.stopped(self.clock())
 
 
 def is_echo(heard: str, coach_said: str) -> bool:
@@ -80,3 +97,12 @@ def is_echo(heard: str, coach_said: str) -> bool:
     heard_words = normalise(heard).split()
     said = set(normalise(coach_said).split())
     return bool(heard_words) and all(word in said for word in heard_words)
+
+
+def mostly_echo(heard: str, coach_said: str) -> bool:
+    """Half or more of the words heard are the coach's: what the closed set found a saying in
+    was the coach's own sentence ("Keep your sh-" of "Keep your shoulders on the floor", where
+    the set found "stop")."""
+    heard_words = normalise(heard).split()
+    said = set(normalise(coach_said).split())
+    return bool(heard_words) and sum(word in said for word in heard_words) * 2 >= len(heard_words)

@@ -23,6 +23,7 @@ MEANINGS = {
     "heard_repeat": Command.REPEAT,
     "heard_done": Command.DONE,
     "heard_stop": Command.QUIT,
+    "heard_pain": Command.PAIN,
 }
 
 # Words around a command that do not change it ("next, please"; "okay, pause").
@@ -77,12 +78,34 @@ class Vocabulary:
         numbers = [s for s in self.sayings if isinstance(s.meaning, int)]
         if numbers and said.isdigit():
             return next((s for s in numbers if s.meaning == int(said)), None)
-        return next((s for s in self.sayings if _is_repeated(said.split(), normalise(s.words).split())), None)
+        words = said.split()
+        whole = next((s for s in self.sayings if _is_repeated(words, normalise(s.words).split())), None)
+        return whole if whole is not None else self._one_meaning(words)
+
+    def _one_meaning(self, words: list[str]) -> Saying | None:
+        """Sayings of one meaning said one after another ("ouch, that hurts"; "wait, hold on"):
+        that meaning, as its first saying. Sayings of two meanings ("next, back") are nothing."""
+        sayings = [(s, normalise(s.words).split()) for s in self.sayings if not isinstance(s.meaning, int)]
+        for first, first_words in sayings:
+            if words[: len(first_words)] != first_words or len(words) == len(first_words):
+                continue
+            rest = words[len(first_words) :]
+            same = [(s, w) for s, w in sayings if s.meaning == first.meaning]
+            if _made_of(rest, [w for _, w in same]):
+                return first
+        return None
 
     def _without_fillers(self, said: str) -> str:
         for filler in FILLERS.get(self.language, ()):
             said = re.sub(rf"(^| ){re.escape(normalise(filler))}(?= |$)", " ", said)
         return " ".join(said.split())
+
+
+def _made_of(words: list[str], sayings: list[list[str]]) -> bool:
+    """`words` are some of `sayings`, one after another, and nothing else."""
+    if not words:
+        return True
+    return any(words[: len(s)] == s and _made_of(words[len(s) :], sayings) for s in sayings if s)
 
 
 def _is_repeated(words: list[str], saying: list[str]) -> bool:

@@ -1,0 +1,328 @@
+"""The listening itself, in a process of its own: microphone, echo canceller, segmenter, recogniser.
+
+Why a process: in the coach's own process this work (the voice detector every 32 ms,
+the canceller every 10 ms, Whisper on every utterance) competed with the player for two
+cores and one interpreter lock, and cue onsets slipped (p99 9.6 ms over the built-in
+routine, against 0.36 ms without listening). Here it has an interpreter of its own; the
+session's process only forwards what it plays and takes back what was heard.
+
+`serve` runs in the child (multiprocessing, spawned: no threads are forked). Messages,
+as tuples on one pipe:
+
+    in:  ("start",) ("vocabulary", Vocabulary) ("played", at, frames, words) ("stopped", at) ("stop",)
+    out: ("loaded",) ("failed", message) ("started", error or None) ("heard", Saying)
+         ("rejected", line) ("warning", line) ("trouble", line) ("echo", reduction dB, delay s)
+
+sounddevice's callback only queues the microphone's blocks; a worker thread cancels the
+coach's echo from them, cuts utterances and decides. Whatever the coach plays is the
+canceller's far end (coach/inputs/listening/canceller.py); what is still heard while the coach
+sounds is dropped when every word of it is among the words it was saying (the echo
+guard, a second safety). Over the coach, a saying heard word for word counts; one the
+closed set had to find counts only where the canceller has learned the room and the
+saying pauses (a pause or a pain word: a false one costs a "go on"), never over a chime,
+which has no words for the recogniser to find but makes some up ("you", "Bye!").
+
+Audio is processed in memory and never written or sent anywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+import numpy as np
+
+from coach.common.audio import RATE
+from coach.inputs.listening.canceller import CancellerUnavailable, EchoCanceller, Reference, check_canceller
+from coach.inputs.listening.denoise import NoiseSuppressor
+from coach.inputs.listening.recogniser import Hearing as RecognisedAs
+from coach.inputs.listening.recogniser import ListenUnavailable, Recogniser
+from coach.inputs.listening.segmenter import BLOCK, SAMPLE_RATE, Coach, Segmenter, Utterance, silero_vad
+from coach.inputs.listening.sounding import CoachSpeech, is_echo, mostly_echo
+from coach.inputs.listening.vocabulary import Vocabulary
+from coach.sound.player import Command
+
+PAUSING = (Command.HOLD, Command.PAIN)  # what the closed set may guess over the coach's cancelled voice
+SILENT_MICROPHONE = 3.0  # seconds without a single block: the microphone has gone
+RECOUNT_SECONDS = 0.25  # a block's counted time this far from the clock's: samples were lost, count anew
+NO_DELAY_SECONDS = 30.0  # of the coach sounding with no delay found: its echo is not reaching the microphone alike
+
+
+def check_microphone_library() -> Any:
+    """sounddevice, with PortAudio under it: an install problem, told before the session starts."""
+    try:
+        import sounddevice
+    except ImportError as error:
+        raise ListenUnavailable(
+            f"--listen needs sounddevice ({error}); install the listen extra: pip install 'coach[listen]'"
+        ) from None
+    except OSError as error:  # sounddevice is there, the PortAudio library is not
+        raise ListenUnavailable(
+            f"--listen needs the PortAudio library ({error}); install it: sudo apt-get install libportaudio2"
+        ) from None
+    return sounddevice
+
+
+def serve(connection: Connection, vocabulary: Vocabulary) -> None:
+    """The child's whole life: load, then answer messages until told to stop or orphaned."""
+    for stopping in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(stopping, signal.SIG_IGN)  # the session's process ends this one, in order
+    send_lock = threading.Lock()
+
+    def send(*message: Any) -> None:
+        with send_lock, contextlib.suppress(OSError, ValueError):
+            connection.send(message)
+
+    try:
+        sounddevice = check_microphone_library()
+        hearing = Hearing(vocabulary, send)
+        hearing.load(sounddevice)
+    except Exception as error:
+        send("failed", str(error) if isinstance(error, ListenUnavailable) else f"{type(error).__name__}: {error}")
+        return
+    send("loaded")
+    try:
+        while True:
+            message = connection.recv()
+            kind = message[0]
+            if kind == "played":
+                hearing.played(message[1], message[2], message[3])
+            elif kind == "stopped":
+                hearing.stopped(message[1])
+            elif kind == "vocabulary":
+                hearing.vocabulary = message[1]
+            elif kind == "start":
+                send("started", hearing.start())
+            elif kind == "stop":
+                break
+    except (EOFError, OSError):
+        pass  # the session's process has gone: so does this one
+    finally:
+        hearing.stop()
+        send("echo", *hearing.echo_figures())
+
+
+class Hearing:
+    """Microphone in, sayings out: runs in the listening process."""
+
+    def __init__(self, vocabulary: Vocabulary, send: Callable[..., None], clock: Callable[[], float] = time.monotonic):
+        self.vocabulary = vocabulary
+        self.send = send
+        self.clock = clock
+        self.reference = Reference()
+        self.speech = CoachSpeech(clock)
+        self._sounddevice: Any = None
+        self._recogniser: Recogniser | None = None
+        self._segmenter: Segmenter | None = None
+        self._canceller: EchoCanceller | None = None
+        self._blocks: queue.Queue[tuple[np.ndarray, float] | None] = queue.Queue()
+        self._stream: Any = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._trouble_told = False
+        self._delay_told = False
+
+    def load(self, sounddevice: Any) -> None:
+        self._sounddevice = sounddevice
+        self._recogniser = Recogniser()
+        try:
+            check_canceller()
+            self._canceller = EchoCanceller(self.reference)
+        except CancellerUnavailable as missing:
+            self.send("warning", f"coach: {missing}")
+        self._segmenter = Segmenter(silero_vad(), suppress=NoiseSuppressor(), coach=self._coach_at)
+
+    def played(self, at: float, frames: bytes, words: str | None) -> None:
+        samples = np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768
+        self.speech.played(len(samples) / RATE, words, at)
+        if self._canceller is not None:
+            import soxr
+
+            resampled = np.asarray(soxr.resample(samples, RATE, SAMPLE_RATE), dtype=np.float32)
+            self.reference.played(at, resampled, speech=words is not None)
+
+    def stopped(self, at: float) -> None:
+        self.speech.stopped(at)
+        self.reference.stopped(at)
+
+    def start(self) -> str | None:
+        """Open the microphone and listen: None, or why there is none to open."""
+        try:
+            self._stream = self._open_stream()
+        except Exception as error:
+            return f"no microphone to listen to ({_short(error)})"
+        self._thread = threading.Thread(target=self._listen, name="coach-hear", daemon=True)
+        self._thread.start()
+        return None
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._blocks.put(None)
+        if self._stream is not None:
+            with contextlib.suppress(Exception):
+                self._stream.abort()
+                self._stream.close()
+            self._stream = None
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def _coach_at(self, at: float) -> Coach:
+        """The coach's voice in the microphone at clock time `at`: none, its words, or its words
+        taken out by the canceller."""
+        canceller = self._canceller
+        delay = canceller.delay if canceller is not None and canceller.delay is not None else 0.0
+        said, chime = self.speech.during(at - delay, at - delay)
+        if not said and not chime:
+            return Coach.QUIET
+        if canceller is not None and canceller.converged and said and not chime:
+            return Coach.CANCELLED
+        return Coach.SOUNDING
+
+    def echo_figures(self) -> tuple[float | None, float | None]:
+        if self._canceller is None:
+            return None, None
+        return self._canceller.echo_reduction, self._canceller.delay
+
+    def _open_stream(self) -> Any:
+        sounddevice = self._sounddevice
+        device = sounddevice.query_devices(kind="input")  # raises when there is no default input
+        rate = SAMPLE_RATE
+        try:
+            sounddevice.check_input_settings(samplerate=SAMPLE_RATE, channels=1, dtype="float32")
+        except Exception:
+            rate = int(device["default_samplerate"])
+        resample = _resampler(rate)
+        # The blocks' times are counted in samples from the first: a sound server hands them over
+        # in bursts, and the clock at each callback jitters by tens of milliseconds, which the echo
+        # canceller, placing the coach's sound against them, cannot follow. Counted anew after a gap.
+        counted = {"origin": 0.0, "samples": 0}
+
+        def callback(indata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
+            samples = resample(indata[:, 0].copy())
+            measured = self.clock() - frames / rate
+            at = counted["origin"] + counted["samples"] / rate
+            if counted["samples"] == 0 or abs(measured - at) > RECOUNT_SECONDS:
+                counted["origin"], counted["samples"], at = measured, 0, measured
+            counted["samples"] += frames
+            self._blocks.put((samples, at))
+
+        stream = sounddevice.InputStream(
+            samplerate=rate, channels=1, dtype="float32", blocksize=BLOCK * rate // SAMPLE_RATE, callback=callback
+        )
+        stream.start()
+        return stream
+
+    def _listen(self) -> None:
+        try:
+            self._hear_blocks()
+        except Exception as error:  # a fault here must not pass unseen: the session goes on, told so
+            self._trouble(f"listening failed ({_short(error)})")
+
+    def _hear_blocks(self) -> None:
+        assert self._segmenter is not None
+        heard_last = self.clock()
+        while not self._stopping.is_set():
+            try:
+                item = self._blocks.get(timeout=0.5)
+            except queue.Empty:
+                item = None
+                if self.clock() - heard_last > SILENT_MICROPHONE and not self._stopping.is_set():
+                    self._trouble("the microphone stopped sending sound")
+                    return
+            if item is None:
+                continue
+            samples, at = item
+            heard_last = self.clock()
+            self.hear(samples, at)
+
+    def hear(self, samples: np.ndarray, at: float) -> None:
+        """One block of the microphone (16 kHz float32, begun at clock time `at`): the coach's
+        echo taken out, cut into utterances, each decided. scripts/bench_echo.py drives this."""
+        assert self._segmenter is not None
+        if self._canceller is not None:
+            delay = self._canceller.delay
+            samples = self._canceller(samples, at)
+            if delay is None and self._canceller.delay is not None:
+                self.send("rejected", f"coach: echo found {self._canceller.delay * 1000:.0f} ms after play")
+            lost = self._canceller.delay is None and self._canceller.sounding_seconds > NO_DELAY_SECONDS
+            if lost and not self._delay_told:
+                self._delay_told = True
+                self.send(
+                    "warning",
+                    "coach: the echo canceller found no delay from the speakers to the microphone; "
+                    "commands said over the coach may not be heard",
+                )
+        for utterance in self._segmenter.feed(samples, at):
+            self._decide(utterance)
+
+    def _decide(self, utterance: Utterance) -> None:
+        assert self._recogniser is not None
+        delay = self._canceller.delay if self._canceller is not None and self._canceller.delay else 0.0
+        said, chime = self.speech.during(utterance.start - delay, utterance.end)
+        over_the_coach = chime or bool(said)
+        # Over the coach's words with its echo cancelled, what is left is the person, partly
+        # suppressed with the coach ("Paul." for "pause"), and the closed set may find a pause or a
+        # pain word in it: the commands whose false alarm costs a "go on". Anything else over the
+        # coach, and anything over a chime or words not yet cancelled, counts only heard plainly.
+        cancelled = self._canceller is not None and self._canceller.converged
+        plain_only = chime or (bool(said) and not cancelled)
+        vocabulary = self.vocabulary
+        hearing = self._recogniser.hear(
+            utterance.audio, vocabulary, plain_only=plain_only, suppressed=utterance.suppressed
+        )
+        if over_the_coach and cancelled and not chime and (hearing.saying is None or not hearing.plain):
+            hearing = self._linear_hearing(utterance, vocabulary, hearing)
+        saying = hearing.saying
+        if over_the_coach and saying is not None and not hearing.plain and saying.meaning not in PAUSING:
+            self.send("rejected", f"coach: heard {hearing.guess!r}: only a pause is guessed over the coach")
+            return
+        if hearing.saying is None:
+            why = "no command said plainly over the coach" if over_the_coach else "no command"
+            self.send("rejected", f"coach: heard {hearing.guess!r}: {why}")
+            return
+        guessed_from_coach = not hearing.plain and mostly_echo(hearing.guess, said)
+        if said and (is_echo(hearing.guess, said) or is_echo(hearing.saying.words, said) or guessed_from_coach):
+            self.send("rejected", f"coach: heard {hearing.guess!r}: the coach's own voice")
+            return
+        self.send("heard", hearing.saying)
+
+    def _linear_hearing(self, utterance: Utterance, vocabulary: Vocabulary, first: RecognisedAs) -> RecognisedAs:
+        """The utterance heard again with the coach's echo subtracted, not suppressed
+        (EchoCanceller.linear): taken only where it finds a pause or a pain word. What is left of the
+        coach there is more than AEC3 leaves: its "Let us begin." came out "Again." in a trial here."""
+        assert self._canceller is not None and self._recogniser is not None
+        linear = self._canceller.linear(utterance.start, utterance.end)
+        if linear is None:
+            return first
+        second = self._recogniser.hear(linear, vocabulary)
+        if second.saying is not None and second.saying.meaning in PAUSING:
+            return second
+        return first
+
+    def _trouble(self, what: str) -> None:
+        if not self._trouble_told and not self._stopping.is_set():
+            self._trouble_told = True
+            self.send("trouble", f"coach: {what}; the session goes on without listening")
+        if self._stream is not None:
+            with contextlib.suppress(Exception):
+                self._stream.abort()
+
+
+def _resampler(rate: int) -> Callable[[np.ndarray], np.ndarray]:
+    """To 16 kHz, for a microphone that will not record at it (soxr, keeping state between blocks)."""
+    if rate == SAMPLE_RATE:
+        return lambda samples: samples
+    import soxr
+
+    stream = soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float32")
+    return lambda samples: np.asarray(stream.resample_chunk(samples), dtype=np.float32)
+
+
+def _short(error: Exception) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
