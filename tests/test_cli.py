@@ -252,3 +252,13 @@ def test_options_left_at_their_defaults_cost_no_pydantic() -> None:
     *_, error, imported = given_text.stderr.strip().splitlines()
     assert "no voice 'no-such-voice'" in error
     assert imported == "False"
+
+
+def test_version_names_the_package_and_its_extras() -> None:
+    import coach
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0, result.output
+    line = result.output.strip()
+    assert line.startswith(f"coach {coach.__version__}; voice: ") and "; listening (--listen): " in line
+    assert len(result.output.splitlines()) == 1
