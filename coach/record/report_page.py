@@ -9,15 +9,21 @@ what a physiotherapist may want to copy. Colours are the Okabe-Ito set, each ser
 told apart by its marker or hatching, for readers who do not see colour.
 
 matplotlib is imported here only, and this module only by `coach report`.
+
+Longer than 400 lines because each of the four charts is drawn here beside the table of
+its numbers; the page's markup and style are in report_page.html.
 """
 
 from __future__ import annotations
 
-import html
 import io
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from markupsafe import Markup
 
 from coach.record.report import Report, Trend, monday, plural
 
@@ -32,97 +38,59 @@ SERIES = [(BLUE, "o", "-"), (VERMILLION, "^", "--"), (GREEN, "s", "-."), (PURPLE
 GREY = "#BBBBBB"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
-STYLE = """
-:root { color-scheme: light; --ink: #1a1a1a; --muted: #555; --rule: #ddd; }
-* { box-sizing: border-box; }
-body { margin: 0 auto; max-width: 56rem; padding: 1rem; color: var(--ink); background: #fff;
-       font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
-h2 { font-size: 1.2rem; margin: 1.5rem 0 .5rem; border-bottom: 1px solid var(--rule); }
-.period { color: var(--muted); margin: 0 0 1rem; }
-.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: .5rem; padding: 0;
-           margin: 0; list-style: none; }
-.figures li { border: 1px solid var(--rule); border-radius: .4rem; padding: .5rem .75rem; }
-.figures b { display: block; font-size: 1.4rem; }
-figure { margin: .5rem 0 1rem; break-inside: avoid; }
-figure svg { display: block; width: 100%; height: auto; }
-figcaption { color: var(--muted); font-size: .9rem; }
-details { font-size: .9rem; margin-top: .25rem; }
-table { border-collapse: collapse; width: 100%; font-size: .9rem; }
-th, td { text-align: left; padding: .2rem .5rem; border-bottom: 1px solid var(--rule); }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-.table-wrap { overflow-x: auto; }
-.empty { padding: 1rem; border: 1px dashed var(--rule); border-radius: .4rem; }
-.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
-footer { color: var(--muted); font-size: .8rem; margin-top: 2rem; }
-@page { size: A4; margin: 12mm; }
-@media print {  /* two A4 pages: the charts a little smaller, the text tighter */
-  body { max-width: none; padding: 0; font-size: 9pt; line-height: 1.3; }
-  h1 { font-size: 14pt; } h2 { font-size: 11pt; margin: 8pt 0 3pt; break-after: avoid; }
-  .figures { gap: 4pt; } .figures li { padding: 2pt 5pt; } .figures b { font-size: 12pt; }
-  figure { margin: 0 0 4pt; } figure svg { width: auto; max-width: 100%; max-height: 46mm; }
-  figcaption { font-size: 8pt; } details { display: none; }
-  th, td { padding: 1pt 4pt; } table { font-size: 8pt; }
-  footer { margin-top: 6pt; }
-}
-"""
 # Nothing may be fetched: no script, no font, no image from anywhere; only the page's own style.
 POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+TEMPLATE = "report_page.html"  # beside this module: the page's markup and style
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str  # for a screen reader: the table's caption is visually hidden
+    header: list[str]
+    rows: list[list[str]]
+    numeric: set[int]  # columns aligned as numbers
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str
+    svg: Markup  # matplotlib's, the one value the page does not escape
+    caption: str
+    table: Table | None
 
 
 def render_html(report: Report, made_on: date) -> str:
-    title = f"Exercise report, {_day(report.period.first)} to {_day(report.period.last)}"
-    parts = [
-        "<!doctype html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">',
-        f"<title>{_text(title)}</title>",
-        f"<style>{STYLE}</style>",
-        "</head>",
-        "<body>",
-        "<header>",
-        "<h1>Exercise report</h1>",
-        f'<p class="period">{_period_text(report)}</p>',
-        "</header>",
-        "<main>",
-    ]
-    if report.sessions == 0:
-        parts.append(_empty(report))
-    else:
-        parts += [
-            _figures(report),
-            '<section id="adherence"><h2>How often</h2>',
-            _figure("calendar", _calendar_chart(report), _calendar_caption(report), _weeks_table(report)),
-            _figure("weeks", _weeks_chart(report), _weeks_caption(report), None),
-            "</section>",
-            '<section id="pain"><h2>Pain before and after</h2>',
-            _pain(report),
-            "</section>",
-            '<section id="work"><h2>Work per exercise</h2>',
-            *(_work(report, unit) for unit in ("reps", "sets") if any(w.unit == unit for w in report.work)),
-            "</section>",
-            '<section id="sessions"><h2>Sessions</h2>',
-            _sessions_table(report),
-            "</section>",
-        ]
-    parts += [
-        _routines(report),
-        "</main>",
-        f"<footer>Made by coach on {_day(made_on)} from its history on this computer.</footer>",
-        "</body>",
-        "</html>",
-    ]
-    return "\n".join(part for part in parts if part) + "\n"
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    environment = Environment(
+        loader=FileSystemLoader(Path(__file__).parent),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    values: dict[str, object] = {
+        "report": report,
+        "policy": POLICY,
+        "title": f"Exercise report, {_day(report.period.first)} to {_day(report.period.last)}",
+        "period": _period_text(report),
+        "sessions_before": plural(report.sessions_ever, "session"),
+        "made_on": _day(made_on),
+    }
+    if report.sessions:
+        values |= {
+            "glance": _glance(report),
+            "calendar": Chart("calendar", _calendar_chart(report), _calendar_caption(report), _weeks_table(report)),
+            "weeks": Chart("weeks", _weeks_chart(report), _weeks_caption(report), None),
+            "pain": _pain(report),
+            "work": [_work(report, unit) for unit in ("reps", "sets") if any(w.unit == unit for w in report.work)],
+            "recent_shown": len(report.recent),
+            "sessions": _sessions_table(report),
+        }
+    return environment.get_template(TEMPLATE).render(values)
 
 
 # --- words ----------------------------------------------------------------------------------
-
-
-def _text(value: object) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def _day(day: date) -> str:
@@ -135,20 +103,6 @@ def _period_text(report: Report) -> str:
     return f"{_day(period.first)} to {_day(period.last)}{weeks}: {plural(report.sessions, 'session')}"
 
 
-def _empty(report: Report) -> str:
-    if report.sessions_ever == 0:
-        message = (
-            "No sessions yet. Run <code>coach</code> to do your first one; this report fills in as you go. "
-            "Add <code>--checkin</code> to rate your pain before and after, from 0 to 10."
-        )
-    else:
-        message = (
-            f"No sessions in this period ({plural(report.sessions_ever, 'session')} before it). "
-            "Try <code>coach report --weeks 52</code>, or run <code>coach</code> for a new one."
-        )
-    return f'<p class="empty">{message}</p>'
-
-
 def _trend_words(trend: Trend | None) -> str:
     if trend is None:
         return "no trend yet (ratings on two days or more make one)"
@@ -157,7 +111,7 @@ def _trend_words(trend: Trend | None) -> str:
     return f"trend {way}, from {trend.start:.1f} to {trend.end:.1f}"
 
 
-def _figures(report: Report) -> str:
+def _glance(report: Report) -> list[tuple[str, str]]:
     weeks = max(report.period.days / 7, 1)
     items = [
         (str(report.sessions), "sessions"),
@@ -168,8 +122,7 @@ def _figures(report: Report) -> str:
     ]
     if report.trend_after is not None:
         items.append((f"{report.trend_after.start:.0f} → {report.trend_after.end:.0f}", "pain after, trend"))
-    cells = "".join(f"<li><b>{_text(value)}</b>{_text(label)}</li>" for value, label in items)
-    return f'<ul class="figures" aria-label="At a glance">{cells}</ul>'
+    return items
 
 
 def _calendar_caption(report: Report) -> str:
@@ -192,26 +145,13 @@ def _weeks_caption(report: Report) -> str:
 # --- tables ---------------------------------------------------------------------------------
 
 
-def _table(caption: str, header: list[str], rows: list[list[str]], numeric: set[int]) -> str:
-    def cell(tag: str, column: int, value: str) -> str:
-        kind = ' class="n"' if column in numeric else ""
-        return f"<{tag}{kind}>{_text(value)}</{tag}>"
-
-    head = "".join(cell("th", n, value) for n, value in enumerate(header))
-    body = "".join("<tr>" + "".join(cell("td", n, value) for n, value in enumerate(row)) + "</tr>" for row in rows)
-    return (
-        f'<div class="table-wrap"><table><caption class="visually-hidden">{_text(caption)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
-    )
-
-
-def _weeks_table(report: Report) -> str:
+def _weeks_table(report: Report) -> Table:
     rows = [
         [f"{week.monday.isoformat()}", str(week.finished), str(week.stopped), str(_days_in_week(report, week.monday))]
         for week in report.weeks
     ]
     header = ["Week of", "Finished", "Stopped early", "Days with a session"]
-    return _table("Sessions per week", header, rows, {1, 2, 3})
+    return Table("Sessions per week", header, rows, {1, 2, 3})
 
 
 def _days_in_week(report: Report, week: date) -> int:
@@ -230,7 +170,7 @@ def _minutes(seconds: float) -> str:
     return "under a minute" if seconds < 60 else f"{round(seconds / 60)} min"
 
 
-def _sessions_table(report: Report) -> str:
+def _sessions_table(report: Report) -> Table:
     several = len({row.routine for row in report.recent}) > 1  # one routine: named below, not on every row
     rows = [
         [
@@ -243,30 +183,10 @@ def _sessions_table(report: Report) -> str:
         for row in report.recent
     ]
     header = ["Date", *(["Routine"] if several else []), "Length", "Ended", "Pain before → after"]
-    shown = len(report.recent)
-    note = f"<p>The {shown} most recent of {report.sessions} sessions in this period.</p>"
-    note = note if shown < report.sessions else ""
-    return note + _table("Sessions, newest first", header, rows, {2 if several else 1})
-
-
-def _routines(report: Report) -> str:
-    if not report.routines:
-        return ""
-    blocks = []
-    for summary in report.routines:
-        names = "".join(f"<li>{_text(name)}</li>" for _, name in summary.exercises)
-        blocks.append(f"<h3>{_text(summary.title)}</h3><ol>{names}</ol>")
-    heading = "Routine" if len(report.routines) == 1 else "Routines"
-    return f'<section id="routine"><h2>{heading}</h2>{"".join(blocks)}</section>'
+    return Table("Sessions, newest first", header, rows, {2 if several else 1})
 
 
 # --- charts ---------------------------------------------------------------------------------
-
-
-def _figure(name: str, svg: str, caption: str, table: str | None) -> str:
-    svg = svg.replace("<svg ", f'<svg role="img" aria-labelledby="{name}-caption" ', 1)
-    numbers = f"<details><summary>The numbers</summary>{table}</details>" if table else ""
-    return f'<figure id="{name}">{svg}<figcaption id="{name}-caption">{_text(caption)}</figcaption>{numbers}</figure>'
 
 
 def _new_figure(height: float) -> Figure:
@@ -275,8 +195,9 @@ def _new_figure(height: float) -> Figure:
     return Figure(figsize=(6, height))  # narrow: legible on a phone
 
 
-def _svg(figure: Figure, name: str) -> str:
-    """The figure as an SVG element that scales with the page, its ids its own."""
+def _svg(figure: Figure, name: str, chart: str) -> Markup:
+    """The figure as an SVG element that scales with the page, its ids its own, labelled by
+    the caption of the chart it stands in."""
     import matplotlib
 
     out = io.StringIO()
@@ -284,7 +205,8 @@ def _svg(figure: Figure, name: str) -> str:
         figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
     text = out.getvalue()
     text = text[text.index("<svg ") :]
-    return re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*"', r"<svg \1", text, count=1)
+    text = re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*"', r"<svg \1", text, count=1)
+    return Markup(text.replace("<svg ", f'<svg role="img" aria-labelledby="{chart}-caption" ', 1))
 
 
 def _style(axes: Axes) -> None:
@@ -324,7 +246,7 @@ def _when(days: list[date] | list[datetime]) -> list[float]:
     return [float(date2num(day)) for day in days]  # type: ignore[no-untyped-call]
 
 
-def _calendar_chart(report: Report) -> str:
+def _calendar_chart(report: Report) -> Markup:
     mondays = report.period.mondays()
     figure = _new_figure(2.9)
     axes = figure.add_subplot()
@@ -351,10 +273,10 @@ def _calendar_chart(report: Report) -> str:
     axes.spines["left"].set_visible(False)
     axes.tick_params(axis="y", length=0)
     _legend(figure, axes)
-    return _svg(figure, "calendar")
+    return _svg(figure, "calendar", "calendar")
 
 
-def _weeks_chart(report: Report) -> str:
+def _weeks_chart(report: Report) -> Markup:
     figure = _new_figure(2.6)
     axes = figure.add_subplot()
     finished = [week.finished for week in report.weeks]
@@ -375,15 +297,12 @@ def _weeks_chart(report: Report) -> str:
     _date_axis(axes)
     _style(axes)
     _legend(figure, axes)
-    return _svg(figure, "weeks")
+    return _svg(figure, "weeks", "weeks")
 
 
-def _pain(report: Report) -> str:
+def _pain(report: Report) -> Chart | None:
     if not report.pain:
-        return (
-            '<p class="empty">No pain ratings in this period. Add <code>--checkin</code> to a session and coach '
-            "asks how your pain is before and after, from 0 to 10.</p>"
-        )
+        return None
     figure = _new_figure(3.2)
     axes = figure.add_subplot()
     weekly = len(report.weeks) > 26  # a point a session would be a thicket: a week's average instead
@@ -419,8 +338,8 @@ def _pain(report: Report) -> str:
         f"After: {_trend_words(report.trend_after)}."
     )
     rows = [[f"{p.at:%Y-%m-%d %H:%M}", _pain_value(p.before), _pain_value(p.after)] for p in report.pain]
-    table = _table("Pain before and after each session", ["Session", "Before", "After"], rows, {1, 2})
-    return _figure("pain-chart", _svg(figure, "pain"), caption, table)
+    table = Table("Pain before and after each session", ["Session", "Before", "After"], rows, {1, 2})
+    return Chart("pain-chart", _svg(figure, "pain", "pain-chart"), caption, table)
 
 
 def _weekly_means(points: list[tuple[datetime, float]]) -> list[tuple[date, float]]:
@@ -430,7 +349,7 @@ def _weekly_means(points: list[tuple[datetime, float]]) -> list[tuple[date, floa
     return [(middle, sum(values) / len(values)) for middle, values in weeks.items()]
 
 
-def _work(report: Report, unit: str) -> str:
+def _work(report: Report, unit: str) -> Chart:
     work = [w for w in report.work if w.unit == unit]
     figure = _new_figure(3.2)
     axes = figure.add_subplot()
@@ -451,5 +370,5 @@ def _work(report: Report, unit: str) -> str:
     caption = f"{what} per exercise per week, each exercise its own colour and marker. In all: {totals}."
     header = ["Week of", *(item.name for item in work)]
     rows = [[monday.isoformat(), *(str(item.per_week[n]) for item in work)] for n, monday in enumerate(mondays)]
-    table = _table(f"{unit.capitalize()} per exercise per week", header, rows, set(range(1, len(header))))
-    return _figure(f"work-{unit}", _svg(figure, f"work-{unit}"), caption, table)
+    table = Table(f"{unit.capitalize()} per exercise per week", header, rows, set(range(1, len(header))))
+    return Chart(f"work-{unit}", _svg(figure, f"work-{unit}", f"work-{unit}"), caption, table)
