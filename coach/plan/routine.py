@@ -5,6 +5,10 @@ hand: it has comments, multi-line strings and no significant indentation, and it
 needs no third-party parser. Validation is done here, by hand, so that every error
 names the file, the line and the field path in words a non-programmer can act on.
 See docs/routine-format.md for the format; the built-in routine is its example.
+
+Longer than 400 lines because each key's check sits beside the key it checks, with its
+message: the format's rules are read in one place, in the order docs/routine-format.md
+gives them.
 """
 
 from __future__ import annotations

@@ -9,6 +9,10 @@ Two steps, both free of I/O and clocks:
 
 The timeline is what `--dry-run` prints, what the player keeps to and what export
 renders, so the three can never disagree.
+
+Longer than 400 lines because the two steps share one vocabulary of steps and cues, and
+every routine shape (reps, holds, sides, sets, timed work, self-paced reps, rounds) is
+composed here: split, each half would need the other to be read.
 """
 
 from __future__ import annotations
