@@ -1,0 +1,382 @@
+"""Spoken commands over the coach's own voice, through a laptop-in-a-room rig (issue 30).
+
+The rig is a private PulseAudio: coach plays into a sink `speakers`; module-loopback carries
+`speakers.monitor` into a sink `room` after a delay; the person's commands are played into
+`room` with paplay, in voices other than the coach's; the microphone is `room.monitor`. No mock
+on the sound path: coach runs as a user starts it, `coach --listen --verbose --timing-log`.
+
+Commands (the default run): the built-in routine plays; every few seconds, at a random moment,
+a pause or pain word is said, and a "go on" a moment later, in turn by three voices. Each is
+counted as said over the coach's speech or in its quiet (from the session's timing log), acted
+on rightly (its meaning), wrongly, or not at all, with the time from the end of the command to
+the session's "heard:" line. Configurations: loopback delays 80 and 250 ms; the echo as loud
+as the person, and 6 dB louder (the person 6 dB quieter: nothing clips). With --tv, a television
+(ordinary sentences in another voice, without pause) talks into the room 10 dB under the person
+throughout, and every action not caused by a command is counted as the television's.
+
+--whole-routine: the built-in routine through the rig, the echo 6 dB louder than a person would
+be, with --listen and then without: cue onset error (p50, p99, max), actions taken (any is the
+coach obeying itself), CPU of coach and its listening process, peak memory, echo reduction.
+
+    python scripts/bench_echo.py [--commands 16] [--tv] [--whole-routine]   (needs the listen extra)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from benchlib import coach_command, command_line, machine, percentile
+
+from coach.inputs.listening.vocabulary import Vocabulary
+from coach.plan.phrases import Phrases
+from coach.sound.player import Command
+from coach.voice.voices import Voice, VoiceSettings
+
+PERSON_VOICES = [
+    VoiceSettings("gmw/en-GB-x-rp", 170),
+    VoiceSettings("gmw/en-US", 150),
+    VoiceSettings("en_US-joe-medium", 140),
+]
+PAUSING = ["Pause.", "Wait.", "Hold on.", "Ouch.", "It hurts.", "Stop."]
+GOING_ON = ["Go on.", "Continue.", "Resume."]
+TELEVISION = [
+    "Good evening, and welcome to the news at nine.",
+    "The weather will stay dry for most of the week, with some rain in the north on Friday.",
+    "Next up, we look at the football results from the weekend.",
+    "Our reporter has been speaking to people in the town centre about the new bus routes.",
+    "Many say they would wait for a better service rather than pay more.",
+    "Stay with us after the break for the rest of the day's stories.",
+    "The council says the work will continue until the end of the month.",
+    "Scientists hope the new telescope will help them see further back in time.",
+]
+TV_VOICE = VoiceSettings("gmw/en-GB-scotland", 160)
+WORDS = Phrases.for_language("en")
+COMMANDS = Vocabulary.commands(WORDS, "en")
+
+
+@contextmanager
+def laptop(delay_ms: int, folder: Path) -> Iterator[dict[str, str]]:
+    """The private PulseAudio rig; yields the environment that routes coach and paplay to it."""
+    home = folder / f"pulse-{delay_ms}"
+    home.mkdir()
+    socket = home / "native"
+    (home / "server.pa").write_text(
+        "load-module module-null-sink sink_name=speakers\nload-module module-null-sink sink_name=room\n"
+        f"load-module module-loopback source=speakers.monitor sink=room latency_msec={delay_ms}\n"
+        "set-default-sink speakers\nset-default-source room.monitor\n"
+        f"load-module module-native-protocol-unix auth-anonymous=1 socket={socket}\n"
+    )
+    (home / "asound.conf").write_text(f'pcm.!default {{ type pulse server "unix:{socket}" }}\n')
+    env = dict(os.environ, HOME=str(home), XDG_RUNTIME_DIR=str(home), PULSE_SERVER=f"unix:{socket}")
+    env["ALSA_CONFIG_PATH"] = str(home / "asound.conf")
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    server = subprocess.Popen(
+        ["pulseaudio", "-n", "-F", str(home / "server.pa"), "--daemonize=no", "--exit-idle-time=-1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode != 0:
+            assert time.monotonic() < deadline, "PulseAudio did not start"
+            time.sleep(0.1)
+        yield env
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def wav_of(voice: VoiceSettings, text: str, folder: Path) -> Path:
+    path = folder / f"{re.sub(r'[^a-z0-9]+', '-', (voice.voice or '') + '-' + text.lower())}.wav"
+    if not path.exists():
+        write_wav(path, Voice(voice).clip(text).frames)
+    return path
+
+
+def write_wav(path: Path, frames: bytes) -> None:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(22050)
+        out.writeframes(frames)
+
+
+class Session:
+    """coach --listen as a user starts it, its output lines collected with their arrival times."""
+
+    def __init__(self, env: dict[str, str], folder: Path, *args: str) -> None:
+        self.log = folder / f"timing-{time.monotonic_ns()}.jsonl"
+        self.process = subprocess.Popen(
+            [*coach_command(), "--countdown", "off", "--verbose", "--timing-log", str(self.log), *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: list[tuple[float, str]] = []
+        for stream in (self.process.stdout, self.process.stderr):
+            threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream: object) -> None:
+        for line in iter(stream.readline, ""):  # type: ignore[attr-defined]
+            self.lines.append((time.monotonic(), line.rstrip("\n")))
+
+    def heard(self, since: float = 0.0) -> list[tuple[float, str]]:
+        return [
+            (at, line.removeprefix("heard: ")) for at, line in self.lines if at >= since and line.startswith("heard: ")
+        ]
+
+    def started(self, timeout: float = 120) -> float:
+        deadline = time.monotonic() + timeout
+        while not self.lines or not any("chime" in line for _, line in self.lines):
+            assert time.monotonic() < deadline and self.process.poll() is None, "\n".join(
+                line for _, line in self.lines
+            )
+            time.sleep(0.05)
+        return next(at for at, line in self.lines if "chime" in line)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+        self.process.wait(30)
+
+
+def meaning(words: str) -> Command | int | None:
+    saying = COMMANDS.match(words)
+    return None if saying is None else saying.meaning
+
+
+def commands_run(delay_ms: int, echo_db: int, count: int, tv: bool, folder: Path, rng: random.Random) -> dict:
+    person_volume = str(round(65536 * 10 ** (-echo_db / 60)))  # cubic volume: -echo_db dB
+    tv_volume = str(round(65536 * 10 ** ((-echo_db - 10) / 60)))  # 10 dB under the person
+    result = {"over": [0, 0, 0], "gap": [0, 0, 0], "latency": [], "tv_actions": 0, "echo": None}
+    with laptop(delay_ms, folder) as env:
+        session = Session(env, folder, "--listen")
+        started = session.started()
+        television = None
+        if tv:
+            track = folder / "television.wav"
+            if not track.exists():
+                voice = Voice(TV_VOICE)
+                write_wav(track, b"".join(voice.clip(s).frames + bytes(2 * 22050 // 5) for s in TELEVISION * 3))
+            television = subprocess.Popen(
+                ["sh", "-c", f"while true; do paplay --device=room --volume={tv_volume} {track}; done"], env=env
+            )
+        time.sleep(20)  # the coach's first words: the canceller finds the echo and learns the room
+        try:
+            for n in range(count // 2):
+                for text in (rng.choice(PAUSING), rng.choice(GOING_ON)):
+                    voice = PERSON_VOICES[n % len(PERSON_VOICES)]
+                    wav = wav_of(voice, text, folder)
+                    time.sleep(rng.uniform(1.0, 4.0))
+                    said_at = time.monotonic()
+                    subprocess.run(
+                        ["paplay", "--device=room", f"--volume={person_volume}", str(wav)], env=env, check=True
+                    )
+                    ended = time.monotonic()
+                    time.sleep(2.5)
+                    wanted = meaning(text.rstrip("."))
+                    got = [(at, words) for at, words in session.heard(said_at)]
+                    over = coach_was_speaking(session, said_at, ended)
+                    row = result["over" if over else "gap"]
+                    if any(meaning(words) == wanted for _, words in got):
+                        row[0] += 1
+                        result["latency"].append(next(at for at, w in got if meaning(w) == wanted) - ended)
+                    elif got:
+                        row[2] += 1
+                        print(f"  wrong: {text!r} ({voice.voice}) taken as {[w for _, w in got]}")
+                    else:
+                        row[1] += 1
+                        print(f"  missed: {text!r} ({voice.voice}), {'over the coach' if over else 'in a gap'}")
+                    if session.process.poll() is not None:
+                        break
+        finally:
+            if television is not None:
+                television.terminate()
+            session.stop()
+        echo = [line for _, line in session.lines if "echo cancelled" in line]
+        result["echo"] = echo[-1] if echo else None
+        said = sum(sum(result[k][:3]) for k in ("over", "gap"))
+        heard_lines = len(session.heard())
+        result["tv_actions"] = max(0, heard_lines - said) if tv else 0
+        result["minutes"] = (time.monotonic() - started) / 60
+    return result
+
+
+def coach_was_speaking(session: Session, start: float, end: float) -> bool:
+    """Whether the coach was speaking between `start` and `end`: its cue lines are printed as
+    each cue starts; a cue's length is taken as 15 characters a second (Piper joe's pace)."""
+    spans = []
+    for at, line in session.lines:
+        match = re.match(r"\s+\d+:\d+\.\d\s+speech\s+(.*)", line)
+        if match:
+            spans.append((at, at + 0.065 * len(match.group(1)) + 0.4))  # ~15 characters a second
+    return any(a < end and b > start for a, b in spans)
+
+
+def whole_routine(folder: Path, listen: bool) -> dict:
+    with laptop(150, folder) as env:
+        wall = time.monotonic()
+        session = Session(env, folder, *(["--listen"] if listen else []))
+        memory: list[float] = []
+        children: set[int] = set()
+        cpu = 0.0
+        while session.process.poll() is None:
+            time.sleep(1)
+            children |= listening_children(session.process.pid)
+            memory.append(process_memory(session.process.pid, children))
+            cpu = max(cpu, process_cpu(session.process.pid, children))
+        seconds = time.monotonic() - wall
+        time.sleep(0.3)
+        errors = [json.loads(line)["error_ms"] for line in session.log.read_text().splitlines()]
+        echo = [line for _, line in session.lines if "echo cancelled" in line]
+        return {
+            "p50": percentile(errors, 0.5),
+            "p99": percentile(errors, 0.99),
+            "max": max(errors),
+            "cues": len(errors),
+            "actions": len(session.heard()),
+            "cpu": 100 * cpu / seconds,
+            "memory": memory,
+            "echo": echo[-1] if echo else None,
+        }
+
+
+def listening_children(pid: int) -> set[int]:
+    found = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        children = task / "children"
+        if children.exists():
+            found |= {int(c) for c in children.read_text().split()}
+    return found
+
+
+def process_cpu(pid: int, children: set[int]) -> float:
+    """CPU seconds so far of coach and its listening process, from /proc."""
+    total = 0.0
+    for each in (pid, *children):
+        stat = Path(f"/proc/{each}/stat")
+        if stat.exists():
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def process_memory(pid: int, children: set[int]) -> float:
+    total = 0.0
+    for each in (pid, *children):
+        status = Path(f"/proc/{each}/status")
+        if status.exists():
+            for line in status.read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+    return total
+
+
+def television_alone(minutes: float) -> tuple[int, int]:
+    """The listening path (segmenter, recogniser, echo guard: coach/inputs/listening/hearing.py)
+    fed `minutes` of a television's talk, offline: the actions it would take, and the
+    utterances it cut. The talk is ordinary sentences, many with command words inside them."""
+    import numpy as np
+    import soxr
+    from bench_listen import ORDINARY
+
+    from coach.inputs.listening.hearing import Hearing
+
+    voice = Voice(TV_VOICE)
+    pieces = [voice.clip(sentence).frames for sentence in [*TELEVISION, *ORDINARY]]
+    talk = np.frombuffer(b"".join(pieces), dtype="<i2").astype(np.float32) / 32768 * 10 ** (-10 / 20)
+    talk = np.asarray(soxr.resample(talk, 22050, 16000), dtype=np.float32)
+    blocks = int(minutes * 60 * 16000 / 512)
+    now = [0.0]
+    sent: list[tuple[str, object]] = []
+    hearing = Hearing(COMMANDS, lambda *message: sent.append(message), clock=lambda: now[0])
+    hearing.load(None)
+    for n in range(blocks):
+        start = n * 512 % (len(talk) - 512)
+        now[0] = n * 512 / 16000
+        hearing.hear(talk[start : start + 512], now[0])
+    actions = [m for m in sent if m[0] == "heard"]
+    for message in actions:
+        print(f"  the television's words acted on: {message[1]}")
+    return len(actions), sum(1 for m in sent if m[0] in ("heard", "rejected"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commands", type=int, default=16, help="commands said in each configuration")
+    parser.add_argument("--tv", action="store_true", help="only the television configuration")
+    parser.add_argument("--tv-minutes", type=float, default=30, help="of the television alone, offline, with --tv")
+    parser.add_argument(
+        "--whole-routine", action="store_true", help="the whole built-in routine, with and without --listen"
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    for tool in ("pulseaudio", "pactl", "paplay"):
+        if shutil.which(tool) is None:
+            sys.exit(f"bench_echo: needs {tool} (sudo apt-get install pulseaudio pulseaudio-utils)")
+    print(f"{command_line()}\n{machine()}")
+    folder = Path(tempfile.mkdtemp(prefix="coach-bench-echo-"))
+    rng = random.Random(args.seed)
+    try:
+        if args.whole_routine:
+            for listen in (True, False):
+                r = whole_routine(folder, listen)
+                print(
+                    f"whole routine {'with' if listen else 'without'} --listen: {r['cues']} cues, onset error "
+                    f"p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms, max {r['max']:.2f} ms; actions {r['actions']}; "
+                    f"CPU {r['cpu']:.1f}% of one core; memory {min(r['memory'] or [0]):.0f}-"
+                    f"{max(r['memory'] or [0]):.0f} MB; {r['echo'] or 'no echo figure'}"
+                )
+            return
+        if args.tv:
+            actions, utterances = television_alone(args.tv_minutes)
+            print(
+                f"the television alone, {args.tv_minutes:.0f} min of its talk through the listening path: "
+                f"{actions} actions, {utterances} utterances cut and heard"
+            )
+        configurations = [(150, 0, True)] if args.tv else [(d, e, False) for d in (80, 250) for e in (0, 6)]
+        totals = {"over": [0, 0, 0], "gap": [0, 0, 0], "latency": []}
+        for delay, echo_db, tv in configurations:
+            r = commands_run(delay, echo_db, args.commands, tv, folder, rng)
+            for key in ("over", "gap"):
+                totals[key] = [a + b for a, b in zip(totals[key], r[key], strict=True)]
+            totals["latency"] += r["latency"]
+            print(
+                f"delay {delay} ms, echo {echo_db:+d} dB{', television' if tv else ''}: over the coach "
+                f"{r['over'][0]} right, {r['over'][1]} missed, {r['over'][2]} wrong; in its gaps "
+                f"{r['gap'][0]} right, {r['gap'][1]} missed, {r['gap'][2]} wrong"
+                + (f"; actions from the television: {r['tv_actions']} in {r['minutes']:.1f} min" if tv else "")
+                + f"; {r['echo'] or 'no echo figure'}"
+            )
+        for key, name in (("over", "over the coach's speech"), ("gap", "in its quiet gaps")):
+            right, missed, wrong = totals[key]
+            said = right + missed + wrong
+            if said:
+                print(f"{name}: {right} of {said} right ({100 * right / said:.0f}%), {wrong} wrong")
+        if totals["latency"]:
+            lat = totals["latency"]
+            p50, p95 = percentile(lat, 0.5), percentile(lat, 0.95)
+            print(f"latency, end of the command to its effect: p50 {p50:.2f} s, p95 {p95:.2f} s")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
