@@ -230,10 +230,10 @@ def coach_was_speaking(session: Session, start: float, end: float) -> bool:
     return any(a < end and b > start for a, b in spans)
 
 
-def whole_routine(folder: Path, listen: bool) -> dict:
+def whole_routine(folder: Path, listen: bool, coach_args: list[str]) -> dict:
     with laptop(150, folder) as env:
         wall = time.monotonic()
-        session = Session(env, folder, *(["--listen"] if listen else []))
+        session = Session(env, folder, *(["--listen"] if listen else []), *coach_args)
         memory: list[float] = []
         children: set[int] = set()
         cpu = 0.0
@@ -242,6 +242,12 @@ def whole_routine(folder: Path, listen: bool) -> dict:
             children |= listening_children(session.process.pid)
             memory.append(process_memory(session.process.pid, children))
             cpu = max(cpu, process_cpu(session.process.pid, children))
+            last_cue = max((at for at, line in session.lines if re.match(r"\s+\d+:\d", line)), default=wall)
+            if time.monotonic() - last_cue > 60:  # paused by its own voice, waiting for a "go on"
+                print("  stalled: no cue for 60 s; it heard:", [w for _, w in session.heard()])
+                session.stop()
+        for _, words in session.heard():
+            print(f"  acted on, from its own voice: {words!r}")
         seconds = time.monotonic() - wall
         time.sleep(0.3)
         errors = [json.loads(line)["error_ms"] for line in session.log.read_text().splitlines()]
@@ -327,6 +333,9 @@ def main() -> None:
         "--whole-routine", action="store_true", help="the whole built-in routine, with and without --listen"
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--coach-args", default="", help="with --whole-routine, passed to coach: '--only knee-rolls --reps 3'"
+    )
     args = parser.parse_args()
     for tool in ("pulseaudio", "pactl", "paplay"):
         if shutil.which(tool) is None:
@@ -337,7 +346,7 @@ def main() -> None:
     try:
         if args.whole_routine:
             for listen in (True, False):
-                r = whole_routine(folder, listen)
+                r = whole_routine(folder, listen, args.coach_args.split())
                 print(
                     f"whole routine {'with' if listen else 'without'} --listen: {r['cues']} cues, onset error "
                     f"p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms, max {r['max']:.2f} ms; actions {r['actions']}; "

@@ -242,8 +242,8 @@ class EchoCanceller:
         path fitted to the two seconds before it: a second view of an utterance said over the
         coach. AEC3 suppresses what it takes for echo, and with the coach as loud as the
         person it took most of a "pause" or an "ouch" with it ("I'll." for "Ouch, that
-        hurts."); subtracting, not suppressing, leaves the person whole (23 dB off the coach's
-        voice over the same stretch, heard as "out the network.": the closed set's "ouch")."""
+        hurts."); subtracting, not suppressing, leaves more of the person (23 dB off the coach's
+        voice over the same stretch, and the words came out "out the network.")."""
         fit = round(LINEAR_FIT * SAMPLE_RATE)
         span = round((end - start) * SAMPLE_RATE)
         near = self._microphone(start - LINEAR_FIT, LINEAR_FIT + end - start)

@@ -17,10 +17,12 @@ sounddevice's callback only queues the microphone's blocks; a worker thread canc
 coach's echo from them, cuts utterances and decides. Whatever the coach plays is the
 canceller's far end (coach/inputs/listening/canceller.py); what is still heard while the coach
 sounds is dropped when every word of it is among the words it was saying (the echo
-guard, a second safety). Over the coach, a saying heard word for word counts; one the
-closed set had to find counts only where the canceller has learned the room and the
-saying pauses (a pause or a pain word: a false one costs a "go on"), never over a chime,
-which has no words for the recogniser to find but makes some up ("you", "Bye!").
+guard, a second safety, with the one-word sayings that sound like its words: "again" in
+"Let us begin."). Over the coach only a saying heard word for word counts, never one the
+closed set had to find: a chime has no words, and a recogniser given one makes some up
+("you", "Bye!"); and letting the set find a pause or a pain word in what the canceller
+left of the coach's sentences paused a session on its own voice once in a few minutes in
+trials here.
 
 Audio is processed in memory and never written or sent anywhere.
 """
@@ -28,6 +30,7 @@ Audio is processed in memory and never written or sent anywhere.
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import signal
 import threading
@@ -44,11 +47,10 @@ from coach.inputs.listening.denoise import NoiseSuppressor
 from coach.inputs.listening.recogniser import Hearing as RecognisedAs
 from coach.inputs.listening.recogniser import ListenUnavailable, Recogniser
 from coach.inputs.listening.segmenter import BLOCK, SAMPLE_RATE, Coach, Segmenter, Utterance, silero_vad
-from coach.inputs.listening.sounding import CoachSpeech, is_echo, mostly_echo
+from coach.inputs.listening.sounding import CoachSpeech, is_echo, rhymes_with_echo
 from coach.inputs.listening.vocabulary import Vocabulary
-from coach.sound.player import Command
 
-PAUSING = (Command.HOLD, Command.PAIN)  # what the closed set may guess over the coach's cancelled voice
+NICENESS = 10  # how much lower the listening process runs than the session's
 SILENT_MICROPHONE = 3.0  # seconds without a single block: the microphone has gone
 RECOUNT_SECONDS = 0.25  # a block's counted time this far from the clock's: samples were lost, count anew
 NO_DELAY_SECONDS = 30.0  # of the coach sounding with no delay found: its echo is not reaching the microphone alike
@@ -73,6 +75,10 @@ def serve(connection: Connection, vocabulary: Vocabulary) -> None:
     """The child's whole life: load, then answer messages until told to stop or orphaned."""
     for stopping in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
         signal.signal(stopping, signal.SIG_IGN)  # the session's process ends this one, in order
+    # Below the player in the scheduler's eyes: Whisper's two threads could otherwise hold both
+    # cores when a cue's deadline comes, and the player would wait for one.
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS)
     send_lock = threading.Lock()
 
     def send(*message: Any) -> None:
@@ -266,44 +272,35 @@ class Hearing:
         delay = self._canceller.delay if self._canceller is not None and self._canceller.delay else 0.0
         said, chime = self.speech.during(utterance.start - delay, utterance.end)
         over_the_coach = chime or bool(said)
-        # Over the coach's words with its echo cancelled, what is left is the person, partly
-        # suppressed with the coach ("Paul." for "pause"), and the closed set may find a pause or a
-        # pain word in it: the commands whose false alarm costs a "go on". Anything else over the
-        # coach, and anything over a chime or words not yet cancelled, counts only heard plainly.
-        cancelled = self._canceller is not None and self._canceller.converged
-        plain_only = chime or (bool(said) and not cancelled)
         vocabulary = self.vocabulary
         hearing = self._recogniser.hear(
-            utterance.audio, vocabulary, plain_only=plain_only, suppressed=utterance.suppressed
+            utterance.audio, vocabulary, plain_only=over_the_coach, suppressed=utterance.suppressed
         )
-        if over_the_coach and cancelled and not chime and (hearing.saying is None or not hearing.plain):
+        cancelled = self._canceller is not None and self._canceller.converged
+        if hearing.saying is None and bool(said) and not chime and cancelled:
             hearing = self._linear_hearing(utterance, vocabulary, hearing)
-        saying = hearing.saying
-        if over_the_coach and saying is not None and not hearing.plain and saying.meaning not in PAUSING:
-            self.send("rejected", f"coach: heard {hearing.guess!r}: only a pause is guessed over the coach")
-            return
         if hearing.saying is None:
             why = "no command said plainly over the coach" if over_the_coach else "no command"
             self.send("rejected", f"coach: heard {hearing.guess!r}: {why}")
             return
-        guessed_from_coach = not hearing.plain and mostly_echo(hearing.guess, said)
-        if said and (is_echo(hearing.guess, said) or is_echo(hearing.saying.words, said) or guessed_from_coach):
+        echo = is_echo(hearing.guess, said) or is_echo(hearing.saying.words, said)
+        rhyme = not isinstance(hearing.saying.meaning, int) and rhymes_with_echo(hearing.saying.words, said)
+        if said and (echo or rhyme):
             self.send("rejected", f"coach: heard {hearing.guess!r}: the coach's own voice")
             return
         self.send("heard", hearing.saying)
 
     def _linear_hearing(self, utterance: Utterance, vocabulary: Vocabulary, first: RecognisedAs) -> RecognisedAs:
-        """The utterance heard again with the coach's echo subtracted, not suppressed
-        (EchoCanceller.linear): taken only where it finds a pause or a pain word. What is left of the
-        coach there is more than AEC3 leaves: its "Let us begin." came out "Again." in a trial here."""
+        """An utterance over the coach heard again with its echo subtracted, not suppressed
+        (EchoCanceller.linear): AEC3 takes what it counts as echo out of the person's words too,
+        and "Ouch, that hurts." said over the coach came out "I'll."; subtracted, it came out
+        "out the network.". Only a saying heard plainly counts, as over the coach always."""
         assert self._canceller is not None and self._recogniser is not None
         linear = self._canceller.linear(utterance.start, utterance.end)
         if linear is None:
             return first
-        second = self._recogniser.hear(linear, vocabulary)
-        if second.saying is not None and second.saying.meaning in PAUSING:
-            return second
-        return first
+        second = self._recogniser.hear(linear, vocabulary, plain_only=True)
+        return second if second.saying is not None else first
 
     def _trouble(self, what: str) -> None:
         if not self._trouble_told and not self._stopping.is_set():

@@ -9,6 +9,7 @@ does not listen makes none of that wait before its first sound.
 
 from __future__ import annotations
 
+import difflib
 import threading
 import time
 from collections import deque
@@ -99,10 +100,16 @@ def is_echo(heard: str, coach_said: str) -> bool:
     return bool(heard_words) and all(word in said for word in heard_words)
 
 
-def mostly_echo(heard: str, coach_said: str) -> bool:
-    """Half or more of the words heard are the coach's: what the closed set found a saying in
-    was the coach's own sentence ("Keep your sh-" of "Keep your shoulders on the floor", where
-    the set found "stop")."""
-    heard_words = normalise(heard).split()
-    said = set(normalise(coach_said).split())
-    return bool(heard_words) and sum(word in said for word in heard_words) * 2 >= len(heard_words)
+def rhymes_with_echo(saying: str, coach_said: str) -> bool:
+    """A one-word saying that sounds like a word the coach was saying: "again" in its "Let us
+    begin.", "done" in "lie down". Over the coach's voice a recogniser hears its words so
+    (difflib's ratio 0.6 or more, against its words of four letters or more: "three" is not
+    "the"); a person's "again" said then is dropped with them. Not for numbers: the check-in
+    listens for a correction while the coach says back the number it heard."""
+    words = normalise(saying).split()
+    if len(words) != 1:
+        return False
+    return any(
+        len(word) >= 4 and difflib.SequenceMatcher(None, words[0], word).ratio() >= 0.6
+        for word in normalise(coach_said).split()
+    )
