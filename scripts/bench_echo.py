@@ -71,8 +71,7 @@ COMMANDS = Vocabulary.commands(WORDS, "en")
 @contextmanager
 def laptop(delay_ms: int, folder: Path) -> Iterator[dict[str, str]]:
     """The private PulseAudio rig; yields the environment that routes coach and paplay to it."""
-    home = folder / f"pulse-{delay_ms}"
-    home.mkdir()
+    home = Path(tempfile.mkdtemp(prefix=f"pulse-{delay_ms}-", dir=folder))
     socket = home / "native"
     (home / "server.pa").write_text(
         "load-module module-null-sink sink_name=speakers\nload-module module-null-sink sink_name=room\n"
@@ -333,6 +332,7 @@ def main() -> None:
         "--whole-routine", action="store_true", help="the whole built-in routine, with and without --listen"
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--without-listening", action="store_true", help="with --whole-routine: only the run without")
     parser.add_argument(
         "--coach-args", default="", help="with --whole-routine, passed to coach: '--only knee-rolls --reps 3'"
     )
@@ -345,7 +345,7 @@ def main() -> None:
     rng = random.Random(args.seed)
     try:
         if args.whole_routine:
-            for listen in (True, False):
+            for listen in (True, False)[1 if args.without_listening else 0 :]:
                 r = whole_routine(folder, listen, args.coach_args.split())
                 print(
                     f"whole routine {'with' if listen else 'without'} --listen: {r['cues']} cues, onset error "
