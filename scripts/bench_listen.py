@@ -148,6 +148,17 @@ def espeak_variant(voice: str, rate: int, text: str) -> np.ndarray:
     return np.asarray(soxr.resample(samples, rate_in, SAMPLE_RATE), dtype=np.float32)
 
 
+def verdict(decided: list[tuple[str, Saying | None]], saying: Saying, label: str) -> tuple[str, str | None]:
+    """How one spoken saying was taken: right, rejected or wrong, and a line saying how when not right."""
+    acted = [s for _, s in decided if s is not None]
+    guesses = [g for g, _ in decided]
+    if acted and all(s.meaning == saying.meaning for s in acted):
+        return "right", None
+    if not acted:
+        return "rejected", f"  rejected  {label} heard as {guesses}"
+    return "wrong", f"  WRONG     {label} heard as {guesses} -> {[s.words for s in acted]}"
+
+
 def language_accuracy(recogniser: Recogniser, language: str) -> None:
     """Every saying of a language's table (and its numbers), in three eSpeak NG variants, clean
     and at 10 dB SNR: right, rejected, wrong."""
@@ -162,19 +173,10 @@ def language_accuracy(recogniser: Recogniser, language: str) -> None:
                 speech = espeak_variant(voice, rate, saying.words[:1].upper() + saying.words[1:] + ".")
                 for noisy in (False, True):
                     audio = with_noise(padded(speech), 10, rng) if noisy else padded(speech)
-                    decided = decide(recogniser, audio, vocabulary)
-                    acted = [s for _, s in decided if s is not None]
                     label = f"{voice}@{rate}{' +noise' if noisy else ''}: {saying.words!r}"
-                    if acted and all(s.meaning == saying.meaning for s in acted):
-                        tally["right"] += 1
-                    elif not acted:
-                        tally["rejected"] += 1
-                        lines.append(f"  rejected  {label} heard as {[g for g, _ in decided]}")
-                    else:
-                        tally["wrong"] += 1
-                        lines.append(
-                            f"  WRONG     {label} heard as {[g for g, _ in decided]} -> {[s.words for s in acted]}"
-                        )
+                    kind, line = verdict(decide(recogniser, audio, vocabulary), saying, label)
+                    tally[kind] += 1
+                    lines += [line] if line else []
     total = sum(tally.values())
     print(f"{language}: {total} commands and numbers in {len(LANGUAGE_VOICES[language])} voices, clean and noisy")
     for key in ("right", "rejected", "wrong"):
@@ -198,16 +200,10 @@ def accuracy(recogniser: Recogniser, words: Phrases, voices: list[VoiceSettings]
             started = time.perf_counter()
             decided = decide(recogniser, audio, vocabulary)
             times.append(time.perf_counter() - started)
-            acted = [s for _, s in decided if s is not None]
             label = f"{settings.voice}@{settings.rate}{' +noise' if noisy else ''}: {saying.words!r}"
-            if acted and all(s.meaning == saying.meaning for s in acted):
-                tally["right"] += 1
-            elif not acted:
-                tally["rejected"] += 1
-                wrong.append(f"  rejected  {label} heard as {[g for g, _ in decided]}")
-            else:
-                tally["wrong"] += 1
-                wrong.append(f"  WRONG     {label} heard as {[g for g, _ in decided]} -> {[s.words for s in acted]}")
+            kind, line = verdict(decided, saying, label)
+            tally[kind] += 1
+            wrong += [line] if line else []
     total = sum(tally.values())
     print(f"spoken commands: {total} ({len(voices)} voices x {len(commands.sayings)} sayings, numbers x 2 voices;")
     print("  each clean and at 10 dB SNR)")
