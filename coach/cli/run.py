@@ -174,6 +174,6 @@ def _dry_run(request: Request, output_format: OutputFormat) -> None:
     voice = voice_or_none(voice_settings(request, routine))
     timeline, label = plan_with_progress(routine, request, voice, load_clips=False)  # to read, not to play
     if output_format is OutputFormat.JSON:
-        typer.echo(preview.render_json(timeline, label), nl=False)
+        typer.echo(preview.render_json(timeline, label, routine.schedule), nl=False)
     else:
-        typer.echo(preview.render_text(timeline, label), nl=False)
+        typer.echo(preview.render_text(timeline, label, routine.schedule), nl=False)

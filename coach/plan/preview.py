@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from coach.plan.routine import Schedule
 from coach.plan.script import Cue, CueKind, ExerciseSpan, Timeline
 
 
@@ -25,15 +26,17 @@ def timing_note(timeline: Timeline, voice_label: str | None) -> str:
     return "times are ESTIMATES from the speaking rate (with a voice engine installed they are measured)"
 
 
-def render_text(timeline: Timeline, voice_label: str | None = None) -> str:
+def render_text(timeline: Timeline, voice_label: str | None = None, schedule: Schedule | None = None) -> str:
     spans = {span.key: span for span in timeline.exercises}
     count = len({span.id for span in timeline.exercises})
     lines = [
         timeline.title,
         f"{count} exercise{'s' if count != 1 else ''} · {clock(timeline.total)} · {len(timeline.cues)} cues · "
         + timing_note(timeline, voice_label),
-        "",
     ]
+    if schedule is not None:
+        lines.append(f"Schedule: {schedule.text()}")
+    lines.append("")
     group: tuple[int | None, str | None] | None = None
     for cue in timeline.cues:
         if cue.exercise_key != group:
@@ -85,9 +88,21 @@ def _squeeze_blank(lines: list[str]) -> list[str]:
     return kept
 
 
-def to_json_data(timeline: Timeline, voice_label: str | None = None) -> dict[str, Any]:
+def to_json_data(
+    timeline: Timeline, voice_label: str | None = None, schedule: Schedule | None = None
+) -> dict[str, Any]:
     return {
         "title": timeline.title,
+        "schedule": None
+        if schedule is None
+        else {
+            "times_a_day": None
+            if schedule.times_a_day is None
+            else [schedule.times_a_day.low, schedule.times_a_day.high],
+            "days_a_week": None
+            if schedule.days_a_week is None
+            else [schedule.days_a_week.low, schedule.days_a_week.high],
+        },
         "total_seconds": timeline.total,
         "speech_timing": timeline.speech_timing,
         "voice": voice_label,
@@ -125,5 +140,5 @@ def cue_fields(cue: Cue) -> dict[str, Any]:
     }
 
 
-def render_json(timeline: Timeline, voice_label: str | None = None) -> str:
-    return json.dumps(to_json_data(timeline, voice_label), indent=2, ensure_ascii=False) + "\n"
+def render_json(timeline: Timeline, voice_label: str | None = None, schedule: Schedule | None = None) -> str:
+    return json.dumps(to_json_data(timeline, voice_label, schedule), indent=2, ensure_ascii=False) + "\n"

@@ -33,6 +33,7 @@ MAX_WORK_SECONDS = 3600.0  # one timed exercise: an hour's plank is already gene
 MAX_REST_SECONDS = 900.0
 MAX_SETS = 20
 MAX_ROUNDS = 20
+MAX_TIMES_A_DAY = 24  # "every hour" of a waking day is 16
 MAX_SECONDS_PER_REP = 60.0
 
 
@@ -123,6 +124,30 @@ class Exercise:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """How often the routine is meant to be done, as the sheet prescribed it: each None when not said."""
+
+    times_a_day: Span | None = None
+    days_a_week: Span | None = None
+
+    def text(self) -> str:
+        """ "3 times a day, 5 days a week" for eyes."""
+        parts = []
+        if self.times_a_day is not None:
+            parts.append(f"{self.times_a_day.describe()} time{'s' if self.times_a_day.high != 1 else ''} a day")
+        if self.days_a_week is not None:
+            days = "every day" if self.days_a_week.low == 7 else f"{self.days_a_week.describe()} days a week"
+            parts.append(days)
+        return ", ".join(parts)
+
+    def sessions_a_week(self) -> tuple[float, float]:
+        """(low, high) sessions a week it asks for: a day count alone means daily when not said."""
+        per_day = self.times_a_day or Span(1, 1)
+        days = self.days_a_week or Span(7, 7)
+        return per_day.low * days.low, per_day.high * days.high
+
+
+@dataclass(frozen=True)
 class Routine:
     title: str
     language: str
@@ -134,6 +159,7 @@ class Routine:
     rounds: int = 1
     rest_between_rounds: Span = ZERO
     phrases: tuple[tuple[str, str], ...] = ()  # the routine's own words for the coach's phrases
+    schedule: Schedule | None = None  # how often: a physiotherapist's "3 times a day"
 
 
 def _number_text(value: float) -> str:
@@ -306,6 +332,7 @@ class _Reader:
                 "rounds",
                 "rest_between_rounds",
                 "phrases",
+                "schedule",
             },
             required={"title", "exercises"},
         )
@@ -332,7 +359,19 @@ class _Reader:
             rounds=self.count(root, "rounds", (), MAX_ROUNDS),
             rest_between_rounds=self.rest(root, "rest_between_rounds", ()) or ZERO,
             phrases=self.phrase_table(root.get("phrases", {})),
+            schedule=self.schedule(root["schedule"]) if "schedule" in root else None,
         )
+
+    def schedule(self, value: Any) -> Schedule:
+        table = self.table(value, ("schedule",), allowed={"times_a_day", "days_a_week"}, required=set())
+        if not table:
+            raise self.fail(("schedule",), "give times_a_day, days_a_week or both")
+        spans = {
+            key: self.span(table[key], ("schedule", key), whole=True, minimum=1, maximum=maximum)
+            for key, maximum in (("times_a_day", MAX_TIMES_A_DAY), ("days_a_week", 7))
+            if key in table
+        }
+        return Schedule(**spans)
 
     def exercise(self, value: Any, path: tuple[str | int, ...]) -> Exercise:
         table = self.table(
