@@ -5,8 +5,12 @@ from pathlib import Path
 
 COACH = Path(__file__).resolve().parent.parent / "coach"
 # Top first: a folder may import the folders below it, never one above.
-LAYERS = ["cli", "session", "record", "inputs", "sound", "voice", "plan", "common"]
-SIBLINGS = {frozenset({"sound", "voice"}), frozenset({"record", "inputs"})}  # neither uses the other
+LAYERS = ["cli", "session", "sheets", "record", "inputs", "sound", "voice", "plan", "common"]
+SIBLINGS = {  # neither uses the other
+    frozenset({"sound", "voice"}),
+    frozenset({"record", "inputs"}),
+    *(frozenset({"sheets", other}) for other in ("session", "record", "inputs", "sound", "voice")),
+}
 
 
 def imported_folders(module: Path) -> set[str]:

@@ -7,7 +7,7 @@ defined, keeps that order in one place.
 
 from __future__ import annotations
 
-from coach.cli import export, history, run, show_builtin, validate
+from coach.cli import export, history, import_sheet, run, show_builtin, validate
 from coach.cli import list as listing
 from coach.cli.app import app
 from coach.cli.report import report
@@ -18,6 +18,7 @@ app.command("run", help="Run the routine (the same as plain `coach`).")(run.run)
 app.command("export")(export.export)
 app.command("list")(listing.list_exercises)
 app.command("validate")(validate.validate)
+app.command("import")(import_sheet.import_sheet)
 app.add_typer(voices_app, name="voices")
 app.command("history")(history.history)
 app.command("report")(report)
