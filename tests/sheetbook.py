@@ -17,13 +17,18 @@ SHEETS = Path(__file__).resolve().parent / "sheets"
 FIELDS = ("reps", "sets", "hold", "seconds", "sides", "times_a_day", "days_a_week")
 
 
-def sheet_paths() -> list[Path]:
-    return sorted(path for path in SHEETS.iterdir() if path.name.endswith((".txt", ".html")))
+def sheet_paths(folder: Path = SHEETS) -> list[Path]:
+    return sorted(path for path in folder.iterdir() if path.name.endswith((".txt", ".html")))
+
+
+def held_out_paths() -> list[Path]:
+    """Sheets written after the importer's rules were settled, never used to tune them."""
+    return sheet_paths(SHEETS / "held-out")
 
 
 def key_for(sheet: Path) -> dict[str, Any]:
     stem = sheet.name.removesuffix(".txt").removesuffix(".pdf").removesuffix(".html")
-    return tomllib.loads((SHEETS / f"{stem}.key.toml").read_text())
+    return tomllib.loads((sheet.parent / f"{stem}.key.toml").read_text())
 
 
 def materialise(sheet: Path, folder: Path) -> Path:

@@ -248,6 +248,8 @@ def _labelled(unit: Unit, language: SheetLanguage) -> Unit:
     kind = language.labels.get(label.strip().lower())
     if kind is None or not rest.strip():
         return unit
+    if kind == "dose":  # "Repetitions: 10  Sets: 2": the label is half of the dose
+        return Unit(unit.text, unit.starts, unit.bullet, kind)
     cut = unit.sliced(unit.text.index(rest) + (len(rest) - len(rest.lstrip())))
     cut.label = kind
     return cut

@@ -248,6 +248,10 @@ def _exercise(block: Block, language: SheetLanguage, sheet_wide: Dose) -> Exerci
             exercise.phases.extend(_flush(pending_return, "return"))
             _add_move(exercise, spoken)
     exercise.phases.extend(_flush(pending_return, "return"))
+    if dose.seconds is not None and dose.reps is None:
+        # Its own timed work ("Keep going for 30 seconds") is what this exercise asks: a count
+        # the sheet gives all of them ("Do each exercise 10 times") is for the others.
+        sheet_wide = Dose.of({k: v for k, v in sheet_wide.fields().items() if k not in ("reps", "sets", "hold")})
     dose.fill_from(sheet_wide)
     if dose.hold is not None and dose.zero_hold:
         dose.hold = None
