@@ -218,3 +218,34 @@ def test_history_shows_sets_beside_reps(private_history: Path) -> None:
     assert "squats 20 (2 sets), plank (3 sets)" in shown.stdout
     data = json.loads(CliRunner().invoke(app, ["history", "--format", "json"]).stdout)
     assert data["sessions"][0]["sets_done"] == {"squats": 2, "plank": 3}
+
+
+def test_a_prescribed_schedule_is_measured_in_history_and_report(tmp_path: Path, private_history: Path) -> None:
+    sheet = Path(__file__).parent / "sheets" / "cuh-knee.txt"  # "Do each of these exercises 10 times, twice a day."
+    routine = tmp_path / "knee.toml"
+    assert runner.invoke(app, ["import", str(sheet), "-o", str(routine)]).exit_code == 0
+    store = History(private_history)
+    today = date.today()
+    # Two sessions a day on three of the last seven days, one on two more, one stopped early.
+    plan = {0: 2, 1: 2, 2: 1, 4: 2, 5: 1}
+    for days_back, count in plan.items():
+        for hour in range(count):
+            at = datetime.combine(today - timedelta(days=days_back), datetime.min.time()).replace(hour=8 + 10 * hour)
+            session_id = store.start(str(routine), ["hamstring-stretch"], at=at)
+            store.update(session_id, {"hamstring-stretch": 10}, 300.0, "finished", at=at + timedelta(minutes=5))
+    stopped = store.start(str(routine), ["hamstring-stretch"], at=datetime.combine(today, datetime.min.time()))
+    store.update(stopped, {"hamstring-stretch": 3}, 60.0, "stopped")
+    result = runner.invoke(app, ["history"])
+    assert result.exit_code == 0, result.output
+    assert "Knee exercises, prescribed 2 times a day:" in result.stdout
+    assert "  last 7 days: 8 of 14 sessions (57%), 3 of 7 days in full, 1 stopped early" in result.stdout
+    assert "  last 28 days: 8 of 56 sessions (14%), 3 of 28 days in full, 1 stopped early" in result.stdout
+    parsed = json.loads(runner.invoke(app, ["history", "--format", "json"]).stdout)
+    assert parsed["schedule"]["last_7_days"] == {
+        "finished": 8, "asked": [14, 14], "percent": 57, "days_in_full": 3, "stopped": 1,
+    }  # fmt: skip
+    page = tmp_path / "report.html"
+    assert runner.invoke(app, ["report", str(page), "--weeks", "1"]).exit_code == 0
+    text = page.read_text()
+    assert "Prescribed: 2 times a day." in text
+    assert "of the sessions Knee exercises asks (2 times a day)" in text

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from coach.cli.options import FormatOption, OutputFormat
 from coach.plan import preview
+
+if TYPE_CHECKING:
+    from coach.record.adherence import Adherence
+    from coach.record.history import Session
 
 
 def history(
@@ -16,8 +21,6 @@ def history(
     recent: Annotated[int, typer.Option("--recent", help="How many recent sessions to list.", min=1)] = 10,
 ) -> None:
     """Your sessions: recent ones, the streak, this week, totals, pain trend."""
-    from datetime import date
-
     from coach.record.history import History, calendar_strip, streak, this_week, totals
 
     record = History()
@@ -25,9 +28,26 @@ def history(
     today = date.today()
     days = {s.started_at.date() for s in sessions}
     summary = {"streak_days": streak(days, today), "sessions_this_week": this_week(sessions, today)}
+    kept = schedule_kept(sessions, today)
     if output_format is OutputFormat.JSON:
         data = {
             **summary,
+            "schedule": None
+            if not kept
+            else {
+                "routine": kept[0].title,
+                "prescribed": kept[0].schedule.text(),
+                **{
+                    f"last_{item.days}_days": {
+                        "finished": item.finished,
+                        "asked": [item.asked_low, item.asked_high],
+                        "percent": item.percent,
+                        "days_in_full": item.days_in_full,
+                        "stopped": item.stopped,
+                    }
+                    for item in kept
+                },
+            },
             "totals": totals(sessions),
             "sessions": [
                 {
@@ -56,6 +76,11 @@ def history(
     for line in calendar_strip(sessions, today):
         typer.echo(line)
     typer.echo("       ● finished  ○ stopped early  · none")
+    if kept:
+        typer.echo("")
+        typer.echo(f"{kept[0].title}, prescribed {kept[0].schedule.text()}:")
+        for item in kept:
+            typer.echo(f"  last {item.days} days: {item.text()}")
     typer.echo("")
     typer.echo("Recent sessions")
     for s in sessions[-recent:][::-1]:
@@ -72,6 +97,26 @@ def history(
     if rated:
         trend = "  ".join(f"{s.pain_before}->{s.pain_after}" for s in rated[-8:])
         typer.echo(f"Pain before -> after, oldest first: {trend}")
+
+
+ADHERENCE_DAYS = (7, 28)  # a week, and four: what a physiotherapist asks at a follow-up
+
+
+def schedule_kept(sessions: list[Session], today: date) -> list[Adherence]:
+    """How the last sessions' routine was kept to its schedule, where it has one and can still be read."""
+    from coach.cli.report import describe_routine
+    from coach.record.adherence import adherence
+
+    if not sessions:
+        return []
+    name = sessions[-1].routine
+    summary = describe_routine(name)
+    if summary is None or summary.schedule is None:
+        return []
+    return [
+        adherence(sessions, name, summary.title, summary.schedule, today - timedelta(days=days - 1), today)
+        for days in ADHERENCE_DAYS
+    ]
 
 
 def done_text(reps: dict[str, int], sets: dict[str, int]) -> str:

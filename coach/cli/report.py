@@ -95,4 +95,5 @@ def describe_routine(name: str) -> RoutineSummary | None:
             return None
     except (RoutineError, OSError, ValueError):
         return None  # changed or broken since: the report still shows its sessions, by id
-    return RoutineSummary(routine.title, tuple((exercise.id, exercise.name) for exercise in routine.exercises))
+    exercises = tuple((exercise.id, exercise.name) for exercise in routine.exercises)
+    return RoutineSummary(routine.title, exercises, routine.schedule)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from coach.common.errors import OptionError
+from coach.plan.routine import Schedule
+from coach.record.adherence import Adherence, adherence
 from coach.record.history import Session, streak
 
 DEFAULT_WEEKS = 8
@@ -92,6 +94,7 @@ class SessionRow:
 class RoutineSummary:
     title: str
     exercises: tuple[tuple[str, str], ...]  # (id, name), in the routine's order
+    schedule: Schedule | None = None  # how often it is prescribed, where it says
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ class Report:
     routines: tuple[RoutineSummary, ...]
     sessions_ever: int
     per_week_goal: int | None = None
+    adherence: tuple[Adherence, ...] = ()  # for each routine with a schedule
 
     @property
     def days_finished(self) -> int:
@@ -170,6 +174,11 @@ def summarise(
         routines=tuple(summary for summary in routines.values() if summary is not None),
         sessions_ever=len(sessions),
         per_week_goal=per_week_goal,
+        adherence=tuple(
+            adherence(sessions, name, summary.title, summary.schedule, period.first, period.last)
+            for name, summary in routines.items()
+            if summary is not None and summary.schedule is not None
+        ),
     )
 
 

@@ -122,6 +122,8 @@ def _glance(report: Report) -> list[tuple[str, str]]:
     ]
     if report.trend_after is not None:
         items.append((f"{report.trend_after.start:.0f} → {report.trend_after.end:.0f}", "pain after, trend"))
+    for kept in report.adherence:
+        items.append((f"{kept.percent}%", f"of the sessions {kept.title} asks ({kept.schedule.text()})"))
     return items
 
 
