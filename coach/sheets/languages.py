@@ -269,7 +269,7 @@ ENGLISH = SheetLanguage(
     ),
     heading_prefix=re.compile(r"^(?:exercise|ex\.?|stretch|step)\s*\d+\s*[:.)\-\u2013]?\s*", re.IGNORECASE),
     filler=_words(
-        "repeat repeating do doing perform this it the exercise exercises each side sides leg legs arm "
+        "repeat repeating do doing perform this it the all every exercise exercises exs each side sides leg legs arm "
         "arms hand hands on with to and then or as often directed times time of a an per day daily week "
         "sets set reps repetitions other swap switch change over both either alternating alternate start "
         "about let go at your own pace is one repetition counts as again more these them aim for hold "
@@ -395,7 +395,8 @@ GERMAN = SheetLanguage(
     general_headings=re.compile(r"^(?:einleitung|hinweise?|wichtig|allgemeines|kontakt)\b", re.IGNORECASE),
     heading_prefix=re.compile(r"^(?:übung|uebung)\s*\d+\s*[:.)\-\u2013]?\s*", re.IGNORECASE),
     filler=_words(
-        "wiederholen wiederholungen sie die übung mal pro tag woche jede seite je beide und dann oder "
+        "wiederholen wiederholungen üben machen führen durch alle übungen sie die übung mal pro tag "
+        "woche jede seite je beide und dann oder "
         "sätze serien x halten häufigkeit abwechselnd im wechsel täglich"
     ),
 )
