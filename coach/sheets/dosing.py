@@ -147,15 +147,16 @@ def read_dose(sentence: str, language: SheetLanguage, where: str) -> Reading:
             matches.extend(match for match in pattern.finditer(norm) if free(*match.span()))
         return matches
 
+    def first(patterns: list[re.Pattern[str]], name: str, group: str) -> None:
+        """The first free match gives the field, if nothing gave it yet."""
+        for match in search(patterns):
+            if getattr(dose, name) is None:
+                setattr(dose, name, found(amount(match.group(group))))
+                taken.append(match.span())
+
     taken.extend(match.span() for match in DEFINITION.finditer(norm))  # "... is one repetition": no dose
-    for match in search(language.times_a_day):
-        if dose.times_a_day is None:
-            dose.times_a_day = found(amount(match.group("F")))
-            taken.append(match.span())
-    for match in search(language.days_a_week):
-        if dose.days_a_week is None:
-            dose.days_a_week = found(amount(match.group("W")))
-            taken.append(match.span())
+    first(language.times_a_day, "times_a_day", "F")
+    first(language.days_a_week, "days_a_week", "W")
     for match in search(language.every_other_day):
         dose.days_a_week = dose.days_a_week or found(Amount(3, 4))
         taken.append(match.span())
@@ -193,14 +194,8 @@ def read_dose(sentence: str, language: SheetLanguage, where: str) -> Reading:
             dose.sets = found(amount(match.group("S")))
             dose.reps = found(amount(match.group("R")))
             taken.append(match.span())
-    for match in search(language.sets):
-        if dose.sets is None:
-            dose.sets = found(amount(match.group("S")))
-            taken.append(match.span())
-    for match in search(language.reps):
-        if dose.reps is None:
-            dose.reps = found(amount(match.group("R")))
-            taken.append(match.span())
+    first(language.sets, "sets", "S")
+    first(language.reps, "reps", "R")
     for match in search(language.timed):
         if dose.seconds is None and dose.hold is None:
             value = amount(match.group("T"))
