@@ -22,6 +22,8 @@ from collections.abc import Callable
 from coach.inputs.keys import Keyboard
 from coach.sound.player import Command
 
+SELECT_SLICE_SECONDS = 0.05
+
 
 class CommandStream:
     def __init__(self, keyboard: Keyboard | None = None, clock: Callable[[], float] = time.monotonic) -> None:
@@ -53,6 +55,11 @@ class CommandStream:
             timeout = None if deadline is None else deadline - self.clock()
             if timeout is not None and timeout <= 0:
                 return None
+            if timeout is not None:
+                # Linux lets a select() wake up to 0.1% of its timeout late (0.2% at a nice above 0:
+                # select_estimate_accuracy), so a cue 9 s away came 9 ms late. Short waits keep it
+                # under 0.05 ms; they cost twenty wake-ups a second.
+                timeout = min(timeout, SELECT_SLICE_SECONDS)
             ready, _, _ = select.select(sources, [], [], timeout)
             if self._read_end in ready:
                 os.read(self._read_end, 512)  # the commands themselves are in the queue
