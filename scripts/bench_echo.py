@@ -245,8 +245,9 @@ def whole_routine(folder: Path, listen: bool, coach_args: list[str]) -> dict:
             if time.monotonic() - last_cue > 60:  # paused by its own voice, waiting for a "go on"
                 print("  stalled: no cue for 60 s; it heard:", [w for _, w in session.heard()])
                 session.stop()
-        for _, words in session.heard():
-            print(f"  acted on, from its own voice: {words!r}")
+        for at, words in session.heard():
+            cues = [line.strip() for when, line in session.lines if when <= at and re.match(r"\s+\d+:\d", line)]
+            print(f"  acted on, from its own voice: {words!r}, after {cues[-1] if cues else 'no cue'!r}")
         seconds = time.monotonic() - wall
         time.sleep(0.3)
         errors = [json.loads(line)["error_ms"] for line in session.log.read_text().splitlines()]

@@ -145,6 +145,7 @@ def test_an_imported_pdf_is_spoken_through_the_sound_path(tmp_path: Path, captur
         (lambda folder: SHEETS / "not-sheets" / "recipe.txt", "does not read as an exercise sheet"),
         (lambda folder: SHEETS / "not-sheets" / "invoice.txt", "does not read as an exercise sheet"),
         (lambda folder: _binary(folder), "is not text, a PDF or a web page"),
+        (lambda folder: _empty(folder), "is empty"),
         (lambda folder: _broken_pdf(folder), "is not a readable PDF"),
     ],
 )
@@ -186,6 +187,12 @@ def _scan(folder: Path) -> Path:
 def _binary(folder: Path) -> Path:
     path = folder / "photo.txt"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    return path
+
+
+def _empty(folder: Path) -> Path:
+    path = folder / "empty.html"
+    path.write_text("<html><body><nav>Home</nav></body></html>")
     return path
 
 

@@ -98,6 +98,8 @@ def _amount_text(found: Found) -> str:
 
 def import_lines(lines: list[SheetLine], source: str) -> SheetDraft:
     """The draft of a routine from a sheet's lines; SheetError when it holds no exercise."""
+    if not lines:
+        raise SheetError(f"{source}: is empty")
     text = " ".join(line.text for line in lines)
     language = detect(text)
     title, blocks = find_blocks(lines, language)
