@@ -174,7 +174,7 @@ ENGLISH: Mapping[str, str] = {
     "heard_resume": "resume | go on | continue",
     "heard_next": "next | skip",
     "heard_back": "back | start again",
-    "heard_repeat": "again | repeat | say that again | what",
+    "heard_repeat": "again | repeat | say that again",
     "heard_done": "done | finished",
     "heard_stop": "stop the session | I'm done for today",
     "heard_pain": "stop | ouch | it hurts | that hurts",
