@@ -154,6 +154,14 @@ COMMAND_VOICES = {
 # --- the sayings: pure -------------------------------------------------------------------
 
 
+def test_a_saying_written_as_one_word_or_two_is_the_same_saying() -> None:
+    german = Vocabulary.commands(Phrases.for_language("de"), "de")
+    for heard in ("noch mal", "Nochmal!", "nochmal"):
+        saying = german.match(heard)
+        assert saying is not None and saying.meaning is Command.REPEAT, heard
+    assert german.match("noch mal Pause") is None
+
+
 def test_a_saying_is_matched_whole_with_fillers_aside() -> None:
     commands = Vocabulary.commands(ENGLISH_PHRASES, "en")
 

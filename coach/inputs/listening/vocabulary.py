@@ -80,6 +80,9 @@ class Vocabulary:
             return next((s for s in numbers if s.meaning == int(said)), None)
         words = said.split()
         whole = next((s for s in self.sayings if _is_repeated(words, normalise(s.words).split())), None)
+        if whole is None:  # "noch mal" for "nochmal": one word written as two, or two as one
+            joined = "".join(words)
+            whole = next((s for s in self.sayings if "".join(normalise(s.words).split()) == joined), None)
         return whole if whole is not None else self._one_meaning(words)
 
     def _one_meaning(self, words: list[str]) -> Saying | None:
