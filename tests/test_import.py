@@ -7,6 +7,7 @@ are printed to real PDFs by fpdf2 first. scripts/bench_import.py scores all of t
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -100,8 +101,6 @@ def test_a_saved_web_page_from_a_real_browser_imports(tmp_path: Path) -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("no chromium: Debian's chromium saves the page as a person's browser would")
-    import subprocess
-
     saved = tmp_path / "saved.html"
     page = (SHEETS / "peak-physio-neck.html").as_uri()
     dom = subprocess.run(
