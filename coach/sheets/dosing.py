@@ -29,6 +29,10 @@ class Amount:
 
         return number(self.low) if self.low == self.high else f"[{number(self.low)}, {number(self.high)}]"
 
+    def said(self) -> str:
+        """ "10", or "5-10" for a range: for eyes."""
+        return self.toml().strip("[]").replace(", ", "-")
+
     def plain(self) -> float | list[float]:
         return self.low if self.low == self.high else [self.low, self.high]
 
@@ -244,3 +248,9 @@ def only_dose(rest: str, language: SheetLanguage) -> bool:
     """Whether what is left of a sentence, its dose taken out, says nothing of its own."""
     words = re.findall(r"[^\W\d_]+", rest.lower())
     return all(word in language.filler for word in words)
+
+
+def is_dose_line(text: str, language: SheetLanguage) -> bool:
+    """A line that states a dose and nothing else: "3 sets of 10 reps", "Sets 2  Reps 10  Twice daily"."""
+    reading = read_dose(text, language, "")
+    return bool(reading.dose.fields()) and only_dose(reading.rest, language)

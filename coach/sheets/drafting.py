@@ -111,7 +111,7 @@ def _schedule(exercises: list[ExerciseDraft]) -> tuple[list[str], dict[int, list
         for exercise, found in given:
             if found is not None and found.value != common:
                 assert isinstance(found.value, Amount)
-                said = found.value.toml().strip("[]").replace(", ", "-")
+                said = found.value.said()
                 notes.setdefault(id(exercise), []).append(
                     f"the sheet gives this exercise {said} {unit} ({found.where}); the schedule above is the commonest"
                 )

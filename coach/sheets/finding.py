@@ -15,7 +15,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from coach.sheets.dosing import only_dose, read_dose
+from coach.sheets.dosing import is_dose_line, read_dose
 from coach.sheets.languages import SheetLanguage
 from coach.sheets.reading import SheetLine
 
@@ -139,8 +139,7 @@ def _is_heading_like(text: str, language: SheetLanguage) -> bool:
         return False
     if not (text[0].isupper() or text[0].isdigit()):
         return False
-    reading = read_dose(text, language, "")
-    if reading.dose.fields() and only_dose(reading.rest, language):
+    if is_dose_line(text, language):
         return False  # "3 sets of 10 reps", "Twice daily": a dose line, not a name
     return text.rstrip(":").lower() not in language.labels
 
@@ -165,11 +164,8 @@ def _join(lines: list[SheetLine], language: SheetLanguage) -> list[Unit]:
             unit.text = unit.text + " " + line.text
         wrapped = len(line.text) >= 0.7 * width  # a full line, cut where the page ended, goes on in the next
         previous_open = wrapped and not alone and not line.heading and not UNIT_END.search(line.text)
-        reading = read_dose(line.text, language, "")
-        if reading.dose.fields() and only_dose(reading.rest, language):
-            previous_open = False  # a card's dose line ("Sets 2  Reps 10  Twice daily") ends its unit
-        if line.heading or alone:
-            previous_open = False
+        if line.heading or alone or is_dose_line(line.text, language):
+            previous_open = False  # a heading, or a card's dose line ("Sets 2  Reps 10"), ends its unit
     return units
 
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coach.sheets.dosing import DEFINITION, Amount, Dose, Found, only_dose, read_dose
-from coach.sheets.finding import Block, Sentence, find_blocks, is_exercise, sentences
-from coach.sheets.languages import LANGUAGES, SheetLanguage, detect
+from coach.sheets.finding import URL, Block, Sentence, find_blocks, is_exercise, sentences
+from coach.sheets.languages import SheetLanguage, detect
 from coach.sheets.reading import SheetError, SheetLine
 
 DEFAULT_REPS = 8  # the coach's, where a sheet gives no count
@@ -93,7 +93,7 @@ class SheetDraft:
 def _amount_text(found: Found) -> str:
     value = found.value
     assert isinstance(value, Amount)
-    return value.toml().strip("[]").replace(", ", "-")
+    return value.said()
 
 
 def import_lines(lines: list[SheetLine], source: str) -> SheetDraft:
@@ -120,7 +120,8 @@ def import_lines(lines: list[SheetLine], source: str) -> SheetDraft:
         if block in exercise_blocks:
             for sentence in sentences(block):
                 if language.collective.search(sentence.text):
-                    _read_sheet_wide(sentence, language, True, sheet_wide)
+                    fields = read_dose(sentence.text, language, sentence.where).dose.fields()
+                    _read_sheet_wide(sentence, fields, language, True, sheet_wide)
             continue
         _read_general(block, language, sheet_wide, intro, left_out)
     exercises = [_exercise(block, language, sheet_wide.as_sheet_wide()) for block in exercise_blocks]
@@ -130,7 +131,7 @@ def import_lines(lines: list[SheetLine], source: str) -> SheetDraft:
     if title is None or title.lower() in {exercise.name.lower() for exercise in exercises}:
         title = next((line.text for line in lines if _titled(line.text)), None)
         intro = [said for said in intro if said.text.rstrip(".") != title]
-    return SheetDraft(source, LANGUAGES[language.code], title or Path(source).stem, intro, exercises, left_out)
+    return SheetDraft(source, language, title or Path(source).stem, intro, exercises, left_out)
 
 
 def _titled(text: str) -> bool:
@@ -157,20 +158,21 @@ def _read_general(block: Block, language: SheetLanguage, sheet_wide: Dose, intro
         reading = read_dose(sentence.text, language, sentence.where)
         fields = reading.dose.fields()
         if collective_block:
-            _read_sheet_wide(sentence, language, bool(language.collective.search(sentence.text)), sheet_wide)
+            _read_sheet_wide(sentence, fields, language, bool(language.collective.search(sentence.text)), sheet_wide)
         if language.caution.match(sentence.text) or (collective_block and not only_dose(reading.rest, language)):
             intro.append(Said(_speakable(sentence.text, language), sentence.where))
         elif not (fields and collective_block):
             left.append(Said(sentence.text, sentence.where))
 
 
-def _read_sheet_wide(sentence: Sentence, language: SheetLanguage, collective: bool, sheet_wide: Dose) -> None:
+def _read_sheet_wide(
+    sentence: Sentence, fields: dict[str, Found], language: SheetLanguage, collective: bool, sheet_wide: Dose
+) -> None:
     """A dose for every exercise: from a sentence about all of them ("Do each exercise 10 times"), or how
     often from any sentence of a block about all of them ("Do them up to 5 times a day"); never a
     progression ("add 1 or 2 repetitions every few days")."""
     if language.progression.search(sentence.text):
         return
-    fields = read_dose(sentence.text, language, sentence.where).dose.fields()
     usable = {name: found for name, found in fields.items() if collective or name in ("times_a_day", "days_a_week")}
     if not collective and "days_a_week" in usable and language.every_day.search(sentence.text):
         del usable["days_a_week"]  # "Walking every day helps": not how often to do the exercises
@@ -178,7 +180,6 @@ def _read_sheet_wide(sentence: Sentence, language: SheetLanguage, collective: bo
 
 
 MONEY = re.compile(r"[£$€]\s?\d|\d\s?(?:€|EUR|USD|GBP)\b")
-URL = re.compile(r"https?://|www\.|\S+@\S+\.\w+")
 DATE_OR_NAME = re.compile(
     r"\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b|\b(?:patient|clinician|physiotherapist|prepared by|printed|updated|tel|phone)"
     r"\b\s*:?",

@@ -13,8 +13,12 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coach.common.errors import CoachError
+
+if TYPE_CHECKING:
+    from bs4 import Tag
 
 
 class SheetError(CoachError):
@@ -124,7 +128,7 @@ def _html_lines(data: bytes) -> list[SheetLine]:
     for tag in soup.find_all(HIDDEN):
         tag.decompose()
     for table in soup.find_all("table"):
-        _flatten_table(soup, table)
+        _flatten_table(table)
     for br in soup.find_all("br"):
         br.replace_with("\n")
     for tag in soup.find_all(HEADINGS):
@@ -151,9 +155,9 @@ def _html_lines(data: bytes) -> list[SheetLine]:
     return lines
 
 
-def _flatten_table(soup: object, table: object) -> None:
+def _flatten_table(table: Tag) -> None:
     """A table into lines: a dose table (Sets, Reps, Hold...) row by row as a card, any other cell by cell."""
-    rows = table.find_all("tr")  # type: ignore[attr-defined]
+    rows = table.find_all("tr")
     header = [cell.get_text(" ", strip=True) for cell in rows[0].find_all(["th", "td"])] if rows else []
     is_dose_table = sum(1 for label in header if DOSE_COLUMNS.match(label)) >= 2
     pieces: list[str] = []
@@ -178,7 +182,5 @@ def _flatten_table(soup: object, table: object) -> None:
             if doses:
                 pieces.append("  ".join(doses))
     else:
-        for row in rows:
-            for cell in row.find_all(["td"]):
-                pieces.append(cell.get_text(" ", strip=True))
-    table.replace_with("\n" + "\n".join(pieces) + "\n")  # type: ignore[attr-defined]
+        pieces.extend(cell.get_text(" ", strip=True) for row in rows for cell in row.find_all(["td"]))
+    table.replace_with("\n" + "\n".join(pieces) + "\n")
