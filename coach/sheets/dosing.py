@@ -138,6 +138,7 @@ def read_dose(sentence: str, language: SheetLanguage, where: str) -> Reading:
     dose = Dose()
     taken: list[tuple[int, int]] = []  # spans of `norm` already read
     hold_span: tuple[int, int] | None = None
+    breath = False  # held for breaths: the sheet's own words say how long
 
     def free(start: int, end: int) -> bool:
         return all(end <= a or start >= b for a, b in taken)
@@ -171,11 +172,13 @@ def read_dose(sentence: str, language: SheetLanguage, where: str) -> Reading:
     for match in search(language.hold_breath):
         dose.hold = dose.hold or found(Amount(BREATH_SECONDS, BREATH_SECONDS))
         hold_span = hold_span or match.span()
+        breath = True
     match_breaths = language.breaths.search(norm)
     if match_breaths and free(*match_breaths.span()) and dose.hold is None:
         dose.hold = found(_scaled(amount(match_breaths.group("H")), BREATH_SECONDS))
         taken.append(match_breaths.span())
         hold_span = match_breaths.span()
+        breath = True
     for match in search(language.hold):
         if dose.hold is not None:
             break
@@ -221,14 +224,12 @@ def read_dose(sentence: str, language: SheetLanguage, where: str) -> Reading:
     if hold_span is not None:
         start, end = origin[hold_span[0]], origin[hold_span[1] - 1] + 1
         said = sentence[start:end].lower()
-        seconds = "{seconds} Sekunden" if language.code == "de" else "{seconds} seconds"
+        seconds = language.seconds_said
         if said.startswith("for a count of"):
             seconds = "for " + seconds
         elif said.startswith("count"):
             seconds = "hold for " + seconds
-        hold_say = sentence[:start] + seconds + sentence[end:]
-        if "breath" in sentence[start:end].lower() or "atemzug" in sentence[start:end].lower():
-            hold_say = sentence
+        hold_say = sentence if breath else sentence[:start] + seconds + sentence[end:]
     return Reading(dose, rest, hold_say, spans)
 
 

@@ -29,7 +29,6 @@ SIDE_WORDS = re.compile(r"\b(?:the\s+)?(left|right)\b", re.IGNORECASE)
 HOLD_ALONE = re.compile(
     r"^\s*(?:hold|halten)(?:\s+(?:it|this|that|there|still|the (?:stretch|position)))?\s*,?\s*$", re.I
 )
-HOLD_SAY = {"en": "Hold for {seconds} seconds.", "de": "{seconds} Sekunden halten."}
 
 
 @dataclass(frozen=True)
@@ -224,7 +223,7 @@ def _exercise(block: Block, language: SheetLanguage, sheet_wide: Dose) -> Exerci
             if only_dose(reading.rest, language):
                 if any(phase.kind == "hold" for phase in exercise.phases):
                     continue  # the card's "Hold 5 s" for the hold its steps already said
-                say = HOLD_SAY.get(language.code, HOLD_SAY["en"])
+                say = language.hold_said
             before, after = _split_then(say)
             exercise.phases.extend(_flush(pending_return, "return"))
             exercise.phases.append(

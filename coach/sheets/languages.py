@@ -65,6 +65,8 @@ class SheetLanguage:
     general_headings: re.Pattern[str] = re.compile("^$")
     heading_prefix: re.Pattern[str] = re.compile("^$")  # "Exercise 3:", "Übung 1:"
     filler: frozenset[str] = frozenset()  # words left when a sentence said only a dose
+    seconds_said: str = "{seconds} seconds"  # a hold's time, said by the coach in the sheet's sentence
+    hold_said: str = "Hold for {seconds} seconds."  # a hold the sheet gives only as a number
 
 
 BREATH_SECONDS = 5.0  # one slow, deep breath: in for two, out for three
@@ -399,6 +401,8 @@ GERMAN = SheetLanguage(
         "woche jede seite je beide und dann oder "
         "sätze serien x halten häufigkeit abwechselnd im wechsel täglich"
     ),
+    seconds_said="{seconds} Sekunden",
+    hold_said="{seconds} Sekunden halten.",
 )
 
 LANGUAGES = {language.code: language for language in (ENGLISH, GERMAN)}
