@@ -12,7 +12,9 @@ on rightly (its meaning), wrongly, or not at all, with the time from the end of 
 the session's "heard:" line. Configurations: loopback delays 80 and 250 ms; the echo as loud
 as the person, and 6 dB louder (the person 6 dB quieter: nothing clips). With --tv, a television
 (ordinary sentences in another voice, without pause) talks into the room 10 dB under the person
-throughout, and every action not caused by a command is counted as the television's.
+throughout, and every action not caused by a command is counted as the television's; before
+that live run, the listening path alone is fed 30 minutes of the television's talk (actions
+from its words), and 7.5 minutes of it with a command said over it every 3-6 s (acted on).
 
 --whole-routine: the built-in routine through the rig, the echo 6 dB louder than a person would
 be, with --listen and then without: cue onset error (p50, p99, max), actions taken (any is the
@@ -324,6 +326,55 @@ def television_alone(minutes: float) -> tuple[int, int]:
     return len(actions), sum(1 for m in sent if m[0] in ("heard", "rejected"))
 
 
+def television_commands(minutes: float, rng: random.Random) -> tuple[int, int, int]:
+    """Commands said over the television, offline, through the listening path alone (no coach):
+    how many of them were acted on rightly, the actions taken otherwise, and how many were said.
+    The television talks on throughout; a command every 3-6 s, by turns in each person's voice."""
+    import numpy as np
+    import soxr
+    from bench_listen import ORDINARY
+
+    from coach.inputs.listening.hearing import Hearing
+
+    def samples(voice: Voice, text: str) -> np.ndarray:
+        pcm = np.frombuffer(voice.clip(text).frames, dtype="<i2").astype(np.float32) / 32768
+        return np.asarray(soxr.resample(pcm, 22050, 16000), dtype=np.float32)
+
+    talk = np.concatenate([samples(Voice(TV_VOICE), s) for s in [*TELEVISION, *ORDINARY]]) * 10 ** (-10 / 20)
+    total = int(minutes * 60 * 16000)
+    room = np.tile(talk, total // len(talk) + 1)[:total]
+    voices = [Voice(v) for v in PERSON_VOICES]
+    said: list[tuple[float, float, str]] = []
+    at = 20.0  # the television has talked for a while first
+    while at < minutes * 60 - 5:
+        text = rng.choice(PAUSING + GOING_ON)
+        command = samples(voices[len(said) % len(voices)], text)
+        first = int(at * 16000)
+        room[first : first + len(command)] += command
+        said.append((at, at + len(command) / 16000, text))
+        at += len(command) / 16000 + rng.uniform(3.0, 6.0)
+    now = [0.0]
+    sent: list[tuple[float, tuple[object, ...]]] = []
+    hearing = Hearing(COMMANDS, lambda *message: sent.append((now[0], message)), clock=lambda: now[0])
+    hearing.load(None)
+    for first in range(0, len(room) - 511, 512):
+        now[0] = first / 16000
+        hearing.hear(room[first : first + 512], now[0])
+    actions = [(at, message[1]) for at, message in sent if message[0] == "heard"]
+    right: set[int] = set()
+    for start, end, text in said:
+        for n, (at, saying) in enumerate(actions):
+            if n not in right and start <= at <= end + 2.5 and saying.meaning == meaning(text.rstrip(".")):  # type: ignore[attr-defined]
+                right.add(n)
+                break
+        else:
+            print(f"  over the television, missed: {text!r}")
+    for n, (_, saying) in enumerate(actions):
+        if n not in right:
+            print(f"  over the television, acted on wrongly: {saying}")
+    return len(right), len(actions) - len(right), len(said)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commands", type=int, default=16, help="commands said in each configuration")
@@ -331,6 +382,9 @@ def main() -> None:
     parser.add_argument("--tv-minutes", type=float, default=30, help="of the television alone, offline, with --tv")
     parser.add_argument(
         "--whole-routine", action="store_true", help="the whole built-in routine, with and without --listen"
+    )
+    parser.add_argument(
+        "--tv-command-minutes", type=float, default=7.5, help="of commands over the television, offline, with --tv"
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--without-listening", action="store_true", help="with --whole-routine: only the run without")
@@ -360,6 +414,11 @@ def main() -> None:
             print(
                 f"the television alone, {args.tv_minutes:.0f} min of its talk through the listening path: "
                 f"{actions} actions, {utterances} utterances cut and heard"
+            )
+            right, wrong, said = television_commands(args.tv_command_minutes, rng)
+            print(
+                f"commands said over the television, {args.tv_command_minutes:.1f} min offline through the "
+                f"listening path: {right} of {said} right ({100 * right / said:.0f}%), {wrong} other actions"
             )
         configurations = [(150, 0, True)] if args.tv else [(d, e, False) for d in (80, 250) for e in (0, 6)]
         totals = {"over": [0, 0, 0], "gap": [0, 0, 0], "latency": []}

@@ -331,6 +331,48 @@ def test_commands_in_other_voices_are_heard_and_everything_else_rejected(recogni
     assert heard(recogniser, spoken(german_voice, "Pause."), german) == [Command.HOLD]
 
 
+# A television's talk, written for this test in the manner of an evening news bulletin.
+TELEVISION_TALK = [
+    "Good evening. Roadworks on the ring road will carry on until the end of next week.",
+    "Stop by the library on Saturday, where local painters show their work until six.",
+    "Next, the weather: a dry start tomorrow, with showers reaching the coast by the afternoon.",
+    "Fans waited in the rain for hours to see the team come home with the cup.",
+]
+
+
+@pytest.mark.slow(seconds=4)
+@needs_listen
+def test_a_command_said_over_a_talking_television_is_cut_on_its_own_and_heard(recogniser: object) -> None:
+    """The television talks 10 dB under the person, without a pause long enough to end an
+    utterance: its words never stand out, and a command said over them does (issue 30)."""
+    import soxr
+
+    from coach.inputs.listening.segmenter import utterances_in
+
+    television = VoiceSettings("gmw/en-GB-scotland", 160)
+    talk = (
+        np.concatenate(
+            [np.frombuffer(Voice(television).clip(text).frames, dtype="<i2") for text in TELEVISION_TALK]
+        ).astype(np.float32)
+        / 32768
+    )
+    talk = np.asarray(soxr.resample(talk, RATE, 16000), dtype=np.float32) * 10 ** (-10 / 20)
+    # Switched on, its first words stand out from a quiet room. Once the room has been heard
+    # talking for a few seconds, its own words ("Stop by ...", "Next, the weather") stay
+    # inside its sentences, cut as nothing.
+    heard_for = 4.0
+    assert [u.start for u in utterances_in(talk) if u.start > heard_for] == []
+    command = spoken(COMMAND_VOICES["us"], "Pause.")[8000:-16000]
+    at = 16000 * 9
+    room = talk.copy()
+    room[at : at + len(command)] += command
+    utterances = [u for u in utterances_in(room) if u.start > heard_for]
+    assert [round(u.start * 16000) <= at + len(command) and u.end * 16000 >= at for u in utterances] == [True]
+    commands = Vocabulary.commands(ENGLISH_PHRASES, "en")
+    hearing = recogniser.hear(utterances[0].audio, commands)  # type: ignore[attr-defined]
+    assert hearing.saying is not None and hearing.saying.meaning is Command.HOLD, hearing
+
+
 @needs_listen
 def test_the_noise_suppressor_learns_the_rooms_noise_and_keeps_the_streams_length() -> None:
     from coach.inputs.listening.denoise import NoiseSuppressor
