@@ -362,15 +362,30 @@ def test_a_command_said_over_a_talking_television_is_cut_on_its_own_and_heard(re
     # inside its sentences, cut as nothing.
     heard_for = 4.0
     assert [u.start for u in utterances_in(talk) if u.start > heard_for] == []
-    command = spoken(COMMAND_VOICES["us"], "Pause.")[8000:-16000]
-    at = 16000 * 9
+    said = [
+        ("us", "Pause.", Command.HOLD, 7.0),
+        ("rp", "Ouch.", Command.PAIN, 11.0),
+        ("joe-slow", "Go on.", Command.RESUME, 15.0),
+    ]
     room = talk.copy()
-    room[at : at + len(command)] += command
+    spans = []
+    for voice, text, _, seconds in said:
+        command = spoken(COMMAND_VOICES[voice], text)[8000:-16000]
+        at = round(seconds * 16000)
+        room[at : at + len(command)] += command
+        spans.append((at / 16000, (at + len(command)) / 16000))
     utterances = [u for u in utterances_in(room) if u.start > heard_for]
-    assert [round(u.start * 16000) <= at + len(command) and u.end * 16000 >= at for u in utterances] == [True]
+    # Each command cut on its own, and nothing else.
+    assert [[u.start <= end and u.end >= start for start, end in spans] for u in utterances] == [
+        [n == k for n in range(len(said))] for k in range(len(said))
+    ], [(u.start, u.end) for u in utterances]
+    # The recogniser hears most over the television (bench_echo.py --tv: how many), and never another command.
     commands = Vocabulary.commands(ENGLISH_PHRASES, "en")
-    hearing = recogniser.hear(utterances[0].audio, commands)  # type: ignore[attr-defined]
-    assert hearing.saying is not None and hearing.saying.meaning is Command.HOLD, hearing
+    meanings = [recogniser.hear(u.audio, commands).saying for u in utterances]  # type: ignore[attr-defined]
+    assert all(
+        saying is None or saying.meaning is meaning for saying, (*_, meaning, _) in zip(meanings, said, strict=True)
+    )
+    assert sum(saying is not None for saying in meanings) >= 2, meanings
 
 
 @needs_listen
