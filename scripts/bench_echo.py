@@ -37,9 +37,10 @@ import tempfile
 import threading
 import time
 import wave
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from benchlib import coach_command, command_line, machine, percentile
 
@@ -47,6 +48,9 @@ from coach.inputs.listening.vocabulary import Vocabulary
 from coach.plan.phrases import Phrases
 from coach.sound.player import Command
 from coach.voice.voices import Voice, VoiceSettings
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PERSON_VOICES = [
     VoiceSettings("gmw/en-GB-x-rp", 170),
@@ -297,29 +301,37 @@ def process_memory(pid: int, children: set[int]) -> float:
     return total
 
 
-def television_alone(minutes: float) -> tuple[int, int]:
-    """The listening path (segmenter, recogniser, echo guard: coach/inputs/listening/hearing.py)
-    fed `minutes` of a television's talk, offline: the actions it would take, and the
-    utterances it cut. The talk is ordinary sentences, many with command words inside them."""
-    import numpy as np
-    import soxr
-    from bench_listen import ORDINARY
-
-    from coach.inputs.listening.hearing import Hearing
+def television_talk() -> np.ndarray:
+    """The television's ordinary sentences, one after another, 16 kHz, 10 dB under a person."""
+    from bench_listen import ORDINARY, as_16k
 
     voice = Voice(TV_VOICE)
-    pieces = [voice.clip(sentence).frames for sentence in [*TELEVISION, *ORDINARY]]
-    talk = np.frombuffer(b"".join(pieces), dtype="<i2").astype(np.float32) / 32768 * 10 ** (-10 / 20)
-    talk = np.asarray(soxr.resample(talk, 22050, 16000), dtype=np.float32)
-    blocks = int(minutes * 60 * 16000 / 512)
+    return as_16k(b"".join(voice.clip(sentence).frames for sentence in [*TELEVISION, *ORDINARY])) * 10 ** (-10 / 20)
+
+
+def heard_offline(blocks: Iterable[np.ndarray]) -> list[tuple[float, tuple[Any, ...]]]:
+    """The listening path (segmenter, recogniser, echo guard: coach/inputs/listening/hearing.py)
+    fed 16 kHz blocks of 512 one after another, on a clock counted in samples: what it sent,
+    and when."""
+    from coach.inputs.listening.hearing import Hearing
+
     now = [0.0]
-    sent: list[tuple[str, object]] = []
-    hearing = Hearing(COMMANDS, lambda *message: sent.append(message), clock=lambda: now[0])
+    sent: list[tuple[float, tuple[Any, ...]]] = []
+    hearing = Hearing(COMMANDS, lambda *message: sent.append((now[0], message)), clock=lambda: now[0])
     hearing.load(None)
-    for n in range(blocks):
-        start = n * 512 % (len(talk) - 512)
+    for n, block in enumerate(blocks):
         now[0] = n * 512 / 16000
-        hearing.hear(talk[start : start + 512], now[0])
+        hearing.hear(block, now[0])
+    return sent
+
+
+def television_alone(minutes: float) -> tuple[int, int]:
+    """`minutes` of a television's talk, offline, through the listening path: the actions it
+    would take, and the utterances it cut. The talk is ordinary sentences, many with command
+    words inside them."""
+    talk = television_talk()
+    blocks = int(minutes * 60 * 16000 / 512)
+    sent = [message for _, message in heard_offline(talk[n * 512 % (len(talk) - 512) :][:512] for n in range(blocks))]
     actions = [m for m in sent if m[0] == "heard"]
     for message in actions:
         print(f"  the television's words acted on: {message[1]}")
@@ -331,16 +343,9 @@ def television_commands(minutes: float, rng: random.Random) -> tuple[int, int, i
     how many of them were acted on rightly, the actions taken otherwise, and how many were said.
     The television talks on throughout; a command every 3-6 s, by turns in each person's voice."""
     import numpy as np
-    import soxr
-    from bench_listen import ORDINARY
+    from bench_listen import as_16k
 
-    from coach.inputs.listening.hearing import Hearing
-
-    def samples(voice: Voice, text: str) -> np.ndarray:
-        pcm = np.frombuffer(voice.clip(text).frames, dtype="<i2").astype(np.float32) / 32768
-        return np.asarray(soxr.resample(pcm, 22050, 16000), dtype=np.float32)
-
-    talk = np.concatenate([samples(Voice(TV_VOICE), s) for s in [*TELEVISION, *ORDINARY]]) * 10 ** (-10 / 20)
+    talk = television_talk()
     total = int(minutes * 60 * 16000)
     room = np.tile(talk, total // len(talk) + 1)[:total]
     voices = [Voice(v) for v in PERSON_VOICES]
@@ -348,18 +353,12 @@ def television_commands(minutes: float, rng: random.Random) -> tuple[int, int, i
     at = 20.0  # the television has talked for a while first
     while at < minutes * 60 - 5:
         text = rng.choice(PAUSING + GOING_ON)
-        command = samples(voices[len(said) % len(voices)], text)
+        command = as_16k(voices[len(said) % len(voices)].clip(text).frames)
         first = int(at * 16000)
         room[first : first + len(command)] += command
         said.append((at, at + len(command) / 16000, text))
         at += len(command) / 16000 + rng.uniform(3.0, 6.0)
-    now = [0.0]
-    sent: list[tuple[float, tuple[object, ...]]] = []
-    hearing = Hearing(COMMANDS, lambda *message: sent.append((now[0], message)), clock=lambda: now[0])
-    hearing.load(None)
-    for first in range(0, len(room) - 511, 512):
-        now[0] = first / 16000
-        hearing.hear(room[first : first + 512], now[0])
+    sent = heard_offline(room[first : first + 512] for first in range(0, len(room) - 511, 512))
     actions = [(at, message[1]) for at, message in sent if message[0] == "heard"]
     right: set[int] = set()
     for start, end, text in said:
