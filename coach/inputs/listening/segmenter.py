@@ -52,6 +52,7 @@ ROOM_SECONDS = 3.0  # the window the room's running level is the median of
 # left of it is someone in the room, whatever the voice detector says: a person's "pause",
 # partly suppressed with the coach's voice, gave it 0.03-0.5, 45 dB above the silence left.
 STANDING_OUT = 20.0
+UNDER_LOUDEST = 25.0  # dB under an utterance's loudest block that, over the cancelled coach, is not it going on
 LOUDEST = 90  # percentile of the room's levels that is what it says at its loudest
 TAIL_BLOCKS = 5  # blocks kept after the last one heard as speech: a word's quiet end ("-se" of "pause")
 STANDING_BLOCKS = 5  # an utterance's loudest blocks (0.16 s) that must stand above the room, on average
@@ -83,6 +84,7 @@ class Utterance:
     start: float  # the clock time of its first sample
     end: float  # and of its last: the speech ended here, `end_silence` before it was noticed
     suppressed: np.ndarray | None = None  # the same stretch with the room's steady noise taken out
+    above_room: float = 0.0  # dB its loudest blocks stood above the room it began in
 
 
 def silero_vad() -> SpeechProbability:
@@ -140,6 +142,8 @@ class Segmenter:
         self._room_talks = False  # the utterance under way began with the coach quiet: whatever else talks is the room
         self._talk_around = False  # and the room was talking, not still or steadily noisy
         self._rise_at_start = rise  # and the rise it was started by
+        self._over_coach = False  # it started over the coach's voice, taken out
+        self._loudest = -120.0  # its loudest block so far, in dB
         self._unheard = 0  # blocks in a row the voice detector was not asked about
         self._levels: deque[float] = deque(maxlen=round(ROOM_SECONDS * SAMPLE_RATE / BLOCK))
         # The levels of the blocks heard with the coach quiet (the room alone), and of those of the
@@ -176,7 +180,10 @@ class Segmenter:
         self._unheard += 1  # until the voice detector hears this block
         pair = (block, self.suppress(block) if self.suppress is not None else block)
         rms = float(np.sqrt(np.mean(block**2)))
-        level = 20 * np.log10(max(rms, 1e-9))
+        # Below QUIET all is one silence: the echo canceller's output in a digital rig is exact
+        # zeros between the coach's words, and a room "at -180 dB" made every sound stand out of
+        # it, and no utterance over the coach ever end.
+        level = 20 * np.log10(max(rms, QUIET))
         coach = self.coach(at) if self.coach is not None else Coach.QUIET
         if coach is Coach.QUIET:
             self._alone_now.append(level)
@@ -204,6 +211,8 @@ class Segmenter:
                 # was not above it turned down (in steady noise that took "finished" for "next").
                 self._talk_around = self._room_talks and loudest - float(np.median(self._alone or [loudest])) >= TALKING
                 self._rise_at_start = rise
+                self._over_coach = coach is Coach.CANCELLED
+                self._loudest = level
                 self._by_level = probability < self.start_threshold
                 self._speech = [*self._before, pair]
                 self._started_at = at - len(self._before) * BLOCK / SAMPLE_RATE
@@ -216,12 +225,18 @@ class Segmenter:
         # Once started, the utterance lasts while speech goes on above the room as it was then:
         # a sentence begun in a quiet room is one utterance, however its syllables rise and fall.
         above = rms >= QUIET and level >= self._floor_at_start + self._rise_at_start / 2
+        self._loudest = max(self._loudest, level)
+        # What the canceller leaves of the coach's words, far under the person's, is not
+        # them going on: over a loopback whose delay drifted it stayed 30 dB under a
+        # "pause", and the voice detector heard it as speech until the utterance was talk.
+        under = self._over_coach and level < self._loudest - UNDER_LOUDEST
+        above = above and not under
         probability = self._probability(block) if above else 0.0
         if not self._too_long:
             self._speech.append(pair)
             self._too_long = len(self._speech) > self.longest_blocks
         speaking = probability >= self.end_threshold or (
-            self._by_level and level >= self._room_at_start + STANDING_OUT / 2
+            self._by_level and not under and level >= self._room_at_start + STANDING_OUT / 2
         )
         self._quiet_blocks = 0 if speaking else self._quiet_blocks + 1
         if self._quiet_blocks < self.end_blocks:
@@ -238,14 +253,20 @@ class Segmenter:
         gains = self._gate(kept)
         audio = np.concatenate([heard for heard, _ in kept]) * gains
         suppressed = np.concatenate([quieter for _, quieter in kept]) * gains if self.suppress is not None else None
-        return Utterance(audio, self._started_at, self._started_at + len(audio) / SAMPLE_RATE, suppressed)
+        end = self._started_at + len(audio) / SAMPLE_RATE
+        return Utterance(audio, self._started_at, end, suppressed, self._loudest_blocks(speech) - self._room_at_start)
 
     def _stands_out(self, speech: list[tuple[np.ndarray, np.ndarray]]) -> bool:
         """Its loudest blocks stand `rise` dB above what the room says at its loudest: a word said
         over the room, not a syllable of the room's own talk that rose above it for a moment
         ("Next," of a television's "Next, the weather: ..." rose 5 dB)."""
+        return self._loudest_blocks(speech) >= self._floor_at_start + self._rise_at_start
+
+    @staticmethod
+    def _loudest_blocks(speech: list[tuple[np.ndarray, np.ndarray]]) -> float:
+        """The level of an utterance's STANDING_BLOCKS loudest blocks, together, in dB."""
         energies = sorted(float(np.mean(heard**2)) for heard, _ in speech)[-STANDING_BLOCKS:]
-        return bool(10 * np.log10(max(float(np.mean(energies)), 1e-18)) >= self._floor_at_start + self._rise_at_start)
+        return float(10 * np.log10(max(float(np.mean(energies)), 1e-18)))
 
     def _gate(self, kept: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
         """Per sample, GATE where a block was not heard above the room, 1 where it was, eased
