@@ -44,12 +44,14 @@ import numpy as np
 from coach.common.audio import RATE
 from coach.inputs.listening.canceller import CancellerUnavailable, EchoCanceller, Reference, check_canceller
 from coach.inputs.listening.denoise import NoiseSuppressor
-from coach.inputs.listening.recogniser import Hearing as RecognisedAs
 from coach.inputs.listening.recogniser import ListenUnavailable, Recogniser
 from coach.inputs.listening.segmenter import BLOCK, SAMPLE_RATE, Coach, Segmenter, Utterance, silero_vad
 from coach.inputs.listening.sounding import CoachSpeech, is_echo, rhymes_with_echo
 from coach.inputs.listening.vocabulary import Vocabulary
 
+CLEAR_OF_THE_COACH = (
+    30.0  # dB over the room an utterance said over the subtracted coach stands, to be heard as in a quiet room
+)
 NICENESS = 10  # how much lower the listening process runs than the session's
 SILENT_MICROPHONE = 3.0  # seconds without a single block: the microphone has gone
 RECOUNT_SECONDS = 0.25  # a block's counted time this far from the clock's: samples were lost, count anew
@@ -253,7 +255,7 @@ class Hearing:
         assert self._segmenter is not None
         if self._canceller is not None:
             delay = self._canceller.delay
-            samples = self._canceller(samples, at)
+            samples, at = self._canceller(samples, at)
             if delay is None and self._canceller.delay is not None:
                 self.send("rejected", f"coach: echo found {self._canceller.delay * 1000:.0f} ms after play")
             lost = self._canceller.delay is None and self._canceller.sounding_seconds > NO_DELAY_SECONDS
@@ -264,6 +266,8 @@ class Hearing:
                     "coach: the echo canceller found no delay from the speakers to the microphone; "
                     "commands said over the coach may not be heard",
                 )
+        if not len(samples):
+            return
         for utterance in self._segmenter.feed(samples, at):
             self._decide(utterance)
 
@@ -272,15 +276,26 @@ class Hearing:
         delay = self._canceller.delay if self._canceller is not None and self._canceller.delay else 0.0
         said, chime = self.speech.during(utterance.start - delay, utterance.end)
         over_the_coach = chime or bool(said)
+        # Subtracted, the coach's voice is gone, and what is heard over it is the person alone:
+        # heard as in a quiet room. Suppressed (AEC3), what is left of it is words in pieces.
+        # But what the canceller leaves of a clip it is still learning can be cut as an
+        # utterance, its words a few dB over the silence between them ("Number 2 out of 2."
+        # once came out as "again"): only a voice well above what is left is the person's.
+        subtracted = (
+            self._canceller is not None
+            and self._canceller.linear
+            and self._canceller.converged
+            and utterance.above_room >= CLEAR_OF_THE_COACH
+        )
         vocabulary = self.vocabulary
         hearing = self._recogniser.hear(
-            utterance.audio, vocabulary, plain_only=over_the_coach, suppressed=utterance.suppressed
+            utterance.audio,
+            vocabulary,
+            plain_only=over_the_coach and not subtracted,
+            suppressed=utterance.suppressed,
         )
-        cancelled = self._canceller is not None and self._canceller.converged
-        if hearing.saying is None and bool(said) and not chime and cancelled:
-            hearing = self._linear_hearing(utterance, vocabulary, hearing)
         if hearing.saying is None:
-            why = "no command said plainly over the coach" if over_the_coach else "no command"
+            why = "no command said plainly over the coach" if over_the_coach and not subtracted else "no command"
             self.send("rejected", f"coach: heard {hearing.guess!r}: {why}")
             return
         echo = is_echo(hearing.guess, said) or is_echo(hearing.saying.words, said)
@@ -289,18 +304,6 @@ class Hearing:
             self.send("rejected", f"coach: heard {hearing.guess!r}: the coach's own voice")
             return
         self.send("heard", hearing.saying)
-
-    def _linear_hearing(self, utterance: Utterance, vocabulary: Vocabulary, first: RecognisedAs) -> RecognisedAs:
-        """An utterance over the coach heard again with its echo subtracted, not suppressed
-        (EchoCanceller.linear): AEC3 takes what it counts as echo out of the person's words too,
-        and "Ouch, that hurts." said over the coach came out "I'll."; subtracted, it came out
-        "out the network.". Only a saying heard plainly counts, as over the coach always."""
-        assert self._canceller is not None and self._recogniser is not None
-        linear = self._canceller.linear(utterance.start, utterance.end)
-        if linear is None:
-            return first
-        second = self._recogniser.hear(linear, vocabulary, plain_only=True)
-        return second if second.saying is not None else first
 
     def _trouble(self, what: str) -> None:
         if not self._trouble_told and not self._stopping.is_set():
