@@ -805,10 +805,7 @@ def test_through_laptop_speakers_its_own_voice_never_acts_and_a_pause_in_its_qui
     """Laptop speakers, the coach's echo as loud as the person: its own voice through the
     first half minute triggers nothing, through the echo canceller; "pause" said in the quiet
     after one of its sentences pauses it. (Commands said over its voice are measured by
-    scripts/bench_echo.py, on a quiet machine. Here, among the suite's nine workers on two
-    cores, the sound server's delay jumped from clip to clip (66-130 ms, 150-330 ms), faster
-    than the canceller finds each clip, and a "pause" said over the coach was missed in each
-    of six full runs.) Stopped, it says in
+    scripts/bench_echo.py: not heard often enough yet to be a test.) Stopped, it says in
     --verbose how much of its voice the echo canceller took out, and the delay it found."""
     spoken_file(tmp_path, "rp", "Pause.")
     coach = Coach(laptop, write(tmp_path, TALKING_ROUTINE), "--listen", "--voice", ESPEAK, "--verbose")
@@ -829,7 +826,5 @@ def test_through_laptop_speakers_its_own_voice_never_acts_and_a_pause_in_its_qui
     echo = [line for line in coach.errors if "echo cancelled" in line]
     found = re.search(r"[0-9.]+ dB off the coach's voice, ([0-9]+) ms from play to microphone", "".join(echo))
     assert len(echo) == 1 and found, coach.errors
-    # The loopback's 150 ms (module-loopback's target, of which its own buffers take some) and the
-    # sound server's buffering, which grows on a loaded machine; the microphone's blocks are timed
-    # from the earliest they could have begun, so 126 ms has been found too.
-    assert 100 <= int(found[1]) <= 450, echo
+    # The loopback's 150 ms and the sound server's own buffering, which grows on a loaded machine.
+    assert 140 <= int(found[1]) <= 450, echo

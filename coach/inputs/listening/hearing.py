@@ -35,7 +35,6 @@ import queue
 import signal
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -55,8 +54,7 @@ CLEAR_OF_THE_COACH = (
 )
 NICENESS = 10  # how much lower the listening process runs than the session's
 SILENT_MICROPHONE = 3.0  # seconds without a single block: the microphone has gone
-RECOUNT_SECONDS = 0.25  # every block of a second this late on its counted time: samples were lost, count anew
-EARLY_SECONDS = 0.005  # a block arriving this much before its counted time began: the count began late
+RECOUNT_SECONDS = 0.25  # a block's counted time this far from the clock's: samples were lost, count anew
 NO_DELAY_SECONDS = 30.0  # of the coach sounding with no delay found: its echo is not reaching the microphone alike
 
 
@@ -210,30 +208,15 @@ class Hearing:
         resample = _resampler(rate)
         # The blocks' times are counted in samples from the first: a sound server hands them over
         # in bursts, and the clock at each callback jitters by tens of milliseconds, which the echo
-        # canceller, placing the coach's sound against them, cannot follow. A block cannot have
-        # begun later than it arrived, less its length: when one says it did, the count started
-        # late and is moved earlier. A callback held up (this process runs at nice 10, and a busy
-        # machine kept it waiting 0.3-0.6 s) says nothing of the count; only when every block of
-        # the last second came late by RECOUNT_SECONDS were samples lost, and the count moves on.
+        # canceller, placing the coach's sound against them, cannot follow. Counted anew after a gap.
         counted = {"origin": 0.0, "samples": 0}
-        lateness: deque[float] = deque(maxlen=max(1, rate // (BLOCK * rate // SAMPLE_RATE)))
 
         def callback(indata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
             samples = resample(indata[:, 0].copy())
-            arrived = self.clock() - frames / rate
-            if counted["samples"] == 0:
-                counted["origin"] = arrived
+            measured = self.clock() - frames / rate
             at = counted["origin"] + counted["samples"] / rate
-            late = arrived - at
-            if late < -EARLY_SECONDS:
-                counted["origin"] += late
-                at, late = arrived, 0.0
-                lateness.clear()
-            lateness.append(late)
-            if len(lateness) == lateness.maxlen and min(lateness) > RECOUNT_SECONDS:
-                counted["origin"] += min(lateness)
-                at += min(lateness)
-                lateness.clear()
+            if counted["samples"] == 0 or abs(measured - at) > RECOUNT_SECONDS:
+                counted["origin"], counted["samples"], at = measured, 0, measured
             counted["samples"] += frames
             self._blocks.put((samples, at))
 
