@@ -223,10 +223,11 @@ class LinearPath:
     def cancel(self, near: np.ndarray, at: float) -> np.ndarray:
         """This stretch of the microphone with every clip's echo, as fitted so far, subtracted."""
         designs = self._designs(at, len(near))
-        left = near.astype(np.float64)
+        samples = near.astype(np.float64)
+        left = samples
         for path, design in designs:
             left = left - design @ path.path
-        heard = float(np.sum(near.astype(np.float64) ** 2))
+        heard = float(samples @ samples)
         if len(designs) == 1 and heard >= len(near) * (ACTIVE * 10) ** 2:
             path = designs[0][0]
             path.reductions.append(10 * float(np.log10(heard / max(float(np.sum(left**2)), 1e-15))))
@@ -260,10 +261,10 @@ class LinearPath:
             if float(np.sqrt(np.mean(window**2))) < ACTIVE:
                 continue
             designs.append((path, np.lib.stride_tricks.sliding_window_view(window, TAPS)))
-        self._judge(at, {id(clip) for clip in clips})
+        self._settle(at, {id(clip) for clip in clips})
         return designs
 
-    def _judge(self, at: float, alive: set[int]) -> None:
+    def _settle(self, at: float, alive: set[int]) -> None:
         """Clips heard to their end: judged, if they sounded long enough alone; clips no longer kept: let go."""
         for key, path in list(self._paths.items()):
             ended = path.placed + len(path.clip.samples) / SAMPLE_RATE < at

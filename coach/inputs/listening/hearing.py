@@ -20,9 +20,10 @@ sounds is dropped when every word of it is among the words it was saying (the ec
 guard, a second safety, with the one-word sayings that sound like its words: "again" in
 "Let us begin."). Over the coach only a saying heard word for word counts, never one the
 closed set had to find: a chime has no words, and a recogniser given one makes some up
-("you", "Bye!"); and letting the set find a pause or a pain word in what the canceller
-left of the coach's sentences paused a session on its own voice once in a few minutes in
-trials here.
+("you", "Bye!"); and letting the set find a pause or a pain word in what AEC3 left of the
+coach's sentences paused a session on its own voice once in a few minutes in trials here.
+The one exception: where the canceller subtracts the coach's voice (its linear stage holds)
+and an utterance stands CLEAR_OF_THE_COACH above what is left, it is heard as in a quiet room.
 
 Audio is processed in memory and never written or sent anywhere.
 """
@@ -49,9 +50,7 @@ from coach.inputs.listening.segmenter import BLOCK, SAMPLE_RATE, Coach, Segmente
 from coach.inputs.listening.sounding import CoachSpeech, is_echo, rhymes_with_echo
 from coach.inputs.listening.vocabulary import Vocabulary
 
-CLEAR_OF_THE_COACH = (
-    30.0  # dB over the room an utterance said over the subtracted coach stands, to be heard as in a quiet room
-)
+CLEAR_OF_THE_COACH = 30.0  # dB above what is left of a subtracted coach: a person, heard as in a quiet room
 NICENESS = 10  # how much lower the listening process runs than the session's
 SILENT_MICROPHONE = 3.0  # seconds without a single block: the microphone has gone
 RECOUNT_SECONDS = 0.25  # a block's counted time this far from the clock's: samples were lost, count anew
