@@ -412,6 +412,23 @@ def test_the_noise_suppressor_learns_the_rooms_noise_and_keeps_the_streams_lengt
     assert rms(quieter[-16000:]) < rms(room[-16000:]) / 10 ** (10 / 20)
 
 
+def test_the_microphones_timeline_ignores_late_callbacks_and_moves_on_after_lost_samples() -> None:
+    from coach.inputs.listening.hearing import MicrophoneTimeline
+
+    block = 512 / 16000
+    timeline = MicrophoneTimeline(16000)
+    jitter = itertools.cycle([0.0, 0.012, 0.004, 0.03, 0.001])
+    began = [timeline.began(10.0 + n * block + next(jitter), 512) for n in range(40)]
+    assert began == pytest.approx([10.0 + n * block for n in range(40)])
+    # A busy machine holds the callbacks up by half a second, then hands the blocks over at once.
+    held = [timeline.began(10.0 + 40 * block + 0.5, 512) for _ in range(16)]
+    assert held == pytest.approx([10.0 + n * block for n in range(40, 56)])
+    # Two seconds of blocks all 0.4 s behind the count: samples were lost, and the count moves on.
+    after = [timeline.began(10.0 + n * block + 0.4, 512) for n in range(56, 56 + 70)]
+    assert timeline.recounts == 1
+    assert after[-1] == pytest.approx(10.0 + 125 * block + 0.4)
+
+
 # --- a real microphone -------------------------------------------------------------------
 
 

@@ -36,6 +36,7 @@ import queue
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -53,7 +54,8 @@ from coach.inputs.listening.vocabulary import Vocabulary
 CLEAR_OF_THE_COACH = 30.0  # dB above what is left of a subtracted coach: a person, heard as in a quiet room
 NICENESS = 10  # how much lower the listening process runs than the session's
 SILENT_MICROPHONE = 3.0  # seconds without a single block: the microphone has gone
-RECOUNT_SECONDS = 0.25  # a block's counted time this far from the clock's: samples were lost, count anew
+RECOUNT_SECONDS = 0.25  # every block of LATE_WINDOW this late on its counted time: samples were lost, count anew
+LATE_WINDOW = 2.0  # seconds: longer than a busy machine has held up this process's callbacks (0.6 s seen)
 NO_DELAY_SECONDS = 30.0  # of the coach sounding with no delay found: its echo is not reaching the microphone alike
 
 
@@ -205,19 +207,11 @@ class Hearing:
         except Exception:
             rate = int(device["default_samplerate"])
         resample = _resampler(rate)
-        # The blocks' times are counted in samples from the first: a sound server hands them over
-        # in bursts, and the clock at each callback jitters by tens of milliseconds, which the echo
-        # canceller, placing the coach's sound against them, cannot follow. Counted anew after a gap.
-        counted = {"origin": 0.0, "samples": 0}
+        timeline = MicrophoneTimeline(rate)
 
         def callback(indata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
             samples = resample(indata[:, 0].copy())
-            measured = self.clock() - frames / rate
-            at = counted["origin"] + counted["samples"] / rate
-            if counted["samples"] == 0 or abs(measured - at) > RECOUNT_SECONDS:
-                counted["origin"], counted["samples"], at = measured, 0, measured
-            counted["samples"] += frames
-            self._blocks.put((samples, at))
+            self._blocks.put((samples, timeline.began(self.clock() - frames / rate, frames)))
 
         stream = sounddevice.InputStream(
             samplerate=rate, channels=1, dtype="float32", blocksize=BLOCK * rate // SAMPLE_RATE, callback=callback
@@ -311,6 +305,46 @@ class Hearing:
         if self._stream is not None:
             with contextlib.suppress(Exception):
                 self._stream.abort()
+
+
+class MicrophoneTimeline:
+    """When each microphone block began, on the session's clock, counted in samples from the first.
+
+    Why counted: a sound server hands blocks over in bursts, and the clock at each callback
+    jitters by tens of milliseconds, which the echo canceller, placing the coach's sound
+    against them, cannot follow. A callback held up says nothing of when its samples were
+    heard: this process runs at nice 10, and on a busy machine its callbacks came 0.3-0.6 s
+    late. Counting anew at each of those made the timeline jump there and back, and every
+    clip the canceller had placed with it. Only when every block of LATE_WINDOW came late
+    by RECOUNT_SECONDS were samples lost, and the count moves on by the least of it. Never
+    moved for less: each small step shifts every clip placed (tried: 2 of 22 commands over
+    the coach heard, from 17 of 21).
+    """
+
+    def __init__(self, rate: int):
+        self.rate = rate
+        self.origin: float | None = None
+        self.samples = 0
+        self.recounts = 0
+        self._lateness: deque[float] = deque(maxlen=max(1, round(LATE_WINDOW * rate / (BLOCK * rate // SAMPLE_RATE))))
+
+    def began(self, arrived: float, frames: int) -> float:
+        """When a block of `frames` began; `arrived` is the clock at its callback less its length,
+        the latest it can have begun."""
+        if self.origin is None:
+            self.origin = arrived
+        at = self.origin + self.samples / self.rate
+        late = arrived - at
+        self._lateness.append(late)
+        lost = len(self._lateness) == self._lateness.maxlen and min(self._lateness) > RECOUNT_SECONDS
+        if lost or late < -RECOUNT_SECONDS:  # lost samples, or a clock that ran on without them
+            shift = min(self._lateness) if lost else late
+            self.origin += shift
+            at += shift
+            self.recounts += 1
+            self._lateness.clear()
+        self.samples += frames
+        return at
 
 
 def _resampler(rate: int) -> Callable[[np.ndarray], np.ndarray]:
