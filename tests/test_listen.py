@@ -429,6 +429,20 @@ def test_the_microphones_timeline_ignores_late_callbacks_and_moves_on_after_lost
     assert after[-1] == pytest.approx(10.0 + 125 * block + 0.4)
 
 
+def test_the_coachs_clips_are_kept_until_the_microphone_has_heard_past_them() -> None:
+    from coach.inputs.listening.canceller import KEPT_SECONDS, Reference
+
+    reference = Reference()
+    sentence = np.full(16000, 0.1, np.float32)  # one second of the coach
+    for n in range(30):  # thirty sentences, while the listening is busy with the first
+        reference.played(100.0 + 2 * n, sentence)
+    assert reference.window(100.0, 16000).any()  # the first is still there to be cancelled
+    microphone_at = 101.1 + KEPT_SECONDS  # the microphone has heard past the first
+    reference.forget(microphone_at - KEPT_SECONDS)  # as the canceller asks
+    assert not reference.window(100.0, 16000).any()
+    assert reference.window(102.0, 16000).any()
+
+
 # --- a real microphone -------------------------------------------------------------------
 
 

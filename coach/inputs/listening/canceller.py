@@ -51,7 +51,8 @@ import numpy as np
 from coach.inputs.listening.segmenter import SAMPLE_RATE
 
 FRAME = SAMPLE_RATE // 100  # AEC3 takes 10 ms at a time
-KEPT_SECONDS = 8.0  # of the far end and the microphone: longer than any delay
+KEPT_SECONDS = 8.0  # of the far end and the microphone, behind the microphone: longer than any delay
+KEPT_PLAYED = 120.0  # seconds of clips kept behind the newest, however far behind the microphone is
 LONGEST_DELAY = 1.0  # seconds from play() to the microphone searched for
 ONSET = 0.4  # seconds of a clip's start (after its lead-in of silence) that find it in the microphone
 SPREAD = 0.1  # how far a clip's delay strays from the last clips' median, at most
@@ -111,9 +112,17 @@ class Reference:
     def played(self, start: float, samples: np.ndarray, speech: bool = True) -> None:
         with self._lock:
             self._played.append(Played(start, samples, speech))
-            while self._played and self._played[0].start + len(self._played[0].samples) / SAMPLE_RATE < (
-                start - KEPT_SECONDS
-            ):
+        self.forget(start - KEPT_PLAYED)
+
+    def forget(self, before: float) -> None:
+        """Clips that ended before clock time `before` are no longer asked for.
+
+        Called with the microphone's time, not the newest clip's: on a busy machine the
+        listening fell 11-21 s behind the coach, and clips let go of 8 s after the newest
+        were gone before their echo was heard; nothing was cancelled, every sentence of the
+        coach went to the recogniser, and it fell further behind."""
+        with self._lock:
+            while self._played and self._played[0].start + len(self._played[0].samples) / SAMPLE_RATE < before:
                 self._played.popleft()
 
     def stopped(self, at: float) -> None:
@@ -316,6 +325,7 @@ class EchoCanceller:
         microphone up to LOOKAHEAD samples behind it, the coach's voice taken out, and the
         clock time of its first sample. The first calls give nothing: that is the lag."""
         samples = samples.astype(np.float32, copy=False)
+        self.reference.forget(at - KEPT_SECONDS)
         self._heard.append(samples)
         self._heard_until = at + len(samples) / SAMPLE_RATE
         self._find_onsets()
