@@ -71,7 +71,10 @@ MEMORY = 1.0  # seconds a clip's fit remembers: a loopback's rate drifts within 
 PRIOR = 1e-4  # weight of the last clip's path in a new clip's fit, in seconds of the new clip's sound
 COHERENT = 0.7  # share of what the path leaves that the clip must explain to be learned from (chance: TAPS / 512)
 RIDGE = 1e-6  # of the clip's mean energy, keeping that explanation to what the clip's sound holds
-FOUND_CHECKED = 8  # stretches of a clip, the last before its onset is found, that judge where it was placed
+FOUND_CHECKED = (
+    8  # stretches of a clip, the first or the last before its onset is found, that judge where it was placed
+)
+PLACED_WITHIN = 8  # samples between where a clip was placed and its onset, found later: placed right
 HOLDS = 25.0  # dB the linear stage takes off a clip (median of the last clips): its output is used
 HOLDS_CLIPS = 5  # the last clips that median is taken over
 HOLDS_SOUNDING = 0.5  # seconds a clip must sound alone to be judged
@@ -171,7 +174,20 @@ class ClipPath:
         self.reductions: list[float] = []
         self.alone = 0  # samples it sounded alone
         self.found = clip.heard is not None  # placed where its onset was found in the microphone
+        self.right: bool | None = True if self.found else None  # placed where it was heard; None: not yet known
         self.judged = False
+
+    @property
+    def confirmed(self) -> bool | None:
+        """Placed where it was heard (so what is left of it is not the coach's voice): by its
+        own onset, or by the last clips' delay where its first stretches lost HOLDS dB, or
+        where its onset, found later, says it was. False: it was not, and what the canceller
+        left of it was the coach's voice, whole (a sound server's delay moved by 14 ms between
+        two clips under load). None: not yet known."""
+        first = self.reductions[:FOUND_CHECKED]
+        if self.right is None and len(first) == FOUND_CHECKED and float(np.median(first)) >= HOLDS:
+            return True
+        return self.right
 
 
 class LinearPath:
@@ -229,8 +245,9 @@ class LinearPath:
         path.path = np.linalg.solve(path.covariance, path.correlation)
         self._last = path.path
 
-    def cancel(self, near: np.ndarray, at: float) -> np.ndarray:
-        """This stretch of the microphone with every clip's echo, as fitted so far, subtracted."""
+    def cancel(self, near: np.ndarray, at: float) -> tuple[np.ndarray, list[ClipPath]]:
+        """This stretch of the microphone with every clip's echo, as fitted so far, subtracted;
+        and the paths of the clips sounding in it."""
         designs = self._designs(at, len(near))
         samples = near.astype(np.float64)
         left = samples
@@ -241,7 +258,7 @@ class LinearPath:
             path = designs[0][0]
             path.reductions.append(10 * float(np.log10(heard / max(float(np.sum(left**2)), 1e-15))))
             path.alone += len(near)
-        return left.astype(np.float32)
+        return left.astype(np.float32), [path for path, _ in designs]
 
     def _designs(self, at: float, count: int) -> list[tuple[ClipPath, np.ndarray]]:
         """For each clip sounding over `count` samples from clock time `at`: its path, and
@@ -254,10 +271,12 @@ class LinearPath:
             path = self._paths.get(id(clip))
             if path is not None and clip.heard is not None and not path.found:
                 # Its onset, found in the microphone: a clip placed by the last clips' delay
-                # whose path does not hold is placed there anew, and fitted anew.
+                # neither there nor holding is placed there anew, and fitted anew.
                 path.found = True
                 lately = path.reductions[-FOUND_CHECKED:]
-                if not lately or float(np.median(lately)) < HOLDS:
+                held = bool(lately) and float(np.median(lately)) >= HOLDS
+                path.right = held or abs(clip.heard - path.placed) * SAMPLE_RATE <= PLACED_WITHIN
+                if not path.right:
                     path = None
             first = round((at - (path.placed if path is not None else heard)) * SAMPLE_RATE) - (TAPS - 1 - TAPS_BEFORE)
             if first + count + TAPS - 1 <= 0 or first >= len(samples):
@@ -311,6 +330,9 @@ class EchoCanceller:
         self._echo_out = 0.0
         self._second: list[float] = [0.0, 0.0, 0.0]  # the same over the current second of the coach sounding
         self.converged = False  # set once CONVERGED_SECONDS of its words lost CONVERGED dB; cleared with the delay
+        # Stretches of the output in which the coach's voice may be left whole: not subtracted
+        # (None), or by clips not yet confirmed where they were heard.
+        self._unsubtracted: deque[tuple[float, float, list[ClipPath] | None]] = deque(maxlen=int(KEPT_SECONDS * 100))
         self._good_seconds = 0
 
     @property
@@ -347,11 +369,34 @@ class EchoCanceller:
         """The coach's echo is subtracted by the linear stage, not suppressed by AEC3."""
         return self.delay is not None and self._linear.holds
 
+    def subtracted(self, start: float, end: float) -> bool | None:
+        """From clock time `start` to `end` the coach's voice was subtracted, by clips placed
+        where they were heard: what is left there is not the coach. None: a clip sounding
+        then is not yet known to have been placed right (its onset is found 1 s or so in)."""
+        if not self.linear:
+            return False
+        known: bool | None = True
+        for begun, ended, paths in self._unsubtracted:
+            if begun < end and start < ended:
+                if paths is None:
+                    return False
+                for path in paths:
+                    confirmed = path.confirmed
+                    if confirmed is False:
+                        return False
+                    if confirmed is None:
+                        known = None
+        return known
+
     def _cancel(self, near: np.ndarray, start: float) -> np.ndarray:
         """Whole frames of the microphone, from clock time `start`, with the coach taken out
         once it has been (before that: as they came)."""
         linear = self.linear
-        subtracted = self._linear.cancel(near, start) if self.delay is not None else near
+        subtracted, paths = self._linear.cancel(near, start) if self.delay is not None else (near, [])
+        if not (linear and self.converged):
+            self._unsubtracted.append((start, start + len(near) / SAMPLE_RATE, None))
+        elif unconfirmed := [path for path in paths if path.confirmed is not True]:
+            self._unsubtracted.append((start, start + len(near) / SAMPLE_RATE, unconfirmed))
         out = []
         for first in range(0, len(near), FRAME):
             at = start + first / SAMPLE_RATE

@@ -22,8 +22,9 @@ guard, a second safety, with the one-word sayings that sound like its words: "ag
 closed set had to find: a chime has no words, and a recogniser given one makes some up
 ("you", "Bye!"); and letting the set find a pause or a pain word in what AEC3 left of the
 coach's sentences paused a session on its own voice once in a few minutes in trials here.
-The one exception: where the canceller subtracts the coach's voice (its linear stage holds)
-and an utterance stands CLEAR_OF_THE_COACH above what is left, it is heard as in a quiet room.
+The one exception: where the canceller subtracted the coach's voice all through an utterance
+(its linear stage holds, and every clip under it was placed where it was heard) and the
+utterance stands CLEAR_OF_THE_COACH above what is left, it is heard as in a quiet room.
 
 Audio is processed in memory and never written or sent anywhere.
 """
@@ -52,6 +53,7 @@ from coach.inputs.listening.sounding import CoachSpeech, is_echo, rhymes_with_ec
 from coach.inputs.listening.vocabulary import Vocabulary
 
 CLEAR_OF_THE_COACH = 30.0  # dB above what is left of a subtracted coach: a person, heard as in a quiet room
+UNCONFIRMED_WAIT = 1.0  # seconds an utterance waits to know whether the clips under it were placed right
 NICENESS = 10  # how much lower the listening process runs than the session's
 SILENT_MICROPHONE = 3.0  # seconds without a single block: the microphone has gone
 RECOUNT_SECONDS = 0.25  # every block of LATE_WINDOW this late on its counted time: samples were lost, count anew
@@ -136,6 +138,7 @@ class Hearing:
         self._stopping = threading.Event()
         self._trouble_told = False
         self._delay_told = False
+        self._undecided: deque[Utterance] = deque()  # cut, waiting to know whether the coach was subtracted
 
     def load(self, sounddevice: Any) -> None:
         self._sounddevice = sounddevice
@@ -261,25 +264,37 @@ class Hearing:
                 )
         if not len(samples):
             return
-        for utterance in self._segmenter.feed(samples, at):
-            self._decide(utterance)
+        self._undecided.extend(self._segmenter.feed(samples, at))
+        while self._undecided:  # in the order they were said
+            subtracted = self._subtracted(self._undecided[0], at)
+            if subtracted is None:
+                break
+            self._decide(self._undecided.popleft(), subtracted)
 
-    def _decide(self, utterance: Utterance) -> None:
+    def _subtracted(self, utterance: Utterance, now: float) -> bool | None:
+        """The coach's voice was subtracted all through the utterance, and it stands well above
+        what is left: it is the person alone. None: not known yet (now: the microphone's time).
+
+        Subtracted by clips placed where they were heard, the coach's voice is gone: what is
+        heard over it is heard as in a quiet room. Suppressed (AEC3), what is left of it is its
+        words in pieces; left by a clip placed where it was not heard, its words whole (under load
+        a clip was heard 14 ms off the last clips' delay, and its start came through as loud as
+        it was played). And what the canceller leaves of a
+        clip it is still learning can be cut as an utterance, its words a few dB over the
+        silence between them ("Number 2 out of 2." once came out as "again"): only a voice well
+        above what is left is the person's."""
+        if self._canceller is None or utterance.above_room < CLEAR_OF_THE_COACH:
+            return False
+        known = self._canceller.subtracted(utterance.start, utterance.end)
+        if known is None and now > utterance.end + UNCONFIRMED_WAIT:
+            return False
+        return known
+
+    def _decide(self, utterance: Utterance, subtracted: bool) -> None:
         assert self._recogniser is not None
         delay = self._canceller.delay if self._canceller is not None and self._canceller.delay else 0.0
         said, chime = self.speech.during(utterance.start - delay, utterance.end)
         over_the_coach = chime or bool(said)
-        # Subtracted, the coach's voice is gone, and what is heard over it is the person alone:
-        # heard as in a quiet room. Suppressed (AEC3), what is left of it is words in pieces.
-        # But what the canceller leaves of a clip it is still learning can be cut as an
-        # utterance, its words a few dB over the silence between them ("Number 2 out of 2."
-        # once came out as "again"): only a voice well above what is left is the person's.
-        subtracted = (
-            self._canceller is not None
-            and self._canceller.linear
-            and self._canceller.converged
-            and utterance.above_room >= CLEAR_OF_THE_COACH
-        )
         vocabulary = self.vocabulary
         hearing = self._recogniser.hear(
             utterance.audio,
