@@ -443,6 +443,24 @@ def test_the_coachs_clips_are_kept_until_the_microphone_has_heard_past_them() ->
     assert reference.window(102.0, 16000).any()
 
 
+@needs_listen
+def test_what_is_left_of_the_coachs_sound_is_told_from_a_persons_voice_by_what_it_played() -> None:
+    from coach.inputs.listening.canceller import EchoCanceller, Reference
+
+    rng = np.random.default_rng(3)
+    played = (0.1 * rng.standard_normal(3 * 16000)).astype(np.float32)  # what the coach played
+    reference = Reference()
+    reference.played(50.0, played)
+    reference.lag = 0.15  # heard 150 ms after play
+    canceller = EchoCanceller(reference)
+    # Its sound, arriving 80 ms later than the canceller placed it and 30 dB down: the coach's own.
+    moved = 0.03 * np.concatenate([np.zeros(round(0.08 * 16000), np.float32), played])[16000:32000]
+    assert canceller.echoes(moved, 51.15)
+    person = (0.03 * rng.standard_normal(16000)).astype(np.float32)
+    assert not canceller.echoes(person, 51.15)
+    assert not canceller.echoes(moved, 60.0)  # nothing played then
+
+
 # --- a real microphone -------------------------------------------------------------------
 
 

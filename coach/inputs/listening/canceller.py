@@ -60,6 +60,9 @@ LEAD = 0.03  # the far end is given this much before the echo: a delay AEC3 keep
 LEAD_IN_MAX = 0.3  # seconds of silence a voice engine puts before a phrase, at most
 ACTIVE = 10 ** (-50 / 20)  # RMS of a far-end frame that counts as the coach sounding
 MATCH = 0.3  # normalised correlation of a clip's start with the microphone that finds it there
+STOP_TAIL = 0.6  # seconds after a stop is heard that the stopped clip may still sound, uncancelled
+ECHO_SEARCH = 0.3  # seconds either side of where the coach's sound is taken to be heard, searched for it
+ECHOED = 0.3  # normalised correlation of an utterance with what the coach played: the coach's own sound
 CONVERGED = 20.0  # dB off the coach's words over a second of them: what is left is no longer the coach
 CONVERGED_SECONDS = 2  # such seconds in a row
 # The linear stage (`LinearPath`): each clip's echo path fitted by least squares to what the
@@ -111,6 +114,7 @@ class Reference:
         self._played: deque[Played] = deque()
         self._lock = threading.Lock()
         self.lag = 0.0  # where a clip not yet found is expected: the median delay of the last found
+        self.stops: deque[float] = deque(maxlen=16)  # clock times the coach was cut off
 
     def played(self, start: float, samples: np.ndarray, speech: bool = True) -> None:
         with self._lock:
@@ -131,6 +135,7 @@ class Reference:
     def stopped(self, at: float) -> None:
         """Everything sounding was cut off at `at` (a pause, a skip)."""
         with self._lock:
+            self.stops.append(at)
             for clip in self._played:
                 clip.samples = clip.samples[: max(0, round((at - clip.start) * SAMPLE_RATE))]
 
@@ -364,6 +369,17 @@ class EchoCanceller:
         self._pending_at += ready / SAMPLE_RATE
         return self._cancel(near, start), start
 
+    def echoes(self, audio: np.ndarray, start: float) -> bool:
+        """`audio`, from clock time `start`, holds the coach's own sound: it correlates with what
+        the coach played then, give or take ECHO_SEARCH. What a subtracting canceller leaves of
+        a clip whose echo moved within it (a sound server under load) is the coach's voice,
+        whole: 2 s of a sentence once came through 43 dB over the silence around it."""
+        search = round(ECHO_SEARCH * SAMPLE_RATE)
+        far = self.reference.window(start - LEAD - ECHO_SEARCH, len(audio) + 2 * search)
+        if not far.any():
+            return False
+        return onset_in(audio.astype(np.float32), far, 2 * search, ECHOED) is not None
+
     @property
     def linear(self) -> bool:
         """The coach's echo is subtracted by the linear stage, not suppressed by AEC3."""
@@ -374,6 +390,11 @@ class EchoCanceller:
         where they were heard: what is left there is not the coach. None: a clip sounding
         then is not yet known to have been placed right (its onset is found 1 s or so in)."""
         if not self.linear:
+            return False
+        # A sound server plays on what it was given: after a stop the stopped clip still sounded
+        # here for 0.2-0.4 s, past where the far end was cut off, and went uncancelled.
+        heard = self.delay or 0.0
+        if any(start < stop + heard + STOP_TAIL and stop + heard < end for stop in list(self.reference.stops)):
             return False
         known: bool | None = True
         for begun, ended, paths in self._unsubtracted:
@@ -484,7 +505,7 @@ class EchoCanceller:
         return heard[max(0, first) : max(0, first) + count]
 
 
-def onset_in(head: np.ndarray, heard: np.ndarray, longest: int) -> int | None:
+def onset_in(head: np.ndarray, heard: np.ndarray, longest: int, match: float = MATCH) -> int | None:
     """Where `head` (a clip's start) begins in `heard`, 0..longest samples in: the peak of
     their normalised cross-correlation, or None when it is weak (no echo, or one too
     smeared to find). Normalised, not PHAT-weighted: over 0.4 s of speech PHAT's peak
@@ -498,4 +519,4 @@ def onset_in(head: np.ndarray, heard: np.ndarray, longest: int) -> int | None:
     floor = len(head) * ACTIVE**2  # a stretch of the microphone this quiet holds no echo to find
     scores = np.where(window > floor, products / np.sqrt(np.maximum(window, floor) * float(np.sum(head**2))), 0.0)
     peak = int(np.argmax(scores))
-    return peak if scores[peak] >= MATCH else None
+    return peak if scores[peak] >= match else None

@@ -288,6 +288,8 @@ class Hearing:
         known = self._canceller.subtracted(utterance.start, utterance.end)
         if known is None and now > utterance.end + UNCONFIRMED_WAIT:
             return False
+        if known and self._canceller.echoes(utterance.audio, utterance.start):
+            return False  # the coach's voice came through all the same: its echo moved within a clip
         return known
 
     def _decide(self, utterance: Utterance, subtracted: bool) -> None:
