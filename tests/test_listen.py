@@ -802,11 +802,15 @@ seconds = 6
 def laptop(tmp_path: Path) -> Iterator[dict[str, str]]:
     """A private PulseAudio laid out as a laptop in a room: the coach plays into `speakers`,
     whose sound reaches `room` 150 ms later (module-loopback), as loud as the person who speaks
-    into `room` (paplay); the microphone is `room.monitor`."""
+    into `room` (paplay); the microphone is `room.monitor`. The loopback does not adjust its
+    rate (adjust_time=0): a laptop's speakers and microphone share one sound card's clock, as
+    these two null sinks share the system's, and on the suite's loaded machine the loopback's
+    adjustments warped the echo within clips (the canceller's reductions fell from 70 dB to
+    22-45 dB, and an "ouch" over the coach was missed)."""
     setup = (
         "load-module module-null-sink sink_name=speakers\n"
         "load-module module-null-sink sink_name=room\n"
-        "load-module module-loopback source=speakers.monitor sink=room latency_msec=150\n"
+        "load-module module-loopback source=speakers.monitor sink=room latency_msec=150 adjust_time=0\n"
         "set-default-sink speakers\nset-default-source room.monitor\n"
     )
     with private_pulseaudio(tmp_path / "pulse", setup, 'pcm.!default { type pulse server "unix:{socket}" }\n') as env:
@@ -839,7 +843,8 @@ def said_over(coach: Coach, env: dict[str, str], folder: Path, text: str, cue: s
     except AssertionError:
         say_in_room(env, folder, text)
     try:
-        wait_until(lambda: meaning in meanings(coach)[heard_before:], 10)
+        # Long: on a loaded machine the listening process (nice 10) has fallen seconds behind.
+        wait_until(lambda: meaning in meanings(coach)[heard_before:], 15)
     except AssertionError:
         coach.process.kill()
         pytest.fail(f"{text!r} not obeyed:\n{''.join(coach.lines)}\n{''.join(coach.errors)}")
@@ -847,33 +852,35 @@ def said_over(coach: Coach, env: dict[str, str], folder: Path, text: str, cue: s
 
 @needs_listen
 @needs_pulse
-@pytest.mark.slow(seconds=45)
-def test_through_laptop_speakers_its_own_voice_never_acts_and_a_pause_in_its_quiet_does(
+@pytest.mark.slow(seconds=50)
+def test_through_laptop_speakers_pause_and_ouch_said_over_the_coach_are_obeyed_and_its_own_voice_never(
     laptop: dict[str, str], tmp_path: Path
 ) -> None:
-    """Laptop speakers, the coach's echo as loud as the person: its own voice through the
-    first half minute triggers nothing, through the echo canceller; "pause" said in the quiet
-    after one of its sentences pauses it. (Commands said over its voice are measured by
-    scripts/bench_echo.py, on a quiet machine. Among the suite's nine workers on two cores the
-    listening process's callbacks come late, the microphone's timeline jumps, the sound
-    server's delay moves from clip to clip, and a "pause" said over the coach was missed in
-    each of six full runs of such a test; alone it passed.) Stopped, it says in
-    --verbose how much of its voice the echo canceller took out, and the delay it found."""
-    spoken_file(tmp_path, "rp", "Pause.")
+    """Laptop speakers, the coach's echo as loud as the person: its own voice through its
+    first five sentences triggers nothing; "pause" said over one of its sentences pauses it,
+    "go on" goes on, and "ouch" said over its next sentence pauses it (the pain word).
+    Stopped, it says in --verbose how much of its voice the echo canceller took out, and the
+    delay it found."""
+    for text in ("Pause.", "Go on.", "Ouch."):
+        spoken_file(tmp_path, "rp", text)
     coach = Coach(laptop, write(tmp_path, TALKING_ROUTINE), "--listen", "--voice", ESPEAK, "--verbose")
-    coach.saw("speech  Slowly roll your knees")
-    time.sleep(9.5)  # the sentence (about 8 s) has ended; the next begins about 13 s after it began
+    coach.saw("speech  Number 1 out of 2")
     assert meanings(coach) == [], "".join(coach.errors)  # nothing of the coach's own
-    say_in_room(laptop, tmp_path, "Pause.")
+    said_over(coach, laptop, tmp_path, "Pause.", "speech  Slowly roll your knees", Command.HOLD)
+    time.sleep(1.0)
+    heard_before = len(meanings(coach))
+    say_in_room(laptop, tmp_path, "Go on.")
     try:
-        wait_until(lambda: meanings(coach) == [Command.HOLD], 4)
+        wait_until(lambda: Command.RESUME in meanings(coach)[heard_before:], 4)
     except AssertionError:
-        say_in_room(laptop, tmp_path, "Pause.")  # said once more, as anyone would
+        say_in_room(laptop, tmp_path, "Go on.")  # said once more, as anyone would
     try:
-        wait_until(lambda: set(meanings(coach)) == {Command.HOLD}, 10)
+        wait_until(lambda: Command.RESUME in meanings(coach)[heard_before:], 15)
     except AssertionError:
         coach.process.kill()
-        pytest.fail(f"'Pause.' not obeyed:\n{''.join(coach.lines)}\n{''.join(coach.errors)}")
+        pytest.fail(f"'Go on.' not obeyed:\n{''.join(coach.lines)}\n{''.join(coach.errors)}")
+    said_over(coach, laptop, tmp_path, "Ouch.", "speech  Slowly roll your knees", Command.PAIN)
+    assert set(meanings(coach)) <= {Command.HOLD, Command.RESUME, Command.PAIN}, coach.heard()
     assert coach.stop() == 143
     echo = [line for line in coach.errors if "echo cancelled" in line]
     found = re.search(r"[0-9.]+ dB off the coach's voice, ([0-9]+) ms from play to microphone", "".join(echo))
