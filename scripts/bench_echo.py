@@ -387,6 +387,7 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--without-listening", action="store_true", help="with --whole-routine: only the run without")
+    parser.add_argument("--with-listening", action="store_true", help="with --whole-routine: only the run with")
     parser.add_argument(
         "--coach-args", default="", help="with --whole-routine, passed to coach: '--only knee-rolls --reps 3'"
     )
@@ -399,7 +400,8 @@ def main() -> None:
     rng = random.Random(args.seed)
     try:
         if args.whole_routine:
-            for listen in (True, False)[1 if args.without_listening else 0 :]:
+            runs = [True] if args.with_listening else [False] if args.without_listening else [True, False]
+            for listen in runs:
                 r = whole_routine(folder, listen, args.coach_args.split())
                 print(
                     f"whole routine {'with' if listen else 'without'} --listen: {r['cues']} cues, onset error "
