@@ -74,9 +74,7 @@ MEMORY = 1.0  # seconds a clip's fit remembers: a loopback's rate drifts within 
 PRIOR = 1e-4  # weight of the last clip's path in a new clip's fit, in seconds of the new clip's sound
 COHERENT = 0.7  # share of what the path leaves that the clip must explain to be learned from (chance: TAPS / 512)
 RIDGE = 1e-6  # of the clip's mean energy, keeping that explanation to what the clip's sound holds
-FOUND_CHECKED = (
-    8  # stretches of a clip, the first or the last before its onset is found, that judge where it was placed
-)
+FOUND_CHECKED = 8  # a clip's first stretches, or its last before its onset is found: they judge its placing
 PLACED_WITHIN = 8  # samples between where a clip was placed and its onset, found later: placed right
 HOLDS = 25.0  # dB the linear stage takes off a clip (median of the last clips): its output is used
 HOLDS_CLIPS = 5  # the last clips that median is taken over

@@ -23,8 +23,9 @@ closed set had to find: a chime has no words, and a recogniser given one makes s
 ("you", "Bye!"); and letting the set find a pause or a pain word in what AEC3 left of the
 coach's sentences paused a session on its own voice once in a few minutes in trials here.
 The one exception: where the canceller subtracted the coach's voice all through an utterance
-(its linear stage holds, and every clip under it was placed where it was heard) and the
-utterance stands CLEAR_OF_THE_COACH above what is left, it is heard as in a quiet room.
+(its linear stage holds, every clip under it was placed where it was heard, and no stop was
+heard just before), the utterance stands CLEAR_OF_THE_COACH above what is left, and it does
+not correlate with what the coach played, it is heard as in a quiet room.
 
 Audio is processed in memory and never written or sent anywhere.
 """
@@ -277,12 +278,11 @@ class Hearing:
 
         Subtracted by clips placed where they were heard, the coach's voice is gone: what is
         heard over it is heard as in a quiet room. Suppressed (AEC3), what is left of it is its
-        words in pieces; left by a clip placed where it was not heard, its words whole (under load
-        a clip was heard 14 ms off the last clips' delay, and its start came through as loud as
-        it was played). And what the canceller leaves of a
-        clip it is still learning can be cut as an utterance, its words a few dB over the
-        silence between them ("Number 2 out of 2." once came out as "again"): only a voice well
-        above what is left is the person's."""
+        words in pieces; left by a clip placed where it was not heard, its words whole (under
+        load a clip was heard 14 ms off the last clips' delay, and its start came through as
+        loud as it was played). What the canceller leaves of a clip it is still learning can be
+        cut as an utterance, its words a few dB over the silence between them ("Number 2 out of
+        2." once came out as "again"): only a voice well above what is left is the person's."""
         if self._canceller is None or utterance.above_room < CLEAR_OF_THE_COACH:
             return False
         known = self._canceller.subtracted(utterance.start, utterance.end)
