@@ -141,10 +141,15 @@ class Reference:
         with self._lock:
             return list(self._played)
 
+    def heard_at(self, clip: Played) -> float:
+        """Clock time `clip` began in the microphone: where its onset was found, or else
+        where the last clips' delay puts it."""
+        return clip.heard if clip.heard is not None else clip.start + self.lag
+
     def speaking(self, at: float) -> bool:
         """Words (not a chime) were heard at clock time `at`."""
         for clip in self.clips():
-            heard = clip.heard if clip.heard is not None else clip.start + self.lag
+            heard = self.heard_at(clip)
             if clip.speech and heard <= at < heard + len(clip.samples) / SAMPLE_RATE:
                 return True
         return False
@@ -153,7 +158,7 @@ class Reference:
         """The far end as heard from clock time `start`, `count` samples long, LEAD early."""
         out = np.zeros(count, np.float32)
         for clip in self.clips():
-            heard = clip.heard if clip.heard is not None else clip.start + self.lag
+            heard = self.heard_at(clip)
             offset = round((heard - LEAD - start) * SAMPLE_RATE)
             first, last = max(0, offset), min(count, offset + len(clip.samples))
             if first < last:
@@ -270,7 +275,7 @@ class LinearPath:
         clips = self.reference.clips()
         for clip in clips:
             samples = clip.samples
-            heard = clip.heard if clip.heard is not None else clip.start + self.reference.lag
+            heard = self.reference.heard_at(clip)
             path = self._paths.get(id(clip))
             if path is not None and clip.heard is not None and not path.found:
                 # Its onset, found in the microphone: a clip placed by the last clips' delay
