@@ -443,6 +443,19 @@ def test_the_coachs_clips_are_kept_until_the_microphone_has_heard_past_them() ->
     assert reference.window(102.0, 16000).any()
 
 
+def test_the_linear_stages_fit_from_the_sliding_window_is_the_least_squares_design_itself() -> None:
+    from coach.inputs.listening.canceller import TAPS, _against, _gram, _through
+
+    rng = np.random.default_rng(8)
+    for count in (512, 77, 1):  # a microphone block, a short one, a single sample
+        window = rng.standard_normal(count + TAPS - 1)
+        design = np.lib.stride_tricks.sliding_window_view(window, TAPS)  # row k: the TAPS samples up to k
+        path, heard = rng.standard_normal(TAPS), rng.standard_normal(count)
+        np.testing.assert_allclose(_gram(window, count), design.T @ design, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(_through(window, path), design @ path, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(_against(window, heard), design.T @ heard, rtol=1e-9, atol=1e-9)
+
+
 @needs_listen
 def test_what_is_left_of_the_coachs_sound_is_told_from_a_persons_voice_by_what_it_played() -> None:
     from coach.inputs.listening.canceller import EchoCanceller, Reference
