@@ -16,11 +16,14 @@ throughout, and every action not caused by a command is counted as the televisio
 that live run, the listening path alone is fed 30 minutes of the television's talk (actions
 from its words), and 7.5 minutes of it with a command said over it every 3-6 s (acted on).
 
+The loopback holds its rate (a laptop's speakers and microphone share a clock); --drifting
+lets it adjust its rate to hold its latency, as a microphone on a clock of its own would.
+
 --whole-routine: the built-in routine through the rig, the echo 6 dB louder than a person would
 be, with --listen and then without: cue onset error (p50, p99, max), actions taken (any is the
 coach obeying itself), CPU of coach and its listening process, peak memory, echo reduction.
 
-    python scripts/bench_echo.py [--commands 16] [--tv] [--whole-routine]   (needs the listen extra)
+    python scripts/bench_echo.py [--commands 16] [--tv] [--whole-routine] [--drifting]   (needs the listen extra)
 """
 
 from __future__ import annotations
@@ -72,16 +75,22 @@ TELEVISION = [
 TV_VOICE = VoiceSettings("gmw/en-GB-scotland", 160)
 WORDS = Phrases.for_language("en")
 COMMANDS = Vocabulary.commands(WORDS, "en")
+LOOPBACK_RATE = " adjust_time=0"  # held; "" with --drifting
 
 
 @contextmanager
 def laptop(delay_ms: int, folder: Path) -> Iterator[dict[str, str]]:
-    """The private PulseAudio rig; yields the environment that routes coach and paplay to it."""
+    """The private PulseAudio rig; yields the environment that routes coach and paplay to it.
+
+    The loopback holds its rate, as tests/test_listen.py's does: a laptop's speakers and
+    microphone share one sound card's clock. With --drifting it adjusts its rate every 10 s
+    to hold its latency (PulseAudio's default), as two clocks would need, which warps the
+    echo within a clip."""
     home = Path(tempfile.mkdtemp(prefix=f"pulse-{delay_ms}-", dir=folder))
     socket = home / "native"
     (home / "server.pa").write_text(
         "load-module module-null-sink sink_name=speakers\nload-module module-null-sink sink_name=room\n"
-        f"load-module module-loopback source=speakers.monitor sink=room latency_msec={delay_ms}\n"
+        f"load-module module-loopback source=speakers.monitor sink=room latency_msec={delay_ms}{LOOPBACK_RATE}\n"
         "set-default-sink speakers\nset-default-source room.monitor\n"
         f"load-module module-native-protocol-unix auth-anonymous=1 socket={socket}\n"
     )
@@ -391,7 +400,12 @@ def main() -> None:
     parser.add_argument(
         "--coach-args", default="", help="with --whole-routine, passed to coach: '--only knee-rolls --reps 3'"
     )
+    parser.add_argument(
+        "--drifting", action="store_true", help="the rig's loopback adjusts its rate, as two clocks would"
+    )
     args = parser.parse_args()
+    global LOOPBACK_RATE
+    LOOPBACK_RATE = "" if args.drifting else LOOPBACK_RATE
     for tool in ("pulseaudio", "pactl", "paplay"):
         if shutil.which(tool) is None:
             sys.exit(f"bench_echo: needs {tool} (sudo apt-get install pulseaudio pulseaudio-utils)")
