@@ -28,11 +28,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from coach.common.audio import RATE, load_chime
+from coach.common.audio import RATE, Clip, load_chime
 from coach.common.errors import RoutineError
 from coach.inputs.listening.sounding import CoachSpeech, is_echo
 from coach.inputs.listening.vocabulary import Vocabulary, normalise
-from coach.plan.phrases import ENGLISH_PHRASES, Phrases
+from coach.plan.phrases import ENGLISH_PHRASES, Phrases, sentences
 from coach.plan.routine import load_routine
 from coach.plan.script import CHIMES, phrases_for
 from coach.record.history import History
@@ -254,6 +254,42 @@ def test_the_echo_guard_drops_only_what_the_coach_was_saying() -> None:
         question = words.say("checkin_before_said") + " " + words.say("checkin_after_said")
         assert is_echo(numbers[0].words, question) and is_echo(numbers[10].words, question), language
         assert is_echo(numbers[4].words, words.say("checkin_heard", number=numbers[4].words)), language
+
+
+def test_the_pain_answer_is_held_against_the_sentence_sounding_not_all_of_its_words(tmp_path: Path) -> None:
+    """After "ouch" the coach says how to go on: a "resume" said as soon as it has said
+    "say resume", over its next sentence, is the person's; over "say resume" it is its own."""
+    from coach.inputs.listening.sounding import SpeakingSink
+
+    voice = Voice(VoiceSettings("gmw/en-US", 150), cache_dir=tmp_path)  # the coach, on eSpeak NG: quick
+    answer = sentences(Phrases.for_language("en").say("paused_for_pain", resume="resume", stop="stop the session"))
+    assert len(answer) == 4 and answer[2].endswith("say resume.")
+    clip = voice.joined(answer)
+    assert voice.joined(answer) is clip and clip.frames == b"".join(voice.clip(s).frames for s in answer)
+
+    class Told:
+        def __init__(self) -> None:
+            self.speech = CoachSpeech()
+
+        def played(self, at: float, part: Clip, words: str | None) -> None:
+            self.speech.played(part.seconds, words, at)
+
+        def stopped(self, at: float) -> None:
+            self.speech.stopped(at)
+
+    class Silent:
+        def open(self) -> None: ...
+        def play(self, clip: Clip) -> None: ...
+        def stop(self) -> None: ...
+
+    told = Told()
+    SpeakingSink(Silent(), told, voice.parts_of, clock=lambda: 100.0).play(clip)  # type: ignore[arg-type]
+    starts = np.cumsum([0.0, *(voice.clip(s).seconds for s in answer)])
+    over_say_resume = 100.0 + (starts[2] + starts[3]) / 2
+    over_to_end = 100.0 + starts[3] + voice.clip(answer[3]).seconds / 2
+    assert is_echo("Resume.", told.speech.during(over_say_resume, over_say_resume + 0.6)[0])
+    assert not is_echo("Resume.", told.speech.during(over_to_end, over_to_end + 0.6)[0])
+    assert voice.parts_of(voice.clip(answer[0])) == ((voice.clip(answer[0]), answer[0]),)  # a phrase is itself
 
 
 # --- the recogniser on rendered speech ---------------------------------------------------

@@ -430,3 +430,8 @@ class Phrases:
 
 
 ENGLISH_PHRASES = Phrases.for_language("en")
+
+
+def sentences(text: str) -> list[str]:
+    """A phrase's sentences, each with its stop: "Rest. Say resume." -> ["Rest.", "Say resume."]."""
+    return [part for part in re.split(r"(?<=[.!?])\s+", text.strip()) if part]

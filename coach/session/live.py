@@ -31,6 +31,7 @@ from coach.inputs.listening.sounding import SpeakingSink
 from coach.inputs.listening.vocabulary import Saying, Vocabulary
 from coach.inputs.remote import Remote, State
 from coach.inputs.stream import CommandStream
+from coach.plan.phrases import sentences
 from coach.plan.preview import clock, cue_fields, cue_line
 from coach.plan.routine import Sides
 from coach.plan.script import WORK_END, Cue, CueKind
@@ -277,7 +278,7 @@ class LiveSession:
                 commands_heard, lambda saying: deliver(saying), self.err, on_rejected=self._note, on_warning=self.err
             )
             listener.load()
-            self.sink = SpeakingSink(self.sink, listener, self.voice.words_of)
+            self.sink = SpeakingSink(self.sink, listener, self.voice.parts_of)
         # What the coach says when a pain word pauses it: rendered beside the session, as the farewell.
         pain_words = self.timeline.words.say(
             "paused_for_pain",
@@ -291,7 +292,10 @@ class LiveSession:
         # session, never before its first sound.
         # Not a daemon: the process waits for this one phrase rather than exit mid-synthesis.
         goodbye = self.timeline.words.say("farewell")
-        farewell_words = [goodbye, pain_words] if self.listen else [goodbye]
+        # Said sentence by sentence, so the listener holds what it hears against the sentence
+        # sounding then: a "resume" said over "To end, say stop the session." is the person's.
+        pain_sentences = sentences(pain_words)
+        farewell_words = [goodbye, *pain_sentences] if self.listen else [goodbye]
         worker(self.voice.render_all, "coach-farewell", daemon=False, args=(farewell_words,)).start()
 
         def farewell() -> list[Cue]:
@@ -376,7 +380,7 @@ class LiveSession:
                 clock=self.clock,
                 wait=commands.wait if commands is not None else self.wait,
                 farewell=farewell,
-                pain_answer=lambda: self.voice.clip(pain_words),
+                pain_answer=lambda: self.voice.joined(pain_sentences),
                 # Without a key to press or a voice heard, a wait is its allowance.
                 await_listener=keyboard is not None or listening.is_set(),
             )

@@ -21,7 +21,7 @@ import json
 import os
 import threading
 import wave
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -115,6 +115,7 @@ class Voice:
         self.engine, self.voice = resolve_voice(settings.voice, settings.language)
         self._fingerprint: str | None = None
         self._loaded: dict[str, Clip] = {}  # clips already read this run
+        self._joined: list[tuple[Clip, tuple[tuple[Clip, str], ...]]] = []  # clips made of phrases, and their phrases
         self._lock = threading.Lock()  # a worker may render ahead while the player reads
 
     @property
@@ -153,6 +154,25 @@ class Voice:
         """The phrase a clip in memory says (None: a chime, or not this voice's): what the
         listener holds the microphone against, so the coach never obeys itself."""
         return next((text for text, loaded in list(self._loaded.items()) if loaded is clip), None)
+
+    def joined(self, texts: Sequence[str]) -> Clip:
+        """Phrases said one after another, as one clip that `parts_of` takes apart again."""
+        for clip, known in self._joined:
+            if [text for _, text in known] == list(texts):
+                return clip
+        parts = tuple((self.clip(text), text) for text in texts)
+        clip = Clip(b"".join(part.frames for part, _ in parts))
+        self._joined.append((clip, parts))
+        return clip
+
+    def parts_of(self, clip: Clip) -> tuple[tuple[Clip, str | None], ...]:
+        """The phrases a clip says, in order, each with its own sound: the listener holds what
+        it hears against the phrase sounding then, not against every word of a long answer
+        (the pain answer's "say resume" must not drop a "resume" said over its next sentence)."""
+        for joined, parts in self._joined:
+            if joined is clip:
+                return parts
+        return ((clip, self.words_of(clip)),)
 
     def loaded(self, text: str) -> Clip | None:
         """The clip if it is in memory already, without waiting for a render."""

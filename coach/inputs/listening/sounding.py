@@ -13,7 +13,7 @@ import difflib
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -67,18 +67,20 @@ class Told(Protocol):
 
 
 class SpeakingSink:
-    """A sink that tells the listener what it plays: clip by clip, words where the clip is speech."""
+    """A sink that tells the listener what it plays: phrase by phrase, words where it is speech.
+
+    A clip made of phrases (the pain answer) is told as its phrases, each when it sounds."""
 
     def __init__(
         self,
         sink: Sink,
         told: Told,
-        words_of: Callable[[Clip], str | None],
+        parts_of: Callable[[Clip], Sequence[tuple[Clip, str | None]]],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.sink = sink
         self.told = told
-        self.words_of = words_of
+        self.parts_of = parts_of
         self.clock = clock
 
     def open(self) -> None:
@@ -86,7 +88,10 @@ class SpeakingSink:
 
     def play(self, clip: Clip) -> None:
         self.sink.play(clip)
-        self.told.played(self.clock(), clip, self.words_of(clip))
+        at = self.clock()
+        for part, words in self.parts_of(clip):
+            self.told.played(at, part, words)
+            at += part.seconds
 
     def stop(self) -> None:
         self.sink.stop()
