@@ -75,6 +75,9 @@ TELEVISION = [
 TV_VOICE = VoiceSettings("gmw/en-GB-scotland", 160)
 WORDS = Phrases.for_language("en")
 COMMANDS = Vocabulary.commands(WORDS, "en")
+PAIN_ANSWER = WORDS.say(
+    "paused_for_pain", resume=WORDS.first_saying("heard_resume"), stop=WORDS.first_saying("heard_stop")
+)
 LOOPBACK_RATE = " adjust_time=0"  # held; "" with --drifting
 
 
@@ -235,12 +238,17 @@ def commands_run(delay_ms: int, echo_db: int, count: int, tv: bool, folder: Path
 
 def coach_was_speaking(session: Session, start: float, end: float) -> bool:
     """Whether the coach was speaking between `start` and `end`: its cue lines are printed as
-    each cue starts; a cue's length is taken as 15 characters a second (Piper joe's pace)."""
+    each cue starts; a cue's length is taken as 15 characters a second (Piper joe's pace).
+    A pain word is answered ("I have paused. ... To end, say stop the session."), unprinted,
+    from when it is heard."""
     spans = []
     for at, line in session.lines:
         match = re.match(r"\s+\d+:\d+\.\d\s+speech\s+(.*)", line)
         if match:
             spans.append((at, at + 0.065 * len(match.group(1)) + 0.4))  # ~15 characters a second
+    for at, words in session.heard():
+        if meaning(words) is Command.PAIN:
+            spans.append((at, at + 0.065 * len(PAIN_ANSWER) + 0.4))
     return any(a < end and b > start for a, b in spans)
 
 
