@@ -258,12 +258,13 @@ def whole_routine(folder: Path, listen: bool, coach_args: list[str]) -> dict:
         session = Session(env, folder, *(["--listen"] if listen else []), *coach_args)
         memory: list[float] = []
         children: set[int] = set()
-        cpu = 0.0
+        cpu = coach_cpu = 0.0
         while session.process.poll() is None:
             time.sleep(1)
             children |= listening_children(session.process.pid)
             memory.append(process_memory(session.process.pid, children))
             cpu = max(cpu, process_cpu(session.process.pid, children))
+            coach_cpu = max(coach_cpu, process_cpu(session.process.pid, set()))
             last_cue = max((at for at, line in session.lines if re.match(r"\s+\d+:\d", line)), default=wall)
             if time.monotonic() - last_cue > 60:  # paused by its own voice, waiting for a "go on"
                 print("  stalled: no cue for 60 s; it heard:", [w for _, w in session.heard()])
@@ -282,6 +283,7 @@ def whole_routine(folder: Path, listen: bool, coach_args: list[str]) -> dict:
             "cues": len(errors),
             "actions": len(session.heard()),
             "cpu": 100 * cpu / seconds,
+            "coach_cpu": 100 * coach_cpu / seconds,  # the session's own process: player, keys, remote
             "memory": memory,
             "echo": echo[-1] if echo else None,
         }
@@ -428,7 +430,8 @@ def main() -> None:
                 print(
                     f"whole routine {'with' if listen else 'without'} --listen: {r['cues']} cues, onset error "
                     f"p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms, max {r['max']:.2f} ms; actions {r['actions']}; "
-                    f"CPU {r['cpu']:.1f}% of one core; memory {min(r['memory'] or [0]):.0f}-"
+                    f"CPU {r['cpu']:.1f}% of one core ({r['coach_cpu']:.1f}% in coach's own process); "
+                    f"memory {min(r['memory'] or [0]):.0f}-"
                     f"{max(r['memory'] or [0]):.0f} MB; {r['echo'] or 'no echo figure'}"
                 )
             return
