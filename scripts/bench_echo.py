@@ -75,9 +75,7 @@ TELEVISION = [
 TV_VOICE = VoiceSettings("gmw/en-GB-scotland", 160)
 WORDS = Phrases.for_language("en")
 COMMANDS = Vocabulary.commands(WORDS, "en")
-PAIN_ANSWER = WORDS.say(
-    "paused_for_pain", resume=WORDS.first_saying("heard_resume"), stop=WORDS.first_saying("heard_stop")
-)
+PAIN_ANSWER = WORDS.pain_answer()
 LOOPBACK_RATE = " adjust_time=0"  # held; "" with --drifting
 
 
@@ -241,14 +239,16 @@ def coach_was_speaking(session: Session, start: float, end: float) -> bool:
     each cue starts; a cue's length is taken as 15 characters a second (Piper joe's pace).
     A pain word is answered ("I have paused. ... To end, say stop the session."), unprinted,
     from when it is heard."""
+
+    def spoken(at: float, text: str) -> tuple[float, float]:
+        return at, at + 0.065 * len(text) + 0.4  # ~15 characters a second
+
     spans = []
     for at, line in session.lines:
         match = re.match(r"\s+\d+:\d+\.\d\s+speech\s+(.*)", line)
         if match:
-            spans.append((at, at + 0.065 * len(match.group(1)) + 0.4))  # ~15 characters a second
-    for at, words in session.heard():
-        if meaning(words) is Command.PAIN:
-            spans.append((at, at + 0.065 * len(PAIN_ANSWER) + 0.4))
+            spans.append(spoken(at, match.group(1)))
+    spans += [spoken(at, PAIN_ANSWER) for at, words in session.heard() if meaning(words) is Command.PAIN]
     return any(a < end and b > start for a, b in spans)
 
 

@@ -202,9 +202,7 @@ def test_pain_words_pause_and_never_the_coachs_own_stop_there() -> None:
         assert commands.match(together).meaning is Command.PAIN, together  # type: ignore[union-attr]
         assert commands.match(words.first_saying("heard_stop")).meaning is Command.QUIT  # type: ignore[union-attr]
         assert commands.match(words.say("stop")) is None, words.say("stop")
-        answer = words.say(
-            "paused_for_pain", resume=words.first_saying("heard_resume"), stop=words.first_saying("heard_stop")
-        )
+        answer = words.pain_answer()
         assert words.first_saying("heard_resume") in answer and words.first_saying("heard_stop") in answer
     english = Vocabulary.commands(ENGLISH_PHRASES, "en")
     assert english.match("next, back") is None  # sayings of two meanings are nothing
@@ -262,7 +260,7 @@ def test_the_pain_answer_is_held_against_the_sentence_sounding_not_all_of_its_wo
     from coach.inputs.listening.sounding import SpeakingSink
 
     voice = Voice(VoiceSettings("gmw/en-US", 150), cache_dir=tmp_path)  # the coach, on eSpeak NG: quick
-    answer = sentences(Phrases.for_language("en").say("paused_for_pain", resume="resume", stop="stop the session"))
+    answer = sentences(Phrases.for_language("en").pain_answer())
     assert len(answer) == 4 and answer[2].endswith("say resume.")
     clip = voice.joined(answer)
     assert voice.joined(answer) is clip and clip.frames == b"".join(voice.clip(s).frames for s in answer)

@@ -412,6 +412,12 @@ class Phrases:
             text = text[:1].upper() + text[1:]
         return text
 
+    def pain_answer(self) -> str:
+        """What the coach says when a pain word pauses it: how to go on, and how to end."""
+        return self.say(
+            "paused_for_pain", resume=self.first_saying("heard_resume"), stop=self.first_saying("heard_stop")
+        )
+
     def first_saying(self, key: str) -> str:
         """The first way of saying a spoken command ("done"): the one the coach asks for."""
         return alternatives(self.table[key])[0]

@@ -280,11 +280,7 @@ class LiveSession:
             listener.load()
             self.sink = SpeakingSink(self.sink, listener, self.voice.parts_of)
         # What the coach says when a pain word pauses it: rendered beside the session, as the farewell.
-        pain_words = self.timeline.words.say(
-            "paused_for_pain",
-            resume=self.timeline.words.first_saying("heard_resume"),
-            stop=self.timeline.words.first_saying("heard_stop"),
-        )
+        pain_words = self.timeline.words.pain_answer()
         questions = checkin_phrases(self.timeline, said=self.listen)
         if self.checkin:
             self.voice.render_all(questions)

@@ -220,7 +220,7 @@ def _gram(window: np.ndarray, count: int) -> np.ndarray:
     padded = np.concatenate([window, np.zeros(TAPS)])
     rows = np.lib.stride_tricks.sliding_window_view(padded, TAPS)
     table = np.empty((TAPS, TAPS))  # table[lag, start]
-    table[:, 0] = _against(padded[: count + TAPS - 1], window[:count])
+    table[:, 0] = _against(window, window[:count])
     ahead, behind = rows[count : count + TAPS - 1], rows[: TAPS - 1]
     table[:, 1:] = window[None, count : count + TAPS - 1] * ahead.T - window[None, : TAPS - 1] * behind.T
     np.cumsum(table, axis=1, out=table)
