@@ -38,7 +38,7 @@ from coach.plan.script import CHIMES, phrases_for
 from coach.record.history import History
 from coach.sound.player import Command
 from coach.voice.voices import Voice, VoiceSettings
-from tests.conftest import private_pulseaudio, read_captures, wait_until
+from tests.conftest import private_pulseaudio, read_captures, settled_captures, wait_until
 
 LISTEN_INSTALLED = all(
     importlib.util.find_spec(name) is not None
@@ -254,10 +254,13 @@ def test_the_echo_guard_drops_only_what_the_coach_was_saying() -> None:
         assert is_echo(numbers[4].words, words.say("checkin_heard", number=numbers[4].words)), language
 
 
-def test_the_pain_answer_is_held_against_the_sentence_sounding_not_all_of_its_words(tmp_path: Path) -> None:
+def test_the_pain_answer_is_held_against_the_sentence_sounding_not_all_of_its_words(
+    tmp_path: Path, capture: Path
+) -> None:
     """After "ouch" the coach says how to go on: a "resume" said as soon as it has said
     "say resume", over its next sentence, is the person's; over "say resume" it is its own."""
     from coach.inputs.listening.sounding import SpeakingSink
+    from coach.sound.speaker import SimpleaudioSink
 
     voice = Voice(VoiceSettings("gmw/en-US", 150), cache_dir=tmp_path)  # the coach, on eSpeak NG: quick
     answer = sentences(Phrases.for_language("en").pain_answer())
@@ -275,13 +278,9 @@ def test_the_pain_answer_is_held_against_the_sentence_sounding_not_all_of_its_wo
         def stopped(self, at: float) -> None:
             self.speech.stopped(at)
 
-    class Silent:
-        def open(self) -> None: ...
-        def play(self, clip: Clip) -> None: ...
-        def stop(self) -> None: ...
-
     told = Told()
-    SpeakingSink(Silent(), told, voice.parts_of, clock=lambda: 100.0).play(clip)  # type: ignore[arg-type]
+    SpeakingSink(SimpleaudioSink(), told, voice.parts_of, clock=lambda: 100.0).play(clip)
+    assert settled_captures(capture, [clip.frames]) == [clip.frames]  # played as one clip, whole
     starts = np.cumsum([0.0, *(voice.clip(s).seconds for s in answer)])
     over_say_resume = 100.0 + (starts[2] + starts[3]) / 2
     over_to_end = 100.0 + starts[3] + voice.clip(answer[3]).seconds / 2
