@@ -489,6 +489,46 @@ def test_the_linear_stages_fit_from_the_sliding_window_is_the_least_squares_desi
         np.testing.assert_allclose(_against(window, heard), design.T @ heard, rtol=1e-9, atol=1e-9)
 
 
+def test_what_a_clip_leaves_is_measured_apart_from_a_television_talking_over_it() -> None:
+    """A television 10 dB under the coach's echo keeps the microphone's energy over the output's
+    near 10 dB however well the clips are subtracted; counting only what each clip's own sound
+    explains, a clip placed where it was heard is told gone, and one placed 300 samples off is not."""
+    from coach.inputs.listening.canceller import HOLDS, SAMPLE_RATE, LinearPath, Reference
+
+    rng = np.random.default_rng(5)
+    count = 3 * SAMPLE_RATE
+    reference = Reference()
+    linear = LinearPath(reference)
+    room = np.array([0.0, 0.0, 0.0, 0.5, 0.2, -0.1])  # speakers to microphone: a short filter
+
+    def talk(smooth: float) -> np.ndarray:
+        """Noise shaped like speech: a resonance, in syllables, with pauses between them."""
+        sound = np.convolve(rng.standard_normal(count), np.exp(-np.arange(40) / smooth), "same")
+        return sound * np.repeat(rng.uniform(0, 1, count // 1600 + 1) > 0.3, 1600)[:count]
+
+    judged = []
+    for n, late in enumerate((0, 0, 0, 300)):  # samples later than where the clip is placed
+        clip = (0.05 * talk(8.0)).astype(np.float32)
+        played = 10.0 + 4 * n
+        reference.played(played, clip)
+        reference.clips()[-1].heard = played + 0.1
+        echo = np.convolve(np.concatenate([np.zeros(late), clip]), room)[:count]
+        television = talk(6.0)
+        television *= np.sqrt(np.mean(echo**2) / np.mean(television**2)) * 10 ** (-10 / 20)
+        microphone = (echo + television).astype(np.float32)
+        for first in range(0, count, 512):
+            linear.learn(microphone[first : first + 512], played + 0.1 + first / SAMPLE_RATE)
+            linear.cancel(microphone[first : first + 512], played + 0.1 + first / SAMPLE_RATE)
+        path = next(path for path in linear._paths.values() if path.clip is reference.clips()[-1])
+        linear._windows(played + 3.5, 512)  # heard to its end: judged
+        judged.append((float(np.median(path.reductions)), path.apart))
+    for blocks, apart in judged[:3]:
+        assert blocks < 15 and apart is not None and apart >= HOLDS
+    blocks, apart = judged[3]
+    assert apart is not None and apart < 5
+    assert linear.holds
+
+
 @needs_listen
 def test_what_is_left_of_the_coachs_sound_is_told_from_a_persons_voice_by_what_it_played() -> None:
     from coach.inputs.listening.canceller import EchoCanceller, Reference

@@ -36,7 +36,10 @@ found in the microphone, and five clips in a row not found there (headphones plu
 in) put the raw microphone back.
 
 The echo reduction it reports is the microphone's energy over the output's while the
-coach sounds and the canceller's output is used: ERLE, in dB.
+coach sounds and the canceller's output is used: ERLE, in dB. A room that talks over the
+coach (a television) is in both, and keeps that figure low however well the coach is taken
+out; so each clip is also measured by what is left of it that its own sound explains
+(`ClipPath.left_of_it`), and that is what says whether the linear stage holds there.
 """
 
 from __future__ import annotations
@@ -181,6 +184,14 @@ class ClipPath:
         # clip's reduction, which a person speaking over a part of it does not change
         self.reductions: list[float] = []
         self.alone = 0  # samples it sounded alone
+        # What it leaves, measured apart from the room: the far end's Gram matrix over the clip (from
+        # the fit's side), and over the output, how what is left lines up with the far end
+        self.gram_sum: np.ndarray | None = np.zeros((TAPS, TAPS))
+        self.left_against = np.zeros(TAPS)
+        self.left_energy = 0.0
+        self.echo_energy = 0.0
+        self.left_count = 0
+        self.apart: float | None = None  # left_of_it, once the clip is judged
         self.found = clip.heard is not None  # placed where its onset was found in the microphone
         self.right: bool | None = True if self.found else None  # placed where it was heard; None: not yet known
         self.judged = False
@@ -196,6 +207,22 @@ class ClipPath:
         if self.right is None and len(first) == FOUND_CHECKED and float(np.median(first)) >= HOLDS:
             return True
         return self.right
+
+    def left_of_it(self) -> float | None:
+        """dB the clip lost, counting only what is left of it that its own sound explains: a room
+        talking over it (a television) leaves what the clip cannot explain, and does not count.
+        What a TAPS-tap path explains of sound unrelated to the clip, by chance, is TAPS times its
+        power per sample, give or take sqrt(2 TAPS) times: taken off, and never less than three
+        of those left (the most this measure can tell)."""
+        if self.gram_sum is None:
+            return self.apart
+        if self.left_count < SAMPLE_RATE // 4 or self.echo_energy <= 0:
+            return None
+        ridge = RIDGE * float(np.trace(self.gram_sum)) / TAPS + 1e-12
+        explained = float(self.left_against @ np.linalg.solve(self.gram_sum + ridge * np.eye(TAPS), self.left_against))
+        power = self.left_energy / self.left_count
+        left = max(explained - TAPS * power, 3 * np.sqrt(2 * TAPS) * power, 1e-15)
+        return float(10 * np.log10(self.echo_energy / left))
 
 
 # Where each entry of the design's Gram matrix is found in `_gram`'s table (lag by first row).
@@ -267,6 +294,8 @@ class LinearPath:
         forgotten = (1 - keep) * path.weight
         heard = near.astype(np.float64)
         gram = _gram(window, len(near))
+        if path.gram_sum is not None:
+            path.gram_sum += gram
         # What the path in use leaves of this stretch is learned from only while the clip's
         # own sound explains it: the path is off (a new clip, a loopback's drifting rate). A
         # person speaking over the clip leaves what the clip cannot explain, and learned from,
@@ -296,6 +325,12 @@ class LinearPath:
             path = windows[0][0]
             path.reductions.append(10 * float(np.log10(heard / max(float(np.sum(left**2)), 1e-15))))
             path.alone += len(near)
+            window = windows[0][1]
+            echo = samples - left
+            path.left_against += _against(window, left)
+            path.left_energy += float(left @ left)
+            path.echo_energy += float(echo @ echo)
+            path.left_count += len(near)
         return left.astype(np.float32), [path for path, _ in windows]
 
     def _windows(self, at: float, count: int) -> list[tuple[ClipPath, np.ndarray]]:
@@ -337,8 +372,13 @@ class LinearPath:
             ended = path.placed + len(path.clip.samples) / SAMPLE_RATE < at
             if ended and not path.judged:
                 path.judged = True
+                path.apart = path.left_of_it()
+                path.gram_sum = None  # 300 kB a clip, no longer needed
                 if path.alone >= HOLDS_SOUNDING * SAMPLE_RATE:
-                    self.reductions.append(float(np.median(path.reductions)))
+                    # The larger of the two: a person or a room talking over the clip keeps the
+                    # first low, and the second can tell no more than that the clip is gone.
+                    blocks = float(np.median(path.reductions))
+                    self.reductions.append(blocks if path.apart is None else max(blocks, path.apart))
             if key not in alive:
                 del self._paths[key]
 
@@ -373,6 +413,8 @@ class EchoCanceller:
         # (None), or by clips not yet confirmed where they were heard.
         self._unsubtracted: deque[tuple[float, float, list[ClipPath] | None]] = deque(maxlen=int(KEPT_SECONDS * 100))
         self._good_seconds = 0
+        # The level of the coach's echo as subtracted, and the clips it was, stretch by stretch of the output
+        self._echo_levels: deque[tuple[float, float, float, list[ClipPath]]] = deque(maxlen=int(KEPT_SECONDS * 100))
 
     @property
     def echo_reduction(self) -> float | None:
@@ -443,15 +485,40 @@ class EchoCanceller:
                         known = None
         return known
 
+    def coach_left(self, start: float, end: float) -> float | None:
+        """The level (dB) of what the linear stage left of the coach's voice from clock time `start`
+        to `end`, at its loudest: its echo's loudest less the least any clip sounding then lost,
+        counting only what its own sound explains (`ClipPath.left_of_it`). A room talking over the
+        coach (a television) is not counted as the coach. None: not known (a clip not yet measured);
+        -120 when the coach was not sounding."""
+        loudest, least = 0.0, np.inf
+        for begun, ended, power, paths in list(self._echo_levels):
+            if begun < end and start < ended:
+                loudest = max(loudest, power)
+                for path in paths:
+                    lost = path.left_of_it()
+                    if lost is None:
+                        return None
+                    least = min(least, lost)
+        if loudest <= 0 or not np.isfinite(least):
+            return -120.0
+        return float(10 * np.log10(loudest) - least)
+
     def _cancel(self, near: np.ndarray, start: float) -> np.ndarray:
         """Whole frames of the microphone, from clock time `start`, with the coach taken out
         once it has been (before that: as they came)."""
         linear = self.linear
+        # Clips whose own reductions hold are learned: a room talking over them (a television)
+        # keeps the microphone's energy over the output's low, but not what is left of them.
+        self.converged = self.converged or linear
         subtracted, paths = self._linear.cancel(near, start) if self.delay is not None else (near, [])
         if not (linear and self.converged):
             self._unsubtracted.append((start, start + len(near) / SAMPLE_RATE, None))
         elif unconfirmed := [path for path in paths if path.confirmed is not True]:
             self._unsubtracted.append((start, start + len(near) / SAMPLE_RATE, unconfirmed))
+        if paths:
+            echo = near - subtracted
+            self._echo_levels.append((start, start + len(near) / SAMPLE_RATE, float(np.mean(echo**2)), paths))
         out = []
         for first in range(0, len(near), FRAME):
             at = start + first / SAMPLE_RATE

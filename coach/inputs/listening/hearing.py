@@ -54,6 +54,11 @@ from coach.inputs.listening.sounding import CoachSpeech, is_echo, rhymes_with_ec
 from coach.inputs.listening.vocabulary import Vocabulary
 
 CLEAR_OF_THE_COACH = 30.0  # dB above what is left of a subtracted coach: a person, heard as in a quiet room
+# dB above what is left of the coach's voice itself, measured apart from a room that talks over it
+# (EchoCanceller.coach_left): a bound, which with a television 10 dB under the echo told 18-40 dB
+# off the clips, so 30 above it was seldom met; in a quiet room 24 heard what 30 did (offline)
+CLEAR_OF_THE_COACH_ALONE = 24.0
+ABOVE_THE_TALKING_ROOM = 6.0  # dB above what the room says at its loudest (the segmenter's rise)
 UNCONFIRMED_WAIT = 1.0  # seconds an utterance waits to know whether the clips under it were placed right
 NICENESS = 10  # how much lower the listening process runs than the session's
 SILENT_MICROPHONE = 3.0  # seconds without a single block: the microphone has gone
@@ -283,8 +288,16 @@ class Hearing:
         loud as it was played). What the canceller leaves of a clip it is still learning can be
         cut as an utterance, its words a few dB over the silence between them ("Number 2 out of
         2." once came out as "again"): only a voice well above what is left is the person's."""
-        if self._canceller is None or utterance.above_room < CLEAR_OF_THE_COACH:
+        if self._canceller is None:
             return False
+        if utterance.above_room < CLEAR_OF_THE_COACH:
+            # A room talking over the coach (a television) is in what is left: held against the
+            # coach's voice alone, a person stands clear of it, and must also stand above the
+            # room's own talk at its loudest, or the television's words would be heard as theirs.
+            left = self._canceller.coach_left(utterance.start, utterance.end)
+            clear = left is not None and utterance.level - left >= CLEAR_OF_THE_COACH_ALONE
+            if not clear or utterance.above_loudest < ABOVE_THE_TALKING_ROOM:
+                return False
         known = self._canceller.subtracted(utterance.start, utterance.end)
         if known is None and now > utterance.end + UNCONFIRMED_WAIT:
             return False

@@ -20,8 +20,9 @@ person 10 dB above it still stands out. Such an utterance must stand out as a wo
 syllable: its five loudest blocks `rise` dB above the room on average. What is kept of
 it is turned down by 12 dB wherever it was not above the room, so that the recogniser
 hears the command, not the television around it. Over the coach's voice the room is its
-running median, as its words rise and fall. In a quiet room all of that is the noise
-floor and changes nothing.
+running median, as its words rise and fall; once the canceller has taken its voice out, a
+room that talked while the coach was quiet still talks, and is held to the same rules. In a
+quiet room all of that is the noise floor and changes nothing.
 
 Over scripts/bench_echo.py --tv's television (ordinary sentences 10 dB under the person,
 many with command words in them), the median rule cut 2 of its 24 commands right and
@@ -85,6 +86,8 @@ class Utterance:
     end: float  # and of its last: the speech ended here, `end_silence` before it was noticed
     suppressed: np.ndarray | None = None  # the same stretch with the room's steady noise taken out
     above_room: float = 0.0  # dB its loudest blocks stood above the room it began in
+    level: float = -120.0  # dB of its loudest blocks
+    above_loudest: float = 120.0  # dB they stood above the room heard alone (the coach quiet) at its loudest
 
 
 def silero_vad() -> SpeechProbability:
@@ -139,6 +142,7 @@ class Segmenter:
         self._by_level = False  # the utterance under way was started by its level alone
         self._room_at_start = -120.0  # the room's level when the utterance under way began
         self._floor_at_start = -120.0  # and the level it had to rise above
+        self._loudest_at_start = -120.0  # and the room heard alone, at its loudest
         self._room_talks = False  # the utterance under way began with the coach quiet: whatever else talks is the room
         self._talk_around = False  # and the room was talking, not still or steadily noisy
         self._rise_at_start = rise  # and the rise it was started by
@@ -199,17 +203,22 @@ class Segmenter:
             rise = 0.0 if coach is Coach.SOUNDING else self.rise
             # With the coach quiet, whatever talks is the room: a command must rise above what it
             # says at its loudest. Over the coach's voice its running median, as its words rise and fall.
-            floor = loudest if coach is Coach.QUIET else room
+            # The room talks (a television): its loudest well above its middle, heard with the coach quiet.
+            talks = loudest - float(np.median(self._alone or [loudest])) >= TALKING
+            # Over the coach's voice taken out, a talking room is still there: held to the same floor.
+            room_talks = coach is Coach.QUIET or (coach is Coach.CANCELLED and talks)
+            floor = max(loudest, room) if room_talks else room
             loud = rms >= QUIET and level >= floor + rise
             probability = self._probability(block) if loud else 0.0
             standing_out = coach is Coach.CANCELLED and level >= room + STANDING_OUT
             if probability >= self.start_threshold or standing_out:
                 self._room_at_start = room
+                self._loudest_at_start = loudest
                 self._floor_at_start = floor
-                self._room_talks = coach is Coach.QUIET
+                self._room_talks = room_talks
                 # Talk, not a steady noise: its loudest well above its middle. Only then is what
                 # was not above it turned down (in steady noise that took "finished" for "next").
-                self._talk_around = self._room_talks and loudest - float(np.median(self._alone or [loudest])) >= TALKING
+                self._talk_around = room_talks and talks
                 self._rise_at_start = rise
                 self._over_coach = coach is Coach.CANCELLED
                 self._loudest = level
@@ -254,7 +263,10 @@ class Segmenter:
         audio = np.concatenate([heard for heard, _ in kept]) * gains
         suppressed = np.concatenate([quieter for _, quieter in kept]) * gains if self.suppress is not None else None
         end = self._started_at + len(audio) / SAMPLE_RATE
-        return Utterance(audio, self._started_at, end, suppressed, self._loudest_blocks(speech) - self._room_at_start)
+        level = self._loudest_blocks(speech)
+        return Utterance(
+            audio, self._started_at, end, suppressed, level - self._room_at_start, level, level - self._loudest_at_start
+        )
 
     def _stands_out(self, speech: list[tuple[np.ndarray, np.ndarray]]) -> bool:
         """Its loudest blocks stand `rise` dB above what the room says at its loudest: a word said
