@@ -218,7 +218,11 @@ def commands_run(delay_ms: int, echo_db: int, count: int, tv: bool, folder: Path
                         print(f"  wrong: {text!r} ({voice.voice}) taken as {[w for _, w in got]}")
                     else:
                         row[1] += 1
-                        print(f"  missed: {text!r} ({voice.voice}), {'over the coach' if over else 'in a gap'}")
+                        where = "over the coach" if over else "in a gap"
+                        if over and any(a < ended and b > said_at for a, b in pain_answers(session)):
+                            where = "over the answer to a pain word"
+                        why = [line for at, line in session.lines if at >= said_at and line.startswith("coach: heard")]
+                        print(f"  missed: {text!r} ({voice.voice}), {where}; {'; '.join(why) or 'nothing heard'}")
                     if session.process.poll() is not None:
                         break
         finally:
@@ -234,22 +238,27 @@ def commands_run(delay_ms: int, echo_db: int, count: int, tv: bool, folder: Path
     return result
 
 
+def spoken(at: float, text: str) -> tuple[float, float]:
+    """When a cue printed at `at` sounded: ~15 characters a second (Piper joe's pace)."""
+    return at, at + 0.065 * len(text) + 0.4
+
+
 def coach_was_speaking(session: Session, start: float, end: float) -> bool:
     """Whether the coach was speaking between `start` and `end`: its cue lines are printed as
     each cue starts; a cue's length is taken as 15 characters a second (Piper joe's pace).
-    A pain word is answered ("I have paused. ... To end, say stop the session."), unprinted,
-    from when it is heard."""
-
-    def spoken(at: float, text: str) -> tuple[float, float]:
-        return at, at + 0.065 * len(text) + 0.4  # ~15 characters a second
-
+    A pain word is answered too, unprinted (`pain_answers`)."""
     spans = []
     for at, line in session.lines:
         match = re.match(r"\s+\d+:\d+\.\d\s+speech\s+(.*)", line)
         if match:
             spans.append(spoken(at, match.group(1)))
-    spans += [spoken(at, PAIN_ANSWER) for at, words in session.heard() if meaning(words) is Command.PAIN]
-    return any(a < end and b > start for a, b in spans)
+    return any(a < end and b > start for a, b in [*spans, *pain_answers(session)])
+
+
+def pain_answers(session: Session) -> list[tuple[float, float]]:
+    """When the coach answered a pain word ("I have paused. ... To end, say stop the session."):
+    from when the word was heard."""
+    return [spoken(at, PAIN_ANSWER) for at, words in session.heard() if meaning(words) is Command.PAIN]
 
 
 def whole_routine(folder: Path, listen: bool, coach_args: list[str]) -> dict:
