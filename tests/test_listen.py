@@ -364,6 +364,31 @@ def test_commands_in_other_voices_are_heard_and_everything_else_rejected(recogni
     assert heard(recogniser, spoken(german_voice, "Pause."), german) == [Command.HOLD]
 
 
+@pytest.mark.slow(seconds=3)
+@needs_listen
+def test_a_pain_word_over_the_coachs_same_word_is_taken_where_its_voice_was_subtracted(recogniser: object) -> None:
+    """The coach says "If a movement hurts, stop, and rest."; a person's "stop" over it is all its
+    words. Where the canceller subtracted the coach's voice, it is the person's, and pauses; where
+    it did not, it may be the coach's own. A "resume" over its "say resume." stays its own either way."""
+    from coach.inputs.listening.hearing import Hearing
+    from coach.inputs.listening.segmenter import Utterance
+
+    sent: list[tuple[Any, ...]] = []
+    hearing = Hearing(Vocabulary.commands(ENGLISH_PHRASES, "en"), lambda *message: sent.append(message))
+    hearing._recogniser = recogniser  # type: ignore[assignment]
+    hearing.speech.played(4.0, "If a movement hurts, stop, and rest.", at=10.0)
+    hearing.speech.played(3.0, "When you are ready, say resume.", at=20.0)
+    stop, resume = (spoken(COMMAND_VOICES["rp"], text) for text in ("Stop.", "Resume."))
+    outcomes = []
+    for audio, at, subtracted in [(stop, 11.0, True), (stop, 11.0, False), (resume, 21.0, True)]:
+        sent.clear()
+        hearing._decide(Utterance(audio, at, at + len(audio) / 16000), subtracted)
+        outcomes.append(sent[-1])
+    assert outcomes[0][0] == "heard" and outcomes[0][1].meaning is Command.PAIN, outcomes
+    assert outcomes[1][0] == "rejected" and "the coach's own voice" in outcomes[1][1], outcomes
+    assert outcomes[2][0] == "rejected" and "the coach's own voice" in outcomes[2][1], outcomes
+
+
 # A television's talk, written for this test in the manner of an evening news bulletin.
 TELEVISION_TALK = [
     "Good evening. Roadworks on the ring road will carry on until the end of next week.",

@@ -15,17 +15,21 @@ as tuples on one pipe:
 
 sounddevice's callback only queues the microphone's blocks; a worker thread cancels the
 coach's echo from them, cuts utterances and decides. Whatever the coach plays is the
-canceller's far end (coach/inputs/listening/canceller.py); what is still heard while the coach
-sounds is dropped when every word of it is among the words it was saying (the echo
+canceller's far end (coach/inputs/listening/canceller.py); what is still heard while the
+coach sounds is dropped when every word of it is among the words it was saying (the echo
 guard, a second safety, with the one-word sayings that sound like its words: "again" in
-"Let us begin."). Over the coach only a saying heard word for word counts, never one the
-closed set had to find: a chime has no words, and a recogniser given one makes some up
-("you", "Bye!"); and letting the set find a pause or a pain word in what AEC3 left of the
-coach's sentences paused a session on its own voice once in a few minutes in trials here.
-The one exception: where the canceller subtracted the coach's voice all through an utterance
-(its linear stage holds, every clip under it was placed where it was heard, and no stop was
-heard just before), the utterance stands CLEAR_OF_THE_COACH above what is left, and it does
-not correlate with what the coach played, it is heard as in a quiet room.
+"Let us begin."), but for a word that pauses it heard where its voice was subtracted: a
+person's "stop" over its "If a movement hurts, stop, and rest." is taken. Over the coach
+only a saying heard word for word counts, never one the closed set had to find: a chime
+has no words, and a recogniser given one makes some up ("you", "Bye!"); and letting the
+set find a pause or a pain word in what AEC3 left of the coach's sentences paused a
+session on its own voice once in a few minutes in trials here. The one exception: where
+the canceller subtracted the coach's voice all through an utterance (its linear stage
+holds, every clip under it was placed where it was heard, and no stop was heard just
+before), the utterance stands CLEAR_OF_THE_COACH above what is left (or, with a room
+talking over the coach, CLEAR_OF_THE_COACH_ALONE above what is left of the coach's voice
+itself, and above the room's talk), and it does not correlate with what the coach played,
+it is heard as in a quiet room.
 
 Audio is processed in memory and never written or sent anywhere.
 """
@@ -52,7 +56,11 @@ from coach.inputs.listening.recogniser import ListenUnavailable, Recogniser
 from coach.inputs.listening.segmenter import BLOCK, SAMPLE_RATE, Coach, Segmenter, Utterance, silero_vad
 from coach.inputs.listening.sounding import CoachSpeech, is_echo, rhymes_with_echo
 from coach.inputs.listening.vocabulary import Vocabulary
+from coach.sound.player import Command
 
+# Sayings that pause the coach: wrongly taken from its own voice, it waits for a word to go on;
+# missed while it talks, someone in pain is not heard
+STOPS_THE_COACH = frozenset({Command.HOLD, Command.PAIN})
 CLEAR_OF_THE_COACH = 30.0  # dB above what is left of a subtracted coach: a person, heard as in a quiet room
 # dB above what is left of the coach's voice itself, measured apart from a room that talks over it
 # (EchoCanceller.coach_left): a bound, which with a television 10 dB under the echo told 18-40 dB
@@ -323,7 +331,12 @@ class Hearing:
             return
         echo = is_echo(hearing.guess, said) or is_echo(hearing.saying.words, said)
         rhyme = not isinstance(hearing.saying.meaning, int) and rhymes_with_echo(hearing.saying.words, said)
-        if said and (echo or rhyme):
+        # A person's "stop" over the coach's "If a movement hurts, stop, and rest." is all the
+        # coach's words. Where the coach's voice was subtracted and the utterance does not sound
+        # like it, that is no echo: a word that stops the coach is taken. One that makes it go on
+        # ("resume" over its "say resume") is held against its words all the same.
+        stops_the_coach = subtracted and hearing.saying.meaning in STOPS_THE_COACH
+        if said and (echo or rhyme) and not stops_the_coach:
             self.send("rejected", f"coach: heard {hearing.guess!r}: the coach's own voice")
             return
         self.send("heard", hearing.saying)
