@@ -197,7 +197,7 @@ class ClipPath:
         self.left_energy = 0.0
         self.echo_energy = 0.0
         self.left_count = 0
-        self.apart: float | None = None  # left_of_it, once the clip is judged
+        self.apart: float | None = None  # left_of_it, kept once the clip has ended
         self.found = clip.heard is not None  # placed where its onset was found in the microphone
         self.right: bool | None = True if self.found else None  # placed where it was heard; None: not yet known
         self.judged = False
@@ -500,18 +500,17 @@ class EchoCanceller:
         counting only what its own sound explains (`ClipPath.left_of_it`). A room talking over the
         coach (a television) is not counted as the coach. None: not known (a clip not yet measured);
         -120 when the coach was not sounding."""
-        loudest, least = 0.0, np.inf
-        for begun, ended, power, paths in list(self._echo_levels):
-            if begun < end and start < ended:
-                loudest = max(loudest, power)
-                for path in paths:
-                    lost = path.left_of_it()
-                    if lost is None:
-                        return None
-                    least = min(least, lost)
-        if loudest <= 0 or not np.isfinite(least):
+        during = [
+            (power, paths) for begun, ended, power, paths in list(self._echo_levels) if begun < end and ended > start
+        ]
+        sounding = {id(path): path for _, paths in during for path in paths}  # each clip measured once
+        losses = [lost for path in sounding.values() if (lost := path.left_of_it()) is not None]
+        if len(losses) < len(sounding):
+            return None
+        loudest = max((power for power, _ in during), default=0.0)
+        if loudest <= 0 or not losses:
             return -120.0
-        return float(10 * np.log10(loudest) - least)
+        return float(10 * np.log10(loudest) - min(losses))
 
     def _cancel(self, near: np.ndarray, start: float) -> np.ndarray:
         """Whole frames of the microphone, from clock time `start`, with the coach taken out
