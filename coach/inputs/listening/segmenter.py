@@ -203,11 +203,9 @@ class Segmenter:
             rise = 0.0 if coach is Coach.SOUNDING else self.rise
             # With the coach quiet, whatever talks is the room: a command must rise above what it
             # says at its loudest. Over the coach's voice its running median, as its words rise and fall.
-            # The room talks (a television): its loudest well above its middle, heard with the coach quiet.
-            talks = loudest - float(np.median(self._alone or [loudest])) >= TALKING
-            # Over the coach's voice taken out, a talking room is still there: held to the same floor.
-            room_talks = coach is Coach.QUIET or (coach is Coach.CANCELLED and talks)
-            floor = max(loudest, room) if room_talks else room
+            # Over the coach's voice taken out, a room that talks is still there: held to its loudest too.
+            room_talks = coach is Coach.QUIET or (coach is Coach.CANCELLED and self._talks(loudest))
+            floor = loudest if coach is Coach.QUIET else max(loudest, room) if room_talks else room
             loud = rms >= QUIET and level >= floor + rise
             probability = self._probability(block) if loud else 0.0
             standing_out = coach is Coach.CANCELLED and level >= room + STANDING_OUT
@@ -216,9 +214,9 @@ class Segmenter:
                 self._loudest_at_start = loudest
                 self._floor_at_start = floor
                 self._room_talks = room_talks
-                # Talk, not a steady noise: its loudest well above its middle. Only then is what
-                # was not above it turned down (in steady noise that took "finished" for "next").
-                self._talk_around = room_talks and talks
+                # Talk, not a steady noise: only then is what was not above it turned down (in
+                # steady noise that took "finished" for "next").
+                self._talk_around = room_talks and self._talks(loudest)
                 self._rise_at_start = rise
                 self._over_coach = coach is Coach.CANCELLED
                 self._loudest = level
@@ -267,6 +265,10 @@ class Segmenter:
         return Utterance(
             audio, self._started_at, end, suppressed, level - self._room_at_start, level, level - self._loudest_at_start
         )
+
+    def _talks(self, loudest: float) -> bool:
+        """The room heard with the coach quiet talks (a television): its loudest well above its middle."""
+        return loudest - float(np.median(self._alone or [loudest])) >= TALKING
 
     def _stands_out(self, speech: list[tuple[np.ndarray, np.ndarray]]) -> bool:
         """Its loudest blocks stand `rise` dB above what the room says at its loudest: a word said
