@@ -152,6 +152,8 @@ class Hearing:
         self._stopping = threading.Event()
         self._trouble_told = False
         self._delay_told = False
+        self._overflows = 0  # microphone blocks the sound library dropped: this process fell behind
+        self._overflows_told = 0
         self._undecided: deque[Utterance] = deque()  # cut, waiting to know whether the coach was subtracted
 
     def load(self, sounddevice: Any) -> None:
@@ -226,7 +228,9 @@ class Hearing:
         resample = _resampler(rate)
         timeline = MicrophoneTimeline(rate)
 
-        def callback(indata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
+        def callback(indata: np.ndarray, frames: int, _time: Any, status: Any) -> None:
+            if status.input_overflow:
+                self._overflows += 1
             samples = resample(indata[:, 0].copy())
             self._blocks.put((samples, timeline.began(self.clock() - frames / rate, frames)))
 
@@ -257,6 +261,9 @@ class Hearing:
                 continue
             samples, at = item
             heard_last = self.clock()
+            if self._overflows > self._overflows_told:  # --verbose: what was heard then may be in pieces
+                self._overflows_told = self._overflows
+                self.send("rejected", f"coach: the microphone lost sound ({self._overflows} times): a busy machine")
             self.hear(samples, at)
 
     def hear(self, samples: np.ndarray, at: float) -> None:
@@ -339,6 +346,9 @@ class Hearing:
         if said and (echo or rhyme) and not stops_the_coach:
             self.send("rejected", f"coach: heard {hearing.guess!r}: the coach's own voice")
             return
+        if not hearing.plain:  # --verbose: a saying taken from a guess that was not it word for word
+            where = ("over the coach, subtracted" if subtracted else "over the coach") if over_the_coach else "alone"
+            self.send("rejected", f"coach: heard {hearing.guess!r} as {hearing.saying.words!r} ({where})")
         self.send("heard", hearing.saying)
 
     def _trouble(self, what: str) -> None:
