@@ -75,7 +75,7 @@ TELEVISION = [
 TV_VOICE = VoiceSettings("gmw/en-GB-scotland", 160)
 WORDS = Phrases.for_language("en")
 COMMANDS = Vocabulary.commands(WORDS, "en")
-PAIN_ANSWER = WORDS.pain_answer()
+PAIN_ANSWER = WORDS.pain_answer_parts()  # said part by part, each a clip of its own
 LOOPBACK_RATE = " adjust_time=0"  # held; "" with --drifting
 
 
@@ -258,7 +258,9 @@ def coach_was_speaking(session: Session, start: float, end: float) -> bool:
 def pain_answers(session: Session) -> list[tuple[float, float]]:
     """When the coach answered a pain word ("I have paused. ... To end, say stop the session."):
     from when the word was heard."""
-    return [spoken(at, PAIN_ANSWER) for at, words in session.heard() if meaning(words) is Command.PAIN]
+    # Each part as a cue's length, and its clip's own lead-in and trail (~0.25 s with Piper joe).
+    seconds = sum(0.065 * len(part) + 0.25 for part in PAIN_ANSWER)
+    return [(at, at + seconds) for at, words in session.heard() if meaning(words) is Command.PAIN]
 
 
 def whole_routine(folder: Path, listen: bool, coach_args: list[str]) -> dict:

@@ -32,7 +32,7 @@ from coach.common.audio import RATE, Clip, load_chime
 from coach.common.errors import RoutineError
 from coach.inputs.listening.sounding import CoachSpeech, is_echo
 from coach.inputs.listening.vocabulary import Vocabulary, normalise
-from coach.plan.phrases import ENGLISH_PHRASES, Phrases, sentences
+from coach.plan.phrases import ENGLISH_PHRASES, Phrases
 from coach.plan.routine import load_routine
 from coach.plan.script import CHIMES, phrases_for
 from coach.record.history import History
@@ -254,17 +254,18 @@ def test_the_echo_guard_drops_only_what_the_coach_was_saying() -> None:
         assert is_echo(numbers[4].words, words.say("checkin_heard", number=numbers[4].words)), language
 
 
-def test_the_pain_answer_is_held_against_the_sentence_sounding_not_all_of_its_words(
-    tmp_path: Path, capture: Path
-) -> None:
-    """After "ouch" the coach says how to go on: a "resume" said as soon as it has said
-    "say resume", over its next sentence, is the person's; over "say resume" it is its own."""
+def test_the_pain_answer_is_held_against_the_part_sounding_not_all_of_its_words(tmp_path: Path, capture: Path) -> None:
+    """After "ouch" the coach says how to go on, and the saying it asks for is a part of its
+    own: a "resume" said over "When you are ready, say", or over its next sentence, is the
+    person's; over its "resume." it is its own."""
     from coach.inputs.listening.sounding import SpeakingSink
     from coach.sound.speaker import SimpleaudioSink
 
     voice = Voice(VoiceSettings("gmw/en-US", 150), cache_dir=tmp_path)  # the coach, on eSpeak NG: quick
-    answer = sentences(Phrases.for_language("en").pain_answer())
-    assert len(answer) == 4 and answer[2].endswith("say resume.")
+    words = Phrases.for_language("en")
+    answer = words.pain_answer_parts()
+    assert " ".join(answer) == words.pain_answer()
+    assert answer[2:] == ["When you are ready, say", "resume.", "To end, say", "stop the session."]
     clip = voice.joined(answer)
     assert voice.joined(answer) is clip and clip.frames == b"".join(voice.clip(s).frames for s in answer)
 
@@ -281,12 +282,22 @@ def test_the_pain_answer_is_held_against_the_sentence_sounding_not_all_of_its_wo
     told = Told()
     SpeakingSink(SimpleaudioSink(), told, voice.parts_of, clock=lambda: 100.0).play(clip)
     assert settled_captures(capture, [clip.frames]) == [clip.frames]  # played as one clip, whole
-    starts = np.cumsum([0.0, *(voice.clip(s).seconds for s in answer)])
-    over_say_resume = 100.0 + (starts[2] + starts[3]) / 2
-    over_to_end = 100.0 + starts[3] + voice.clip(answer[3]).seconds / 2
-    assert is_echo("Resume.", told.speech.during(over_say_resume, over_say_resume + 0.6)[0])
-    assert not is_echo("Resume.", told.speech.during(over_to_end, over_to_end + 0.6)[0])
+    starts = 100.0 + np.cumsum([0.0, *(voice.clip(s).seconds for s in answer)])
+
+    def middle(part: int) -> float:
+        return float(starts[part] + starts[part + 1]) / 2
+
+    def coach_said(at: float) -> str:
+        """What the coach was saying under an utterance of 0.6 s from `at`."""
+        return told.speech.during(at, at + 0.6)[0]
+
+    assert not is_echo("Resume.", coach_said(middle(2)))  # over "When you are ready, say"
+    assert is_echo("Resume.", coach_said(middle(3) - 0.3))  # over its own "resume."
+    assert not is_echo("Resume.", coach_said(middle(4)))  # over "To end, say"
     assert voice.parts_of(voice.clip(answer[0])) == ((voice.clip(answer[0]), answer[0]),)  # a phrase is itself
+    for language in ("de", "es", "fr"):
+        parts = Phrases.for_language(language).pain_answer_parts()
+        assert Phrases.for_language(language).first_saying("heard_resume") + "." in parts, language
 
 
 # --- the recogniser on rendered speech ---------------------------------------------------

@@ -418,6 +418,21 @@ class Phrases:
             "paused_for_pain", resume=self.first_saying("heard_resume"), stop=self.first_saying("heard_stop")
         )
 
+    def pain_answer_parts(self) -> list[str]:
+        """The pain answer as the coach says it: sentence by sentence, and the sayings it asks
+        for ("resume") as parts of their own, so the listener knows when the coach itself says
+        them. A "resume" said over "When you are ready, say" is the person's; over the coach's
+        own "resume." it cannot be told from it."""
+        marks = {"resume": "\x00resume\x00", "stop": "\x00stop\x00"}
+        sayings = {"resume": self.first_saying("heard_resume"), "stop": self.first_saying("heard_stop")}
+        parts: list[str] = []
+        for sentence in sentences(self.say("paused_for_pain", **marks)):
+            for piece in re.split(r"(\x00\w+\x00[^\w\s\x00]*)", sentence):
+                piece = re.sub(r"\x00(\w+)\x00", lambda found: sayings[found.group(1)], piece).strip()
+                if piece:
+                    parts.append(piece)
+        return parts
+
     def first_saying(self, key: str) -> str:
         """The first way of saying a spoken command ("done"): the one the coach asks for."""
         return alternatives(self.table[key])[0]

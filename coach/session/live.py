@@ -31,7 +31,6 @@ from coach.inputs.listening.sounding import SpeakingSink
 from coach.inputs.listening.vocabulary import Saying, Vocabulary
 from coach.inputs.remote import Remote, State
 from coach.inputs.stream import CommandStream
-from coach.plan.phrases import sentences
 from coach.plan.preview import clock, cue_fields, cue_line
 from coach.plan.routine import Sides
 from coach.plan.script import WORK_END, Cue, CueKind
@@ -279,8 +278,6 @@ class LiveSession:
             )
             listener.load()
             self.sink = SpeakingSink(self.sink, listener, self.voice.parts_of)
-        # What the coach says when a pain word pauses it: rendered beside the session, as the farewell.
-        pain_words = self.timeline.words.pain_answer()
         questions = checkin_phrases(self.timeline, said=self.listen)
         if self.checkin:
             self.voice.render_all(questions)
@@ -288,10 +285,11 @@ class LiveSession:
         # session, never before its first sound.
         # Not a daemon: the process waits for this one phrase rather than exit mid-synthesis.
         goodbye = self.timeline.words.say("farewell")
-        # Said sentence by sentence, so the listener holds what it hears against the sentence
-        # sounding then: a "resume" said over "To end, say stop the session." is the person's.
-        pain_sentences = sentences(pain_words)
-        farewell_words = [goodbye, *pain_sentences] if self.listen else [goodbye]
+        # What the coach says when a pain word pauses it: rendered beside the session, as the farewell.
+        # Said in parts, so the listener holds what it hears against the part sounding then: a
+        # "resume" said over "When you are ready, say" or "To end, say" is the person's.
+        pain_parts = self.timeline.words.pain_answer_parts()
+        farewell_words = [goodbye, *pain_parts] if self.listen else [goodbye]
         worker(self.voice.render_all, "coach-farewell", daemon=False, args=(farewell_words,)).start()
 
         def farewell() -> list[Cue]:
@@ -376,7 +374,7 @@ class LiveSession:
                 clock=self.clock,
                 wait=commands.wait if commands is not None else self.wait,
                 farewell=farewell,
-                pain_answer=lambda: self.voice.joined(pain_sentences),
+                pain_answer=lambda: self.voice.joined(pain_parts),
                 # Without a key to press or a voice heard, a wait is its allowance.
                 await_listener=keyboard is not None or listening.is_set(),
             )
