@@ -431,10 +431,12 @@ def test_a_command_said_over_a_talking_television_is_cut_on_its_own_and_heard(re
     # inside its sentences, cut as nothing.
     heard_for = 4.0
     assert [u.start for u in utterances_in(talk) if u.start > heard_for] == []
+    # eSpeak NG's voices: each run hears the same sound (Piper's renders differ run to run,
+    # its synthesis draws noise, and over the television a "Go on." was heard in some and not others).
     said = [
         ("us", "Pause.", Command.HOLD, 7.0),
         ("rp", "Ouch.", Command.PAIN, 11.0),
-        ("joe-slow", "Go on.", Command.RESUME, 15.0),
+        ("us", "Go on.", Command.RESUME, 15.0),
     ]
     room = talk.copy()
     spans = []
@@ -937,6 +939,7 @@ def laptop(tmp_path: Path) -> Iterator[dict[str, str]]:
     )
     with private_pulseaudio(tmp_path / "pulse", setup, 'pcm.!default { type pulse server "unix:{socket}" }\n') as env:
         env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        env["PYTHONFAULTHANDLER"] = "1"
         yield env
 
 
@@ -980,10 +983,12 @@ def test_through_laptop_speakers_pause_and_ouch_said_over_the_coach_are_obeyed_a
 ) -> None:
     """Laptop speakers, the coach's echo as loud as the person: its own voice through its
     first five sentences triggers nothing; "pause" said over one of its sentences pauses it,
-    "go on" goes on, and "ouch" said over its next sentence pauses it (the pain word).
+    "continue" goes on, and "ouch" said over its next sentence pauses it (the pain word).
     Stopped, it says in --verbose how much of its voice the echo canceller took out, and the
-    delay it found."""
-    for text in ("Pause.", "Go on.", "Ouch."):
+    delay it found. Not "go on": this voice's "Go on." comes out of the rig as "Duh-on",
+    "Dagon" or "Døren" (heard so offline too, from a recording of the microphone), and a CI
+    run heard "next" where it was said; the voice-steered session says "go on" in another voice."""
+    for text in ("Pause.", "Continue.", "Ouch."):
         spoken_file(tmp_path, "rp", text)
     coach = Coach(laptop, write(tmp_path, TALKING_ROUTINE), "--listen", "--voice", ESPEAK, "--verbose")
     coach.saw("speech  Number 1 out of 2")
@@ -991,19 +996,20 @@ def test_through_laptop_speakers_pause_and_ouch_said_over_the_coach_are_obeyed_a
     said_over(coach, laptop, tmp_path, "Pause.", "speech  Slowly roll your knees", Command.HOLD)
     time.sleep(1.0)
     heard_before = len(meanings(coach))
-    say_in_room(laptop, tmp_path, "Go on.")
+    say_in_room(laptop, tmp_path, "Continue.")
     try:
         wait_until(lambda: Command.RESUME in meanings(coach)[heard_before:], 4)
     except AssertionError:
-        say_in_room(laptop, tmp_path, "Go on.")  # said once more, as anyone would
+        say_in_room(laptop, tmp_path, "Continue.")  # said once more, as anyone would
     try:
         wait_until(lambda: Command.RESUME in meanings(coach)[heard_before:], 15)
     except AssertionError:
         coach.process.kill()
-        pytest.fail(f"'Go on.' not obeyed:\n{''.join(coach.lines)}\n{''.join(coach.errors)}")
+        pytest.fail(f"'Continue.' not obeyed:\n{''.join(coach.lines)}\n{''.join(coach.errors)}")
     said_over(coach, laptop, tmp_path, "Ouch.", "speech  Slowly roll your knees", Command.PAIN)
-    assert set(meanings(coach)) <= {Command.HOLD, Command.RESUME, Command.PAIN}, coach.heard()
-    assert coach.stop() == 143
+    wrong = set(meanings(coach)) - {Command.HOLD, Command.RESUME, Command.PAIN}
+    assert not wrong, f"{coach.heard()}\n{''.join(coach.lines)}\n{''.join(coach.errors)}"
+    assert coach.stop() == 143, "".join(coach.errors)
     echo = [line for line in coach.errors if "echo cancelled" in line]
     found = re.search(r"[0-9.]+ dB off the coach's voice, ([0-9]+) ms from play to microphone", "".join(echo))
     assert len(echo) == 1 and found, coach.errors
