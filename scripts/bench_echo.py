@@ -19,11 +19,18 @@ from its words), and 7.5 minutes of it with a command said over it every 3-6 s (
 The loopback holds its rate (a laptop's speakers and microphone share a clock); --drifting
 lets it adjust its rate to hold its latency, as a microphone on a clock of its own would.
 
+--pain-answers: after a pain word said over the coach, it answers how to go on ("... When you are
+ready, say resume. To end, say stop the session."). By turns the person stays silent through the
+answer and 4 s after it (any "resume" acted on then is the coach obeying its own word), or says
+"Resume." in answer to the coach's own "resume", 0.2-0.6 s after that word reached the room (taken
+or not), in the three voices; loopback 150 ms, the echo as loud as the person and 6 dB louder.
+
 --whole-routine: the built-in routine through the rig, the echo 6 dB louder than a person would
 be, with --listen and then without: cue onset error (p50, p99, max), actions taken (any is the
 coach obeying itself), CPU of coach and its listening process, peak memory, echo reduction.
 
-    python scripts/bench_echo.py [--commands 16] [--tv] [--whole-routine] [--drifting]   (needs the listen extra)
+    python scripts/bench_echo.py [--commands 16] [--tv] [--pain-answers 12] [--whole-routine] [--drifting]
+    (needs the listen extra)
 """
 
 from __future__ import annotations
@@ -263,6 +270,95 @@ def pain_answers(session: Session) -> list[tuple[float, float]]:
     return [(at, at + seconds) for at, words in session.heard() if meaning(words) is Command.PAIN]
 
 
+PAIN_WORDS = ["Ouch.", "Stop.", "It hurts."]
+
+
+def pain_answer_run(delay_ms: int, echo_db: int, count: int, folder: Path, rng: random.Random) -> dict:
+    """`count` pain words, each answered by the coach; after every other one the person answers its
+    "resume" at once, after the others they stay silent. See the module docstring."""
+    import numpy as np
+
+    from coach.voice.voices import Voice, VoiceSettings
+
+    person_volume = str(round(65536 * 10 ** (-echo_db / 60)))
+    result = {"answers": 0, "pain_missed": 0, "own_resumes": 0, "silent": 0, "taken": 0, "said": 0, "latency": []}
+    cache = folder / f"cache-{delay_ms}-{echo_db}"
+    with laptop(delay_ms, folder) as env:
+        env["COACH_CACHE_DIR"] = str(cache)  # the bench reads the coach's own clips of its answer
+        session = Session(env, folder, "--listen")
+        session.started()
+        time.sleep(20)
+        coach = Voice(VoiceSettings(), cache_dir=cache)
+        parts = [np.frombuffer(coach.clip(part).frames, dtype="<i2") for part in PAIN_ANSWER]
+        resume_part = next(n for n, part in enumerate(PAIN_ANSWER) if meaning(part.rstrip(".")) is Command.RESUME)
+        loud = np.flatnonzero(np.abs(parts[resume_part]) > 300)
+        # From play() of the answer to the end of the coach's own "resume", and to the answer's end.
+        word_end = sum(len(part) for part in parts[:resume_part]) / 22050 + (loud[-1] + 1) / 22050
+        answer_end = sum(len(part) for part in parts) / 22050
+        heard_delay = delay_ms / 1000 + 0.03  # the loopback, and the sound server's own buffering
+
+        def say(text: str, voice: VoiceSettings) -> None:
+            wav = wav_of(voice, text, folder)
+            subprocess.run(["paplay", "--device=room", f"--volume={person_volume}", str(wav)], env=env, check=True)
+
+        def resumes(since: float, until: float) -> list[float]:
+            return [at for at, words in session.heard(since) if at <= until and meaning(words) is Command.RESUME]
+
+        for n in range(count):
+            voice = PERSON_VOICES[n % len(PERSON_VOICES)]
+            time.sleep(rng.uniform(3.0, 6.0))
+            if session.process.poll() is not None:
+                break
+            said_at = time.monotonic()
+            say(PAIN_WORDS[n % len(PAIN_WORDS)], voice)
+            deadline = time.monotonic() + 4
+            while not (pain := [at for at, w in session.heard(said_at) if meaning(w) is Command.PAIN]):
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.02)
+            if not pain:
+                result["pain_missed"] += 1
+                continue
+            result["answers"] += 1
+            answered = pain[0]  # the answer is played as the pain word is acted on
+            if n % 2 == 0:  # silent through the answer and after: any resume now is the coach's own
+                time.sleep(max(0.0, answered + heard_delay + answer_end + 4.0 - time.monotonic()))
+                result["silent"] += 1
+                own = resumes(answered, time.monotonic())
+                if own:
+                    result["own_resumes"] += 1
+                    print(f"  the coach's own 'resume' acted on, {own[0] - answered:.2f} s into its answer")
+                    continue
+            else:  # "Resume." in answer to the coach's own, as soon as it has reached the room
+                at = answered + heard_delay + word_end + rng.uniform(0.2, 0.6)
+                time.sleep(max(0.0, at - time.monotonic()))
+                start = time.monotonic()
+                say("Resume.", voice)
+                ended = time.monotonic()
+                result["said"] += 1
+                time.sleep(2.5)
+                got = resumes(start, time.monotonic())
+                if got:
+                    result["taken"] += 1
+                    result["latency"].append(got[0] - ended)
+                    continue
+                why = [line for t, line in session.lines if t >= start and line.startswith("coach: heard")]
+                late = start - answered - heard_delay - word_end
+                print(
+                    f"  'Resume.' ({voice.voice}) {late:.2f} s after the coach's own: "
+                    f"{'; '.join(why) or 'nothing heard'}"
+                )
+            time.sleep(max(0.0, answered + heard_delay + answer_end + 0.5 - time.monotonic()))
+            for _ in range(3):  # go on, said after the answer as it asks
+                said_at = time.monotonic()
+                say("Continue.", voice)
+                time.sleep(2.5)
+                if resumes(said_at, time.monotonic()):
+                    break
+        session.stop()
+    return result
+
+
 def whole_routine(folder: Path, listen: bool, coach_args: list[str]) -> dict:
     with laptop(150, folder) as env:
         wall = time.monotonic()
@@ -415,6 +511,9 @@ def main() -> None:
     parser.add_argument(
         "--tv-command-minutes", type=float, default=7.5, help="of commands over the television, offline, with --tv"
     )
+    parser.add_argument(
+        "--pain-answers", type=int, default=0, help="pain words answered, in each of two configurations"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--without-listening", action="store_true", help="with --whole-routine: only the run without")
     parser.add_argument("--with-listening", action="store_true", help="with --whole-routine: only the run with")
@@ -445,6 +544,26 @@ def main() -> None:
                     f"memory {min(r['memory'] or [0]):.0f}-"
                     f"{max(r['memory'] or [0]):.0f} MB; {r['echo'] or 'no echo figure'}"
                 )
+            return
+        if args.pain_answers:
+            totals = {"answers": 0, "pain_missed": 0, "own_resumes": 0, "silent": 0, "taken": 0, "said": 0}
+            latency: list[float] = []
+            for echo_db in (0, 6):
+                r = pain_answer_run(150, echo_db, args.pain_answers, folder, rng)
+                for key in totals:
+                    totals[key] += r[key]
+                latency += r["latency"]
+                print(
+                    f"delay 150 ms, echo {echo_db:+d} dB: {r['answers']} answers "
+                    f"({r['pain_missed']} pain words missed); "
+                    f"the coach's own 'resume' acted on {r['own_resumes']} times in {r['silent']} silent answers; "
+                    f"'Resume.' said in answer to it taken {r['taken']} of {r['said']}"
+                )
+            print(
+                f"the coach's own 'resume' acted on: {totals['own_resumes']} of {totals['silent']} answers; "
+                f"'Resume.' said 0.2-0.6 s after it: {totals['taken']} of {totals['said']} taken"
+                + (f"; latency p50 {percentile(latency, 0.5):.2f} s" if latency else "")
+            )
             return
         if args.tv:
             actions, utterances = television_alone(args.tv_minutes)
