@@ -30,7 +30,7 @@ import pytest
 
 from coach.common.audio import RATE, Clip, load_chime
 from coach.common.errors import RoutineError
-from coach.inputs.listening.sounding import CoachSpeech, is_echo
+from coach.inputs.listening.sounding import SUBTRACTED_TAIL, CoachSpeech, is_echo
 from coach.inputs.listening.vocabulary import Vocabulary, normalise
 from coach.plan.phrases import ENGLISH_PHRASES, Phrases
 from coach.plan.routine import load_routine
@@ -235,6 +235,9 @@ def test_the_echo_guard_drops_only_what_the_coach_was_saying() -> None:
     speech.played(2.0, "Next: Knee rolls, 8 on each side.")
     assert is_echo("Next.", speech.during(101.0, 101.5)[0])
     assert is_echo("next", speech.during(102.3, 102.6)[0])  # the room's echo, just after
+    # Where the canceller subtracted its voice, its echo went with it: a "next" just after is the listener's.
+    assert speech.during(102.3, 102.6, SUBTRACTED_TAIL) == ("", False)
+    assert is_echo("Next.", speech.during(101.9, 102.4, SUBTRACTED_TAIL)[0])  # over its last words, still its own
     assert speech.during(104.0, 105.0) == ("", False)  # long over: "next" now is the listener's
     assert not is_echo("Pause.", speech.during(101.0, 101.5)[0])
     speech.stopped()  # a pause cut the clip short at 100.0
@@ -380,7 +383,9 @@ def test_commands_in_other_voices_are_heard_and_everything_else_rejected(recogni
 def test_a_pain_word_over_the_coachs_same_word_is_taken_where_its_voice_was_subtracted(recogniser: object) -> None:
     """The coach says "If a movement hurts, stop, and rest."; a person's "stop" over it is all its
     words. Where the canceller subtracted the coach's voice, it is the person's, and pauses; where
-    it did not, it may be the coach's own. A "resume" over its "say resume." stays its own either way."""
+    it did not, it may be the coach's own. A "resume" over its "say resume." stays its own either way;
+    one said as that sentence ends, in answer to it, is the person's where the coach's voice was
+    subtracted, and where it was not, may be its echo."""
     from coach.inputs.listening.hearing import Hearing
     from coach.inputs.listening.segmenter import Utterance
 
@@ -391,13 +396,16 @@ def test_a_pain_word_over_the_coachs_same_word_is_taken_where_its_voice_was_subt
     hearing.speech.played(3.0, "When you are ready, say resume.", at=20.0)
     stop, resume = (spoken(COMMAND_VOICES["rp"], text) for text in ("Stop.", "Resume."))
     outcomes = []
-    for audio, at, subtracted in [(stop, 11.0, True), (stop, 11.0, False), (resume, 21.0, True)]:
+    said = [(stop, 11.0, True), (stop, 11.0, False), (resume, 21.0, True), (resume, 23.2, True), (resume, 23.2, False)]
+    for audio, at, subtracted in said:
         sent.clear()
         hearing._decide(Utterance(audio, at, at + len(audio) / 16000), subtracted)
         outcomes.append(sent[-1])
     assert outcomes[0][0] == "heard" and outcomes[0][1].meaning is Command.PAIN, outcomes
     assert outcomes[1][0] == "rejected" and "the coach's own voice" in outcomes[1][1], outcomes
     assert outcomes[2][0] == "rejected" and "the coach's own voice" in outcomes[2][1], outcomes
+    assert outcomes[3][0] == "heard" and outcomes[3][1].meaning is Command.RESUME, outcomes
+    assert outcomes[4][0] == "rejected", outcomes  # its own voice, or not said plainly enough over it
 
 
 # A television's talk, written for this test in the manner of an evening news bulletin.

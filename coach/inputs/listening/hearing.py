@@ -54,7 +54,7 @@ from coach.inputs.listening.canceller import CancellerUnavailable, EchoCanceller
 from coach.inputs.listening.denoise import NoiseSuppressor
 from coach.inputs.listening.recogniser import ListenUnavailable, Recogniser
 from coach.inputs.listening.segmenter import BLOCK, SAMPLE_RATE, Coach, Segmenter, Utterance, silero_vad
-from coach.inputs.listening.sounding import CoachSpeech, is_echo, rhymes_with_echo
+from coach.inputs.listening.sounding import SUBTRACTED_TAIL, CoachSpeech, is_echo, rhymes_with_echo
 from coach.inputs.listening.vocabulary import Vocabulary
 from coach.sound.player import Command
 
@@ -336,6 +336,9 @@ class Hearing:
             why = "no command said plainly over the coach" if over_the_coach and not subtracted else "no command"
             self.send("rejected", f"coach: heard {hearing.guess!r}: {why}")
             return
+        if subtracted:  # its echo went with its voice: held against what it said as this began, and after
+            began = utterance.onset if utterance.onset is not None else utterance.start
+            said = self.speech.during(began - delay, utterance.end, SUBTRACTED_TAIL)[0]
         echo = is_echo(hearing.guess, said) or is_echo(hearing.saying.words, said)
         rhyme = not isinstance(hearing.saying.meaning, int) and rhymes_with_echo(hearing.saying.words, said)
         # A person's "stop" over the coach's "If a movement hurts, stop, and rest." is all the

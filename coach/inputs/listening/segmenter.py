@@ -88,6 +88,7 @@ class Utterance:
     above_room: float = 0.0  # dB its loudest blocks stood above the room it began in
     level: float = -120.0  # dB of its loudest blocks
     above_loudest: float = 120.0  # dB they stood above the room heard alone (the coach quiet) at its loudest
+    onset: float | None = None  # the clock time speech was heard to begin (`start` keeps a moment before it)
 
 
 def silero_vad() -> SpeechProbability:
@@ -135,6 +136,7 @@ class Segmenter:
         self._quiet_blocks = 0
         self._too_long = False
         self._started_at = 0.0
+        self._onset = 0.0
         self._pending = np.zeros(0, np.float32)
         self._pending_at = 0.0
         self.rise = rise
@@ -223,6 +225,7 @@ class Segmenter:
                 self._by_level = probability < self.start_threshold
                 self._speech = [*self._before, pair]
                 self._started_at = at - len(self._before) * BLOCK / SAMPLE_RATE
+                self._onset = at
                 self._quiet_blocks = 0
                 self._too_long = False
             else:
@@ -263,7 +266,14 @@ class Segmenter:
         end = self._started_at + len(audio) / SAMPLE_RATE
         level = self._loudest_blocks(speech)
         return Utterance(
-            audio, self._started_at, end, suppressed, level - self._room_at_start, level, level - self._loudest_at_start
+            audio,
+            self._started_at,
+            end,
+            suppressed,
+            level - self._room_at_start,
+            level,
+            level - self._loudest_at_start,
+            self._onset,
         )
 
     def _talks(self, loudest: float) -> bool:

@@ -22,6 +22,10 @@ from coach.inputs.listening.vocabulary import normalise
 from coach.sound.player import Sink
 
 ECHO_TAIL = 0.5  # seconds after a clip ends that its echo may still be heard
+# Where the echo canceller subtracted the coach's voice, its echo went with it: what is left to
+# allow for is where the clip was taken to be heard (the last clips' delay, each clip's own within
+# 0.1 s of it). So a "resume" said as the coach's own "resume." ends, in answer to it, is the person's.
+SUBTRACTED_TAIL = 0.15
 
 
 @dataclass(frozen=True)
@@ -50,11 +54,11 @@ class CoachSpeech:
         with self._lock:
             self._played = deque((Sounding(s.start, min(s.end, now), s.words) for s in self._played), maxlen=64)
 
-    def during(self, start: float, end: float) -> tuple[str, bool]:
-        """The words the coach was sounding at any time from `start` to `end`, echo included,
-        and whether a chime was sounding then (whatever was heard may be made up from it)."""
+    def during(self, start: float, end: float, tail: float = ECHO_TAIL) -> tuple[str, bool]:
+        """The words the coach was sounding at any time from `start` to `end`, its echo `tail`
+        included, and whether a chime was sounding then (whatever was heard may be made up from it)."""
         with self._lock:
-            sounding = [s for s in self._played if s.start <= end and s.end + ECHO_TAIL >= start]
+            sounding = [s for s in self._played if s.start <= end and s.end + tail >= start]
         return " ".join(s.words for s in sounding if s.words), any(s.words is None for s in sounding)
 
 
