@@ -11,7 +11,7 @@ as tuples on one pipe:
 
     in:  ("start",) ("vocabulary", Vocabulary) ("played", at, frames, words) ("stopped", at) ("stop",)
     out: ("loaded",) ("failed", message) ("started", error or None) ("heard", Saying)
-         ("rejected", line) ("warning", line) ("trouble", line) ("echo", reduction dB, delay s)
+         ("rejected", line) ("note", line) ("warning", line) ("trouble", line) ("echo", reduction dB, delay s)
 
 sounddevice's callback only queues the microphone's blocks; a worker thread cancels the
 coach's echo from them, cuts utterances and decides. Whatever the coach plays is the
@@ -263,7 +263,7 @@ class Hearing:
             heard_last = self.clock()
             if self._overflows > self._overflows_told:  # --verbose: what was heard then may be in pieces
                 self._overflows_told = self._overflows
-                self.send("rejected", f"coach: the microphone lost sound ({self._overflows} times): a busy machine")
+                self.send("note", f"coach: the microphone lost sound ({self._overflows} times): a busy machine")
             self.hear(samples, at)
 
     def hear(self, samples: np.ndarray, at: float) -> None:
@@ -274,7 +274,7 @@ class Hearing:
             delay = self._canceller.delay
             samples, at = self._canceller(samples, at)
             if delay is None and self._canceller.delay is not None:
-                self.send("rejected", f"coach: echo found {self._canceller.delay * 1000:.0f} ms after play")
+                self.send("note", f"coach: echo found {self._canceller.delay * 1000:.0f} ms after play")
             lost = self._canceller.delay is None and self._canceller.sounding_seconds > NO_DELAY_SECONDS
             if lost and not self._delay_told:
                 self._delay_told = True
@@ -351,7 +351,7 @@ class Hearing:
             return
         if not hearing.plain:  # --verbose: a saying taken from a guess that was not it word for word
             where = ("over the coach, subtracted" if subtracted else "over the coach") if over_the_coach else "alone"
-            self.send("rejected", f"coach: heard {hearing.guess!r} as {hearing.saying.words!r} ({where})")
+            self.send("note", f"coach: heard {hearing.guess!r} as {hearing.saying.words!r} ({where})")
         self.send("heard", hearing.saying)
 
     def _trouble(self, what: str) -> None:

@@ -46,7 +46,7 @@ class Listener:
         self.vocabulary = vocabulary
         self.deliver = deliver  # True when the saying was taken (the session was listening for it)
         self.on_trouble = on_trouble  # said once: why listening stopped
-        self.on_rejected = on_rejected  # what was heard and not acted on (--verbose)
+        self.on_rejected = on_rejected  # what was heard and not acted on, and other notes (--verbose)
         self.on_warning = on_warning or on_trouble  # listening goes on, less well (no canceller)
         self.echo: tuple[float | None, float | None] = (None, None)  # reduction (dB), delay (s): at the end
         self._connection: Connection | None = None
@@ -144,7 +144,7 @@ class Listener:
             saying: Saying = message[1]
             if not self.deliver(saying):
                 self._tell(self.on_rejected, f"coach: heard {saying.words!r}: nothing to do now")
-        elif kind == "rejected":
+        elif kind in ("rejected", "note"):  # --verbose: what was not acted on, and why; what the listening found
             self._tell(self.on_rejected, message[1])
         elif kind == "warning":
             self._tell(self.on_warning, message[1])
