@@ -184,8 +184,17 @@ def meaning(words: str) -> Command | int | None:
     return None if saying is None else saying.meaning
 
 
+def person_volume(echo_db: int) -> str:
+    """paplay's volume for the person, echo_db under full (PulseAudio's volume is cubic)."""
+    return str(round(65536 * 10 ** (-echo_db / 60)))
+
+
+def say_in_room(env: dict[str, str], wav: Path, volume: str) -> None:
+    """The person says it: played into the room, returning when it has been said."""
+    subprocess.run(["paplay", "--device=room", f"--volume={volume}", str(wav)], env=env, check=True)
+
+
 def commands_run(delay_ms: int, echo_db: int, count: int, tv: bool, folder: Path, rng: random.Random) -> dict:
-    person_volume = str(round(65536 * 10 ** (-echo_db / 60)))  # cubic volume: -echo_db dB
     tv_volume = str(round(65536 * 10 ** ((-echo_db - 10) / 60)))  # 10 dB under the person
     result = {"over": [0, 0, 0], "gap": [0, 0, 0], "latency": [], "tv_actions": 0, "echo": None}
     with laptop(delay_ms, folder) as env:
@@ -208,9 +217,7 @@ def commands_run(delay_ms: int, echo_db: int, count: int, tv: bool, folder: Path
                     wav = wav_of(voice, text, folder)
                     time.sleep(rng.uniform(1.0, 4.0))
                     said_at = time.monotonic()
-                    subprocess.run(
-                        ["paplay", "--device=room", f"--volume={person_volume}", str(wav)], env=env, check=True
-                    )
+                    say_in_room(env, wav, person_volume(echo_db))
                     ended = time.monotonic()
                     time.sleep(2.5)
                     wanted = meaning(text.rstrip("."))
@@ -278,9 +285,6 @@ def pain_answer_run(delay_ms: int, echo_db: int, count: int, folder: Path, rng: 
     "resume" at once, after the others they stay silent. See the module docstring."""
     import numpy as np
 
-    from coach.voice.voices import Voice, VoiceSettings
-
-    person_volume = str(round(65536 * 10 ** (-echo_db / 60)))
     result = {"answers": 0, "pain_missed": 0, "own_resumes": 0, "silent": 0, "taken": 0, "said": 0, "latency": []}
     cache = folder / f"cache-{delay_ms}-{echo_db}"
     with laptop(delay_ms, folder) as env:
@@ -298,8 +302,7 @@ def pain_answer_run(delay_ms: int, echo_db: int, count: int, folder: Path, rng: 
         heard_delay = delay_ms / 1000 + 0.03  # the loopback, and the sound server's own buffering
 
         def say(text: str, voice: VoiceSettings) -> None:
-            wav = wav_of(voice, text, folder)
-            subprocess.run(["paplay", "--device=room", f"--volume={person_volume}", str(wav)], env=env, check=True)
+            say_in_room(env, wav_of(voice, text, folder), person_volume(echo_db))
 
         def resumes(since: float, until: float) -> list[float]:
             return [at for at, words in session.heard(since) if at <= until and meaning(words) is Command.RESUME]
