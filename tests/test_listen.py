@@ -468,6 +468,21 @@ def test_a_command_said_over_a_talking_television_is_cut_on_its_own_and_heard(re
 
 
 @needs_listen
+def test_only_an_utterance_said_over_noise_is_heard_again_suppressed() -> None:
+    """In a quiet room the suppressed sound is the same words again: a second chance to mishear
+    a sentence ("Resume the download later." as "RISYUM PATAL NROBLETA", taken for "resume")."""
+    from coach.inputs.listening.denoise import having_heard
+    from coach.inputs.listening.segmenter import utterances_in
+
+    quiet = spoken(COMMAND_VOICES["us"], "Resume the download later.")
+    noisy = spoken(COMMAND_VOICES["us"], "Hold on.", 6)
+    for audio, over_noise in ((quiet, False), (noisy, True)):
+        cut = utterances_in(audio, having_heard(audio[:4000]))
+        assert cut, over_noise
+        assert all((utterance.suppressed is not None) == over_noise for utterance in cut), over_noise
+
+
+@needs_listen
 def test_the_noise_suppressor_learns_the_rooms_noise_and_keeps_the_streams_length() -> None:
     from coach.inputs.listening.denoise import NoiseSuppressor
 
