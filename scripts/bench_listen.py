@@ -128,7 +128,7 @@ def hearings(recogniser: Recogniser, audio: np.ndarray, vocabulary: Vocabulary) 
     sound. In a session the noise suppressor has heard the room long before anyone
     speaks; here it first hears this sound's lead-in (its first 0.25 s: silence or noise) for 2 s."""
     suppress = having_heard(audio[: SAMPLE_RATE // 4])
-    return [recogniser.hear(u.audio, vocabulary, suppressed=u.suppressed) for u in utterances_in(audio, suppress)]
+    return [recogniser.hear_utterance(u, vocabulary) for u in utterances_in(audio, suppress)]
 
 
 def decide(recogniser: Recogniser, audio: np.ndarray, vocabulary: Vocabulary) -> list[tuple[str, Saying | None]]:

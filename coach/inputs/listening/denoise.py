@@ -7,9 +7,9 @@ steady noise of the stream and takes it out, 10 ms at a time, for 0.2% of a core
 must hear the whole stream, quiet included, to know the room before anyone speaks.
 
 Whisper hears unsuppressed clean speech better ("go on" came out "DONG" suppressed), so
-the suppressed sound is a second view of an utterance said over noise, heard only when
-the first is rejected (coach/inputs/listening/recogniser.py; coach/inputs/listening/segmenter.py says when
-there is noise). Over scripts/bench_listen.py's commands that took
+the suppressed sound is a second view of an utterance, heard only when the first is
+rejected; in a quiet room it counts only for a word that pauses the coach
+(`Recogniser.hear_utterance`). Over scripts/bench_listen.py's commands that took
 210 -> 218 of 224 right with no wrong action, and 200 -> 212 in the voices the rule was
 not tuned on (wrong: 2 -> the same 2), with no action on ordinary sentences or the
 coach's own phrases. Of WebRTC's levels (0 off to 4), 3 did best in a trial over the

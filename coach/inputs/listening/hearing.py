@@ -55,12 +55,8 @@ from coach.inputs.listening.denoise import NoiseSuppressor
 from coach.inputs.listening.recogniser import ListenUnavailable, Recogniser
 from coach.inputs.listening.segmenter import BLOCK, SAMPLE_RATE, Coach, Segmenter, Utterance, silero_vad
 from coach.inputs.listening.sounding import SUBTRACTED_TAIL, CoachSpeech, is_echo, rhymes_with_echo
-from coach.inputs.listening.vocabulary import Vocabulary
-from coach.sound.player import Command
+from coach.inputs.listening.vocabulary import STOPS_THE_COACH, Vocabulary
 
-# Sayings that pause the coach: wrongly taken from its own voice, it waits for a word to go on;
-# missed while it talks, someone in pain is not heard
-STOPS_THE_COACH = frozenset({Command.HOLD, Command.PAIN})
 CLEAR_OF_THE_COACH = 30.0  # dB above what is left of a subtracted coach: a person, heard as in a quiet room
 # dB above what is left of the coach's voice itself, measured apart from a room that talks over it
 # (EchoCanceller.coach_left): a bound, which with a television 10 dB under the echo told 18-40 dB
@@ -326,12 +322,7 @@ class Hearing:
         said, chime = self.speech.during(utterance.start - delay, utterance.end)
         over_the_coach = chime or bool(said)
         vocabulary = self.vocabulary
-        hearing = self._recogniser.hear(
-            utterance.audio,
-            vocabulary,
-            plain_only=over_the_coach and not subtracted,
-            suppressed=utterance.suppressed,
-        )
+        hearing = self._recogniser.hear_utterance(utterance, vocabulary, plain_only=over_the_coach and not subtracted)
         if hearing.saying is None:
             why = "no command said plainly over the coach" if over_the_coach and not subtracted else "no command"
             self.send("rejected", f"coach: heard {hearing.guess!r}: {why}")

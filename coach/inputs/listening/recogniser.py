@@ -16,7 +16,8 @@ that very saying for the same audio, and it holds unprompted as above: a garbled
 "Skip.") stays a sentence. Anything else, a sentence, a cough, the coach's "Stop
 there.", is rejected. A rejected utterance is heard once more, by the same rule, with
 the room's steady noise suppressed (coach/inputs/listening/denoise.py): "Bow down." for a "hold on" said
-under loud hiss is taken, where the sound as it came gave "so, none".
+under loud hiss is taken, where the sound as it came gave "so, none". In a quiet room that
+second hearing counts only for a word that pauses the coach (`hear_utterance`).
 
 Only the nine sayings whose first word the model finds likeliest are scored, in two
 alignments instead of four: over scripts/bench_listen.py's 672 utterances (commands in
@@ -47,7 +48,8 @@ from typing import Any
 import numpy as np
 
 from coach.common.errors import CoachError
-from coach.inputs.listening.vocabulary import Saying, Vocabulary, normalise
+from coach.inputs.listening.segmenter import Utterance
+from coach.inputs.listening.vocabulary import STOPS_THE_COACH, Saying, Vocabulary, normalise
 
 SAMPLE_RATE = 16000
 ENCODED_SECONDS = 10
@@ -175,6 +177,20 @@ class Recogniser:
             return hearing
         second = self._hear(suppressed, vocabulary, plain_only)
         return second if second.saying is not None else hearing
+
+    def hear_utterance(self, utterance: Utterance, vocabulary: Vocabulary, plain_only: bool = False) -> Hearing:
+        """An utterance as the segmenter cut it. Said in a quiet room, its suppressed sound is the
+        same words again, a second chance to take a sentence for a command ("Resume the
+        download later." suppressed was "RISYUM PATAL NROBLETA", taken as "resume"): there it
+        counts only for a saying that pauses the coach, harmless taken wrongly and worst
+        missed ("that hurts" heard as "Attored", and suppressed as "Mattoot.")."""
+        first = self._hear(utterance.audio, vocabulary, plain_only)
+        if first.saying is not None or plain_only or utterance.suppressed is None:
+            return first
+        second = self._hear(utterance.suppressed, vocabulary, plain_only)
+        if second.saying is None or not (utterance.over_noise or second.saying.meaning in STOPS_THE_COACH):
+            return first
+        return second
 
     def _hear(self, audio: np.ndarray, vocabulary: Vocabulary, plain_only: bool) -> Hearing:
         window = SAMPLE_RATE * ENCODED_SECONDS

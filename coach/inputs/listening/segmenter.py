@@ -31,12 +31,8 @@ these rules hear the commands listed in docs/performance.md, with no action from
 television's own talk.
 
 Given a noise suppressor (coach/inputs/listening/denoise.py), the segmenter feeds it every block, quiet
-ones too, and an utterance said over noise (less than NOISY dB above the room) carries the
-suppressed sound of the same stretch beside the sound as heard. In a quiet room there is no
-noise to take out, and a second view of the same words is only a second chance to mishear a
-sentence as a command: over scripts/bench_listen.py's ordinary sentences both false actions
-came from it ("Resume the download later." suppressed was "RISYUM PATAL NROBLETA"), and
-of its commands it rescued none said clean, 11 said at 10 dB SNR.
+ones too, and each utterance carries the suppressed sound of the same stretch beside the
+sound as heard, and whether it was said over noise (less than NOISY dB above the room).
 """
 
 from __future__ import annotations
@@ -67,9 +63,9 @@ STANDING_BLOCKS = 5  # an utterance's loudest blocks (0.16 s) that must stand ab
 GATE = 10 ** (-12 / 20)
 TALKING = 6.0  # dB between the room's loudest and its median that are talk, not a steady noise
 EASE = SAMPLE_RATE // 100  # samples over which the gate opens and closes
-# An utterance standing less than this above the room's running level was said over noise: its
-# suppressed sound is heard too. bench_listen.py's commands stand 40-47 dB above digital
-# silence (the floor is QUIET), and 11-15 dB above its noise at 10 dB SNR.
+# An utterance standing less than this above the room's running level was said over noise.
+# bench_listen.py's commands stand 40-47 dB above digital silence (the floor is QUIET), and
+# 11-15 dB above its noise at 10 dB SNR.
 NOISY = 25.0
 WARM_BLOCKS = 4  # blocks of quiet the voice detector hears before a sound it has not been asked about
 
@@ -92,11 +88,16 @@ class Utterance:
     audio: np.ndarray  # float32, 16 kHz mono
     start: float  # the clock time of its first sample
     end: float  # and of its last: the speech ended here, `end_silence` before it was noticed
-    suppressed: np.ndarray | None = None  # said over noise: the same stretch with the room's steady noise taken out
+    suppressed: np.ndarray | None = None  # the same stretch with the room's steady noise taken out
     above_room: float = 0.0  # dB its loudest blocks stood above the room it began in
     level: float = -120.0  # dB of its loudest blocks
     above_loudest: float = 120.0  # dB they stood above the room heard alone (the coach quiet) at its loudest
     onset: float | None = None  # the clock time speech was heard to begin (`start` keeps a moment before it)
+
+    @property
+    def over_noise(self) -> bool:
+        """Said over noise: standing less than NOISY dB above the room."""
+        return self.above_room < NOISY
 
 
 def silero_vad() -> SpeechProbability:
@@ -272,8 +273,7 @@ class Segmenter:
         audio = np.concatenate([heard for heard, _ in kept]) * gains
         end = self._started_at + len(audio) / SAMPLE_RATE
         level = self._loudest_blocks(speech)
-        noisy = self.suppress is not None and level - self._room_at_start < NOISY
-        suppressed = np.concatenate([quieter for _, quieter in kept]) * gains if noisy else None
+        suppressed = np.concatenate([quieter for _, quieter in kept]) * gains if self.suppress is not None else None
         return Utterance(
             audio,
             self._started_at,

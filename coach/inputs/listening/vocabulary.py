@@ -36,6 +36,10 @@ FILLERS = {
 
 Meaning = Command | int  # a command, or a number from 0 to 10 for the pain check-in
 
+# Sayings that pause the coach: wrongly taken, it waits for a word to go on; missed while it
+# talks, someone in pain is not heard
+STOPS_THE_COACH = frozenset({Command.HOLD, Command.PAIN})
+
 
 def normalise(text: str) -> str:
     """Lower case, no accents or punctuation: how two spellings of one saying compare."""
