@@ -503,6 +503,19 @@ def test_in_a_quiet_room_the_second_hearing_counts_only_for_a_word_that_pauses(r
 
 
 @needs_listen
+def test_the_rest_of_a_sentence_cut_at_its_comma_is_known_as_such() -> None:
+    """A piece of talk heard alone is easily taken for a command ("that tickles." as "again"):
+    one begun right after another ended is marked, and only a plain saying counts there."""
+    from coach.inputs.listening.segmenter import AFTER_TALK, utterances_in
+
+    first, rest = (spoken(COMMAND_VOICES["us"], text)[8000:-16000] for text in ("Stop it.", "That tickles."))
+    for pause, after_talk in ((0.3, True), (AFTER_TALK + 0.5, False)):
+        gap, lead = np.zeros(round(pause * 16000), np.float32), np.zeros(8000, np.float32)
+        cut = utterances_in(np.concatenate([lead, first, gap, rest, lead, lead]))
+        assert [u.after_talk for u in cut] == [False, after_talk], (pause, [(u.start, u.end) for u in cut])
+
+
+@needs_listen
 def test_the_noise_suppressor_learns_the_rooms_noise_and_keeps_the_streams_length() -> None:
     from coach.inputs.listening.denoise import NoiseSuppressor
 

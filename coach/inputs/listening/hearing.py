@@ -322,9 +322,16 @@ class Hearing:
         said, chime = self.speech.during(utterance.start - delay, utterance.end)
         over_the_coach = chime or bool(said)
         vocabulary = self.vocabulary
+        plainly = (
+            "over the coach"
+            if over_the_coach and not subtracted
+            else "after other talk"
+            if utterance.after_talk
+            else ""
+        )
         hearing = self._recogniser.hear_utterance(utterance, vocabulary, plain_only=over_the_coach and not subtracted)
         if hearing.saying is None:
-            why = "no command said plainly over the coach" if over_the_coach and not subtracted else "no command"
+            why = f"no command said plainly {plainly}" if plainly else "no command"
             self.send("rejected", f"coach: heard {hearing.guess!r}: {why}")
             return
         if subtracted:  # its echo went with its voice: held against what it said as this began, and after

@@ -179,11 +179,13 @@ class Recogniser:
         return second if second.saying is not None else hearing
 
     def hear_utterance(self, utterance: Utterance, vocabulary: Vocabulary, plain_only: bool = False) -> Hearing:
-        """An utterance as the segmenter cut it. Said in a quiet room, its suppressed sound is the
+        """An utterance as the segmenter cut it. The rest of a sentence (begun right after other
+        talk) counts only as a plain saying. Said in a quiet room, its suppressed sound is the
         same words again, a second chance to take a sentence for a command ("Resume the
         download later." suppressed was "RISYUM PATAL NROBLETA", taken as "resume"): there it
         counts only for a saying that pauses the coach, harmless taken wrongly and worst
         missed ("that hurts" heard as "Attored", and suppressed as "Mattoot.")."""
+        plain_only = plain_only or utterance.after_talk
         first = self._hear(utterance.audio, vocabulary, plain_only)
         if first.saying is not None or plain_only or utterance.suppressed is None:
             return first

@@ -67,6 +67,11 @@ EASE = SAMPLE_RATE // 100  # samples over which the gate opens and closes
 # bench_listen.py's commands stand 40-47 dB above digital silence (the floor is QUIET), and
 # 11-15 dB above its noise at 10 dB SNR.
 NOISY = 25.0
+# An utterance begun this soon after another ended, the coach quiet, is the rest of what was
+# being said: a sentence cut at its commas ("Stop it, | that tickles."), whose pieces heard
+# alone were taken as commands ("at vehicles." as "again"). Only a saying heard word for
+# word counts there.
+AFTER_TALK = 0.75
 WARM_BLOCKS = 4  # blocks of quiet the voice detector hears before a sound it has not been asked about
 
 SpeechProbability = Callable[[np.ndarray], float]
@@ -93,6 +98,7 @@ class Utterance:
     level: float = -120.0  # dB of its loudest blocks
     above_loudest: float = 120.0  # dB they stood above the room heard alone (the coach quiet) at its loudest
     onset: float | None = None  # the clock time speech was heard to begin (`start` keeps a moment before it)
+    after_talk: bool = False  # it began within AFTER_TALK of another's end, the coach quiet: the rest of a sentence
 
     @property
     def over_noise(self) -> bool:
@@ -158,6 +164,9 @@ class Segmenter:
         self._talk_around = False  # and the room was talking, not still or steadily noisy
         self._rise_at_start = rise  # and the rise it was started by
         self._over_coach = False  # it started over the coach's voice, taken out
+        self._quiet_at_start = False  # it started with the coach quiet
+        self._after_talk = False  # it started soon after another ended
+        self._talk_ended: float | None = None  # when the last utterance begun with the coach quiet ended
         self._loudest = -120.0  # its loudest block so far, in dB
         self._unheard = 0  # blocks in a row the voice detector was not asked about
         self._levels: deque[float] = deque(maxlen=round(ROOM_SECONDS * SAMPLE_RATE / BLOCK))
@@ -230,6 +239,9 @@ class Segmenter:
                 self._talk_around = room_talks and self._talks(loudest)
                 self._rise_at_start = rise
                 self._over_coach = coach is Coach.CANCELLED
+                self._quiet_at_start = coach is Coach.QUIET
+                ended = self._talk_ended
+                self._after_talk = coach is Coach.QUIET and ended is not None and at - ended < AFTER_TALK
                 self._loudest = level
                 self._by_level = probability < self.start_threshold
                 self._speech = [*self._before, pair]
@@ -264,7 +276,10 @@ class Segmenter:
         self._speech, self._too_long = [], False
         self._before.clear()
         # A syllable of the room's own talk that rose above it for a moment is not a word said over it.
-        if too_long or (self._room_talks and not self._stands_out(speech)):
+        room_talk = self._room_talks and not self._stands_out(speech)
+        if self._quiet_at_start and not room_talk:  # someone's words, a command or talk too long for one
+            self._talk_ended = at - (self.end_blocks - 1) * BLOCK / SAMPLE_RATE
+        if too_long or room_talk:
             return None
         if self._room_talks:
             self._alone_now.clear()  # a command is not the room: its words are left out of what it says at its loudest
@@ -283,6 +298,7 @@ class Segmenter:
             level,
             level - self._loudest_at_start,
             self._onset,
+            self._after_talk,
         )
 
     def _talks(self, loudest: float) -> bool:
