@@ -658,7 +658,6 @@ def microphone(tmp_path: Path, capture: Path) -> Iterator[dict[str, str]]:
     setup = "load-module module-null-sink sink_name=mic\nset-default-sink mic\nset-default-source mic.monitor\n"
     with private_pulseaudio(tmp_path / "pulse", setup, alsa) as env:
         env.pop("DBUS_SESSION_BUS_ADDRESS", None)  # no remote: the voice steers
-        env["PYTHONFAULTHANDLER"] = "1"
         yield env
 
 
@@ -683,7 +682,7 @@ class Coach:
         command = [sys.executable, "-m", "coach", "--routine", str(routine), "--countdown", "off"]
         self.process = subprocess.Popen(
             [*command, *args],
-            env=env,
+            env={**env, "PYTHONFAULTHANDLER": "1"},  # a hung coach, sent SIGABRT by finish(), says where it was
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -995,7 +994,6 @@ def laptop(tmp_path: Path) -> Iterator[dict[str, str]]:
     )
     with private_pulseaudio(tmp_path / "pulse", setup, 'pcm.!default { type pulse server "unix:{socket}" }\n') as env:
         env.pop("DBUS_SESSION_BUS_ADDRESS", None)
-        env["PYTHONFAULTHANDLER"] = "1"
         yield env
 
 
