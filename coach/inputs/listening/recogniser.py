@@ -165,19 +165,6 @@ class Recogniser:
         names = ("<|startoftranscript|>", None, "<|transcribe|>", "<|notimestamps|>")
         return [token if name is None else self._tokenizer.token_to_id(name) for name in names]
 
-    def hear(
-        self, audio: np.ndarray, vocabulary: Vocabulary, plain_only: bool = False, suppressed: np.ndarray | None = None
-    ) -> Hearing:
-        """Which saying of `vocabulary` the utterance (16 kHz mono float32) was, if any;
-        with `plain_only`, only a guess that is a saying word for word counts. The
-        utterance with the room's noise suppressed (coach/inputs/listening/denoise.py) is heard by the same
-        rule when the sound as it came is rejected."""
-        hearing = self._hear(audio, vocabulary, plain_only)
-        if hearing.saying is not None or plain_only or suppressed is None:
-            return hearing
-        second = self._hear(suppressed, vocabulary, plain_only)
-        return second if second.saying is not None else hearing
-
     def hear_utterance(self, utterance: Utterance, vocabulary: Vocabulary, plain_only: bool = False) -> Hearing:
         """An utterance as the segmenter cut it. The rest of a sentence (begun right after other
         talk) counts only as a plain saying. Said in a quiet room, its suppressed sound is the
@@ -186,15 +173,17 @@ class Recogniser:
         counts only for a saying that pauses the coach, harmless taken wrongly and worst
         missed ("that hurts" heard as "Attored", and suppressed as "Mattoot.")."""
         plain_only = plain_only or utterance.after_talk
-        first = self._hear(utterance.audio, vocabulary, plain_only)
+        first = self.hear(utterance.audio, vocabulary, plain_only)
         if first.saying is not None or plain_only or utterance.suppressed is None:
             return first
-        second = self._hear(utterance.suppressed, vocabulary, plain_only)
+        second = self.hear(utterance.suppressed, vocabulary, plain_only)
         if second.saying is None or not (utterance.over_noise or second.saying.meaning in STOPS_THE_COACH):
             return first
         return second
 
-    def _hear(self, audio: np.ndarray, vocabulary: Vocabulary, plain_only: bool) -> Hearing:
+    def hear(self, audio: np.ndarray, vocabulary: Vocabulary, plain_only: bool = False) -> Hearing:
+        """Which saying of `vocabulary` the sound (16 kHz mono float32) was, if any; with
+        `plain_only`, only a guess that is a saying word for word counts."""
         window = SAMPLE_RATE * ENCODED_SECONDS
         clip = np.zeros(window, dtype=np.float32)
         clip[: min(len(audio), window)] = audio[:window]
