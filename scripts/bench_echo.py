@@ -184,9 +184,16 @@ def meaning(words: str) -> Command | int | None:
     return None if saying is None else saying.meaning
 
 
-def person_volume(echo_db: int) -> str:
-    """paplay's volume for the person, echo_db under full (PulseAudio's volume is cubic)."""
-    return str(round(65536 * 10 ** (-echo_db / 60)))
+def room_volume(under_db: float) -> str:
+    """paplay's volume for a sound `under_db` under full: the person, or the television
+    (PulseAudio's volume is cubic)."""
+    return str(round(65536 * 10 ** (-under_db / 60)))
+
+
+def why_not(session: Session, since: float) -> str:
+    """What the listener said it heard (--verbose) since `since`, for a command not acted on."""
+    heard = [line for at, line in session.lines if at >= since and line.startswith("coach: heard")]
+    return "; ".join(heard) or "nothing heard"
 
 
 def say_in_room(env: dict[str, str], wav: Path, volume: str) -> None:
@@ -195,7 +202,7 @@ def say_in_room(env: dict[str, str], wav: Path, volume: str) -> None:
 
 
 def commands_run(delay_ms: int, echo_db: int, count: int, tv: bool, folder: Path, rng: random.Random) -> dict:
-    tv_volume = str(round(65536 * 10 ** ((-echo_db - 10) / 60)))  # 10 dB under the person
+    tv_volume = room_volume(echo_db + 10)  # 10 dB under the person
     result = {"over": [0, 0, 0], "gap": [0, 0, 0], "latency": [], "tv_actions": 0, "echo": None}
     with laptop(delay_ms, folder) as env:
         session = Session(env, folder, "--listen")
@@ -217,7 +224,7 @@ def commands_run(delay_ms: int, echo_db: int, count: int, tv: bool, folder: Path
                     wav = wav_of(voice, text, folder)
                     time.sleep(rng.uniform(1.0, 4.0))
                     said_at = time.monotonic()
-                    say_in_room(env, wav, person_volume(echo_db))
+                    say_in_room(env, wav, room_volume(echo_db))
                     ended = time.monotonic()
                     time.sleep(2.5)
                     wanted = meaning(text.rstrip("."))
@@ -235,8 +242,7 @@ def commands_run(delay_ms: int, echo_db: int, count: int, tv: bool, folder: Path
                         where = "over the coach" if over else "in a gap"
                         if over and any(a < ended and b > said_at for a, b in pain_answers(session)):
                             where = "over the answer to a pain word"
-                        why = [line for at, line in session.lines if at >= said_at and line.startswith("coach: heard")]
-                        print(f"  missed: {text!r} ({voice.voice}), {where}; {'; '.join(why) or 'nothing heard'}")
+                        print(f"  missed: {text!r} ({voice.voice}), {where}; {why_not(session, said_at)}")
                     if session.process.poll() is not None:
                         break
         finally:
@@ -302,7 +308,7 @@ def pain_answer_run(delay_ms: int, echo_db: int, count: int, folder: Path, rng: 
         heard_delay = delay_ms / 1000 + 0.03  # the loopback, and the sound server's own buffering
 
         def say(text: str, voice: VoiceSettings) -> None:
-            say_in_room(env, wav_of(voice, text, folder), person_volume(echo_db))
+            say_in_room(env, wav_of(voice, text, folder), room_volume(echo_db))
 
         def resumes(since: float, until: float) -> list[float]:
             return [at for at, words in session.heard(since) if at <= until and meaning(words) is Command.RESUME]
@@ -345,12 +351,8 @@ def pain_answer_run(delay_ms: int, echo_db: int, count: int, folder: Path, rng: 
                     result["taken"] += 1
                     result["latency"].append(got[0] - ended)
                     continue
-                why = [line for t, line in session.lines if t >= start and line.startswith("coach: heard")]
                 late = start - answered - heard_delay - word_end
-                print(
-                    f"  'Resume.' ({voice.voice}) {late:.2f} s after the coach's own: "
-                    f"{'; '.join(why) or 'nothing heard'}"
-                )
+                print(f"  'Resume.' ({voice.voice}) {late:.2f} s after the coach's own: {why_not(session, start)}")
             time.sleep(max(0.0, answered + heard_delay + answer_end + 0.5 - time.monotonic()))
             for _ in range(3):  # go on, said after the answer as it asks
                 said_at = time.monotonic()

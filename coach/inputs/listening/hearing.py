@@ -322,15 +322,10 @@ class Hearing:
         said, chime = self.speech.during(utterance.start - delay, utterance.end)
         over_the_coach = chime or bool(said)
         vocabulary = self.vocabulary
-        plainly = (
-            "over the coach"
-            if over_the_coach and not subtracted
-            else "after other talk"
-            if utterance.after_talk
-            else ""
-        )
-        hearing = self._recogniser.hear_utterance(utterance, vocabulary, plain_only=over_the_coach and not subtracted)
+        plain_only = over_the_coach and not subtracted
+        hearing = self._recogniser.hear_utterance(utterance, vocabulary, plain_only)
         if hearing.saying is None:
+            plainly = "over the coach" if plain_only else "after other talk" if utterance.after_talk else None
             why = f"no command said plainly {plainly}" if plainly else "no command"
             self.send("rejected", f"coach: heard {hearing.guess!r}: {why}")
             return

@@ -286,9 +286,9 @@ class Segmenter:
         kept = speech[: len(speech) - self.end_blocks + 1 + (TAIL_BLOCKS if self._talk_around else 0)]
         gains = self._gate(kept)
         audio = np.concatenate([heard for heard, _ in kept]) * gains
+        suppressed = np.concatenate([quieter for _, quieter in kept]) * gains if self.suppress is not None else None
         end = self._started_at + len(audio) / SAMPLE_RATE
         level = self._loudest_blocks(speech)
-        suppressed = np.concatenate([quieter for _, quieter in kept]) * gains if self.suppress is not None else None
         return Utterance(
             audio,
             self._started_at,
