@@ -172,7 +172,7 @@ def test_a_users_routine_file_runs(tmp_path: Path) -> None:
         (["--dry-run", "--rest", "500"], "--rest must be between 0 and 120"),
         (["--dry-run", "--rate", "5"], "--rate must be between 80 and 400"),
         (["--dry-run", "--volume", "3"], "--volume must be more than 0"),
-        (["--dry-run", "--level", "heroic"], "Invalid value for '--level'"),
+        (["--dry-run", "--level", "heroic"], "Invalid value for '--level': 'heroic' is not one of 'gentle', "),
         (["--dry-run", "--voice", "vulcan"], "unknown voice 'vulcan'"),
         (["--dry-run", "--format", "xml"], "Invalid value for '--format'"),
         (["--dry-run", "--routine", "/nonexistent/r.toml"], "/nonexistent/r.toml: no such file"),

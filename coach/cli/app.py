@@ -83,9 +83,12 @@ def _unexpected(error: Exception, debug: bool, standalone_mode: bool) -> int:
 
 def _format(error: Exception) -> str:
     try:
-        return str(error.format_message())  # type: ignore[attr-defined]
+        message = str(error.format_message())  # type: ignore[attr-defined]
     except Exception:
-        return str(error)
+        message = str(error)
+    # typer checks a choice through pydantic, whose wording leads with "Value error, ":
+    # "Invalid value for '--level': Value error, 'extreme' is not one of ...".
+    return message.replace(": Value error, ", ": ")
 
 
 def _fail(message: str, code: int, standalone_mode: bool) -> int:
