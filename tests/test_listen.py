@@ -378,6 +378,30 @@ def test_commands_in_other_voices_are_heard_and_everything_else_rejected(recogni
     assert heard(recogniser, spoken(german_voice, "Pause."), german) == [Command.HOLD]
 
 
+@pytest.mark.slow(seconds=2)
+@needs_listen
+def test_an_utterance_heard_ahead_of_its_decision_is_decided_as_if_heard_then(recogniser: object) -> None:
+    """The listening process hears an utterance while the placing of the clips under it is still
+    unknown (Hearing._hear_ahead); once it is known, the decision, plain-only or not, answers
+    from that hearing, as hearing the same sound afresh would."""
+    import dataclasses
+
+    from coach.inputs.listening.denoise import having_heard
+    from coach.inputs.listening.segmenter import utterances_in
+
+    commands = Vocabulary.commands(ENGLISH_PHRASES, "en")
+    audio = spoken(COMMAND_VOICES["us"], "Hold on.", 6)  # taken only at its second, suppressed hearing
+    (utterance,) = utterances_in(audio, having_heard(audio[:4000]))
+    ahead = recogniser.hear_utterance(utterance, commands)  # type: ignore[attr-defined]
+    assert ahead.saying is not None and ahead.saying.meaning is Command.HOLD and not ahead.plain, ahead
+    assert recogniser.hear_utterance(utterance, commands) is ahead  # type: ignore[attr-defined]
+    assert utterance.suppressed is not None
+    afresh = dataclasses.replace(utterance, audio=utterance.audio.copy(), suppressed=utterance.suppressed.copy())
+    plain = recogniser.hear_utterance(utterance, commands, plain_only=True)  # type: ignore[attr-defined]
+    assert plain.saying is None
+    assert plain == recogniser.hear_utterance(afresh, commands, plain_only=True)  # type: ignore[attr-defined]
+
+
 @pytest.mark.slow(seconds=3)
 @needs_listen
 def test_a_pain_word_over_the_coachs_same_word_is_taken_where_its_voice_was_subtracted(recogniser: object) -> None:

@@ -285,8 +285,18 @@ class Hearing:
         while self._undecided:  # in the order they were said
             subtracted = self._subtracted(self._undecided[0], at)
             if subtracted is None:
+                self._hear_ahead(self._undecided[0])
                 break
             self._decide(self._undecided.popleft(), subtracted)
+
+    def _hear_ahead(self, utterance: Utterance) -> None:
+        """Hear an utterance while the placing of the clips under it is still unknown (up to
+        UNCONFIRMED_WAIT): it stands clear of what is left of the coach, so it is most likely
+        a person's, and it will be heard as in a quiet room. The recogniser remembers its
+        answer, and the decision, once the placing is known, costs nothing more. Before, the
+        wait and the hearing came one after the other: 0.63 s (p95) and 0.28-1.0 s."""
+        assert self._recogniser is not None
+        self._recogniser.hear_utterance(utterance, self.vocabulary)
 
     def _subtracted(self, utterance: Utterance, now: float) -> bool | None:
         """The coach's voice was subtracted all through the utterance, and it stands well above

@@ -41,6 +41,7 @@ import hashlib
 import importlib.util
 import math
 import os
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,7 @@ EXTRA_TOKENS = 2
 GUESSED_TOKENS = 28  # a command is a few; past this a guess is a sentence, or Whisper repeating itself
 SCORED_AT_ONCE = 5  # sequences per alignment: a larger batch is slower per sequence on a CPU
 SCORED_SAYINGS = 9  # with the guess, two alignments
+REMEMBERED = 4  # sounds whose hearing is kept: an utterance's, and its suppressed sound's
 
 
 class ListenUnavailable(CoachError):
@@ -157,6 +159,10 @@ class Recogniser:
         self._storage = ctranslate2.StorageView
         self._tokenizer = self._model.hf_tokenizer
         self._end = self._tokenizer.token_to_id("<|endoftext|>")
+        # The last sounds heard, what they were, and whether that was the whole answer (not cut
+        # short by plain_only): an utterance heard before the placing of the clips under it is
+        # known (coach/inputs/listening/hearing.py) is decided without being heard twice.
+        self._heard: deque[tuple[np.ndarray, Vocabulary, Hearing, bool]] = deque(maxlen=REMEMBERED)
 
     def _start(self, language: str) -> list[int]:
         token = self._tokenizer.token_to_id(f"<|{language}|>")
@@ -183,7 +189,19 @@ class Recogniser:
 
     def hear(self, audio: np.ndarray, vocabulary: Vocabulary, plain_only: bool = False) -> Hearing:
         """Which saying of `vocabulary` the sound (16 kHz mono float32) was, if any; with
-        `plain_only`, only a guess that is a saying word for word counts."""
+        `plain_only`, only a guess that is a saying word for word counts. The same sound
+        heard again (the very array, with the same vocabulary) is answered from memory."""
+        for heard_audio, heard_vocabulary, heard, whole in self._heard:
+            if heard_audio is audio and heard_vocabulary is vocabulary:
+                if plain_only and not heard.plain:
+                    return Hearing(heard.guess, None)
+                if whole or heard.plain:
+                    return heard
+        hearing = self._hear(audio, vocabulary, plain_only)
+        self._heard.append((audio, vocabulary, hearing, not plain_only))
+        return hearing
+
+    def _hear(self, audio: np.ndarray, vocabulary: Vocabulary, plain_only: bool) -> Hearing:
         window = SAMPLE_RATE * ENCODED_SECONDS
         clip = np.zeros(window, dtype=np.float32)
         clip[: min(len(audio), window)] = audio[:window]
