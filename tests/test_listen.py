@@ -18,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import wave
@@ -313,12 +314,30 @@ def recogniser() -> object:
     return Recogniser()
 
 
+def person_says(settings: VoiceSettings, text: str) -> tuple[bytes, int]:
+    """A person's words: 16-bit mono frames and their rate. eSpeak NG carries its state from
+    one phrase to the next within a process, so the same words rendered after others come out
+    differently (three renders of "Go on." after other phrases: three different sounds), and
+    a test hearing them depended on what its pytest worker had rendered before. An eSpeak
+    voice is therefore rendered by the espeak-ng command, alone in its process: the same sound
+    every run. Piper's voice through the coach's own engine (its synthesis draws noise)."""
+    voice = settings.voice or ""
+    if "/" not in voice:  # a Piper voice ("en_US-joe-medium")
+        return Voice(settings).clip(text).frames, RATE
+    with tempfile.TemporaryDirectory(prefix="coach-test-espeak-") as folder:
+        path = Path(folder) / "said.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(settings.rate), "-w", str(path), text], check=True)
+        with wave.open(str(path), "rb") as said:
+            return said.readframes(said.getnframes()), said.getframerate()
+
+
 def spoken(settings: VoiceSettings, text: str, noise_db: float | None = None) -> np.ndarray:
     """The text as 16 kHz samples with silence around it, optionally under noise at that SNR."""
     import soxr
 
-    samples = np.frombuffer(Voice(settings).clip(text).frames, dtype="<i2").astype(np.float32) / 32768
-    samples = np.asarray(soxr.resample(samples, RATE, 16000), dtype=np.float32)
+    frames, rate = person_says(settings, text)
+    samples = np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768
+    samples = np.asarray(soxr.resample(samples, rate, 16000), dtype=np.float32)
     audio = np.concatenate([np.zeros(8000, np.float32), samples, np.zeros(16000, np.float32)])
     if noise_db is not None:
         noise = np.random.default_rng(3).standard_normal(len(audio)).astype(np.float32)
@@ -451,13 +470,9 @@ def test_a_command_said_over_a_talking_television_is_cut_on_its_own_and_heard(re
     from coach.inputs.listening.segmenter import utterances_in
 
     television = VoiceSettings("gmw/en-GB-scotland", 160)
-    talk = (
-        np.concatenate(
-            [np.frombuffer(Voice(television).clip(text).frames, dtype="<i2") for text in TELEVISION_TALK]
-        ).astype(np.float32)
-        / 32768
-    )
-    talk = np.asarray(soxr.resample(talk, RATE, 16000), dtype=np.float32) * 10 ** (-10 / 20)
+    sentences = [person_says(television, text) for text in TELEVISION_TALK]
+    talk = np.concatenate([np.frombuffer(frames, dtype="<i2") for frames, _ in sentences]).astype(np.float32) / 32768
+    talk = np.asarray(soxr.resample(talk, sentences[0][1], 16000), dtype=np.float32) * 10 ** (-10 / 20)
     # Switched on, its first words stand out from a quiet room. Once the room has been heard
     # talking for a few seconds, its own words ("Stop by ...", "Next, the weather") stay
     # inside its sentences, cut as nothing.
@@ -765,12 +780,12 @@ def spoken_file(folder: Path, voice: str, text: str) -> Path:
     command said seconds late may fall on the coach's next words."""
     path = folder / f"say-{voice}-{normalise(text).replace(' ', '-')}.wav"
     if not path.exists():
-        clip = Voice(COMMAND_VOICES[voice]).clip(text)
+        frames, rate = person_says(COMMAND_VOICES[voice], text)
         with wave.open(str(path), "wb") as out:
             out.setnchannels(1)
             out.setsampwidth(2)
-            out.setframerate(RATE)
-            out.writeframes(clip.frames)
+            out.setframerate(rate)
+            out.writeframes(frames)
     return path
 
 
