@@ -148,6 +148,16 @@ def espeak_variant(voice: str, rate: int, text: str) -> np.ndarray:
     return np.asarray(soxr.resample(samples, rate_in, SAMPLE_RATE), dtype=np.float32)
 
 
+def person_speech(settings: VoiceSettings, text: str) -> np.ndarray:
+    """A person's words, 16 kHz float32. eSpeak NG carries its state from phrase to phrase within
+    a process, so a cached render of the same words depended on what had been rendered before
+    it, by any benchmark, on that machine: an eSpeak voice is rendered alone, by the espeak-ng
+    command, the same sound on every machine. Piper's voice through the coach's engine."""
+    if settings.voice is not None and "/" in settings.voice:
+        return espeak_variant(settings.voice, settings.rate, text)
+    return as_16k(Voice(settings).clip(text).frames)
+
+
 def verdict(decided: list[tuple[str, Saying | None]], saying: Saying, label: str) -> tuple[str, str | None]:
     """How one spoken saying was taken: right, rejected or wrong, and a line saying how when not right."""
     acted = [s for _, s in decided if s is not None]
@@ -193,8 +203,7 @@ def accuracy(recogniser: Recogniser, words: Phrases, voices: list[VoiceSettings]
     cases = [(s, commands, v) for v in voices for s in commands.sayings]
     cases += [(s, numbers, v) for v in (voices[0], voices[3]) for s in numbers.sayings]
     for saying, vocabulary, settings in cases:
-        voice = Voice(settings)
-        speech = as_16k(voice.clip(saying.words[:1].upper() + saying.words[1:] + ".").frames)
+        speech = person_speech(settings, saying.words[:1].upper() + saying.words[1:] + ".")
         for noisy in (False, True):
             audio = with_noise(padded(speech), 10, rng) if noisy else padded(speech)
             started = time.perf_counter()
@@ -238,9 +247,8 @@ def false_actions(recogniser: Recogniser, words: Phrases) -> None:
         print("   ", line)
     seconds, acted = 0.0, []
     for settings in OTHER_VOICES:
-        voice = Voice(settings)
         for sentence in ORDINARY:
-            audio = padded(as_16k(voice.clip(sentence).frames), 0.3, 0.6)
+            audio = padded(person_speech(settings, sentence), 0.3, 0.6)
             seconds += len(audio) / SAMPLE_RATE
             acted += [
                 f"{sentence!r} ({settings.voice}) heard as {g!r} -> {s.words}"
