@@ -159,8 +159,8 @@ class Recogniser:
         self._storage = ctranslate2.StorageView
         self._tokenizer = self._model.hf_tokenizer
         self._end = self._tokenizer.token_to_id("<|endoftext|>")
-        # The last sounds heard, what they were, and whether that was the whole answer (not cut
-        # short by plain_only): an utterance heard before the placing of the clips under it is
+        # The last sounds heard, what they were, and whether that was the whole answer (a plain
+        # saying, or not cut short by plain_only): an utterance heard before the placing of the clips under it is
         # known (coach/inputs/listening/hearing.py) is decided without being heard twice.
         self._heard: deque[tuple[np.ndarray, Vocabulary, Hearing, bool]] = deque(maxlen=REMEMBERED)
 
@@ -195,10 +195,10 @@ class Recogniser:
             if heard_audio is audio and heard_vocabulary is vocabulary:
                 if plain_only and not heard.plain:
                     return Hearing(heard.guess, None)
-                if whole or heard.plain:
+                if whole:
                     return heard
         hearing = self._hear(audio, vocabulary, plain_only)
-        self._heard.append((audio, vocabulary, hearing, not plain_only))
+        self._heard.append((audio, vocabulary, hearing, hearing.plain or not plain_only))
         return hearing
 
     def _hear(self, audio: np.ndarray, vocabulary: Vocabulary, plain_only: bool) -> Hearing:
