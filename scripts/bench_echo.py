@@ -14,7 +14,8 @@ as the person, and 6 dB louder (the person 6 dB quieter: nothing clips). With --
 (ordinary sentences in another voice, without pause) talks into the room 10 dB under the person
 throughout, and every action not caused by a command is counted as the television's; before
 that live run, the listening path alone is fed 30 minutes of the television's talk (actions
-from its words), and 7.5 minutes of it with a command said over it every 3-6 s (acted on).
+from its words), 7.5 minutes of it with a command said over it every 3-6 s (acted on), and
+12 minutes of it with a person's ordinary sentences said over it (actions: none is right).
 
 The loopback holds its rate (a laptop's speakers and microphone share a clock); --drifting
 lets it adjust its rate to hold its latency, as a microphone on a clock of its own would.
@@ -505,6 +506,35 @@ def television_commands(minutes: float, rng: random.Random) -> tuple[int, int, i
     return len(right), len(actions) - len(right), len(said)
 
 
+def television_sentences(minutes: float, rng: random.Random) -> tuple[int, int]:
+    """A person's ordinary sentences (many with command words in them) said over the television,
+    offline, through the listening path alone: the actions they caused, and how many were said.
+    Over a talking room a sentence is cut at its pauses, and a piece of it heard alone can sound
+    like a command; a person chatting with the television on must not steer the session."""
+    import numpy as np
+    from bench_listen import ORDINARY, as_16k
+
+    talk = television_talk()
+    total = int(minutes * 60 * 16000)
+    room = np.tile(talk, total // len(talk) + 1)[:total]
+    voices = [Voice(v) for v in PERSON_VOICES]
+    said: list[tuple[float, float, str]] = []
+    at = 20.0
+    while at < minutes * 60 - 8:
+        text = ORDINARY[len(said) % len(ORDINARY)]
+        sentence = as_16k(voices[len(said) % len(voices)].clip(text).frames)
+        first = int(at * 16000)
+        room[first : first + len(sentence)] += sentence
+        said.append((at, at + len(sentence) / 16000, text))
+        at += len(sentence) / 16000 + rng.uniform(3.0, 6.0)
+    sent = heard_offline(room[first : first + 512] for first in range(0, len(room) - 511, 512))
+    actions = [(at, message[1]) for at, message in sent if message[0] == "heard"]
+    for at, saying in actions:
+        during = [text for start, end, text in said if start <= at <= end + 2.5]
+        print(f"  a sentence said over the television acted on: {saying.words!r} ({during or 'between sentences'})")
+    return len(actions), len(said)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commands", type=int, default=16, help="commands said in each configuration")
@@ -515,6 +545,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--tv-command-minutes", type=float, default=7.5, help="of commands over the television, offline, with --tv"
+    )
+    parser.add_argument(
+        "--tv-sentence-minutes",
+        type=float,
+        default=12,
+        help="of a person's ordinary sentences over the television, offline, with --tv",
     )
     parser.add_argument(
         "--pain-answers", type=int, default=0, help="pain words answered, in each of two configurations"
@@ -580,6 +616,11 @@ def main() -> None:
             print(
                 f"commands said over the television, {args.tv_command_minutes:.1f} min offline through the "
                 f"listening path: {right} of {said} right ({100 * right / said:.0f}%), {wrong} other actions"
+            )
+            actions, sentences = television_sentences(args.tv_sentence_minutes, random.Random(args.seed))
+            print(
+                f"a person's ordinary sentences said over the television, {args.tv_sentence_minutes:.0f} min "
+                f"offline: {actions} actions from {sentences} sentences"
             )
         configurations = [(150, 0, True)] if args.tv else [(d, e, False) for d in (80, 250) for e in (0, 6)]
         totals = {"over": [0, 0, 0], "gap": [0, 0, 0], "latency": []}

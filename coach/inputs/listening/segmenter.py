@@ -99,6 +99,7 @@ class Utterance:
     above_loudest: float = 120.0  # dB they stood above the room heard alone (the coach quiet) at its loudest
     onset: float | None = None  # the clock time speech was heard to begin (`start` keeps a moment before it)
     after_talk: bool = False  # it began within AFTER_TALK of another's end, the coach quiet: the rest of a sentence
+    over_talk: bool = False  # a room talked around it (a television): what was not above the room was turned down
 
     @property
     def over_noise(self) -> bool:
@@ -152,6 +153,7 @@ class Segmenter:
         self._too_long = False
         self._started_at = 0.0
         self._onset = 0.0
+        self.last_onset = -1e9  # when the latest utterance, kept or not, was heard to begin
         self._pending = np.zeros(0, np.float32)
         self._pending_at = 0.0
         self.rise = rise
@@ -247,6 +249,7 @@ class Segmenter:
                 self._speech = [*self._before, pair]
                 self._started_at = at - len(self._before) * BLOCK / SAMPLE_RATE
                 self._onset = at
+                self.last_onset = at
                 self._quiet_blocks = 0
                 self._too_long = False
             else:
@@ -299,6 +302,7 @@ class Segmenter:
             level - self._loudest_at_start,
             self._onset,
             self._after_talk,
+            self._talk_around,
         )
 
     def _talks(self, loudest: float) -> bool:
