@@ -192,6 +192,7 @@ def timing_record(played: Played) -> dict[str, object]:
         "planned": round(played.planned, 6),
         "actual": round(played.actual, 6),
         "error_ms": round(played.error * 1000, 3),
+        "clock": round(played.clock, 6),
     }
 
 

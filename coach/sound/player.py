@@ -85,12 +85,14 @@ def sleeping_wait(clock: Callable[[], float] = time.monotonic) -> Wait:
 
 @dataclass(frozen=True)
 class Played:
-    """A cue as it happened: planned and actual start, both from the current origin."""
+    """A cue as it happened: planned and actual start, both from the current origin, and the
+    clock at its start, which a later move of the origin (a pause, a late layout) leaves as it was."""
 
     index: int
     cue: Cue
     planned: float
     actual: float
+    clock: float = 0.0
 
     @property
     def error(self) -> float:
@@ -166,7 +168,8 @@ class Player:
                         break  # the last sound has had its time
                     # A wait (self-paced reps) is silent: it is played, with nothing to hear.
                     clip = self.clip_for(cue) if cue.kind is not CueKind.WAIT else None
-                    played = Played(index, cue, cue.start, self.clock() - self.origin)
+                    now = self.clock()
+                    played = Played(index, cue, cue.start, now - self.origin, now)
                     if clip is not None:
                         self.sink.play(clip)
                     self.played.append(played)
@@ -262,7 +265,8 @@ class Player:
         offset = 0.0
         for cue, clip in farewell:
             self._sleep_until(start + offset)
-            played = Played(-1, cue, offset, self.clock() - start)
+            now = self.clock()
+            played = Played(-1, cue, offset, now - start, now)
             self.sink.play(clip)
             self.played.append(played)
             if on_cue is not None:
