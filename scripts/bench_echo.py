@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING, Any
 
 from benchlib import coach_command, command_line, machine, percentile
 
+from coach.common.audio import RATE
 from coach.inputs.listening.vocabulary import Vocabulary
 from coach.plan.phrases import Phrases
 from coach.sound.player import Command
@@ -124,10 +125,33 @@ def laptop(delay_ms: int, folder: Path) -> Iterator[dict[str, str]]:
         server.wait(10)
 
 
+def said_frames(voice: VoiceSettings, text: str) -> bytes:
+    """A person's or the television's words: 16-bit mono frames at the coach's rate. eSpeak NG
+    carries its state from phrase to phrase within a process, so a cached render depended on
+    what any benchmark had rendered before it on that machine (80 commands over the television,
+    offline: 64 right on one machine, 53 on the next, the code the same). An eSpeak voice is
+    rendered alone, by the espeak-ng command: the same sound on every machine. Piper's voice
+    through the coach's engine."""
+    if voice.voice is None or "/" not in voice.voice:
+        return Voice(voice).clip(text).frames
+    with tempfile.TemporaryDirectory(prefix="coach-bench-espeak-") as folder:
+        path = Path(folder) / "said.wav"
+        subprocess.run(["espeak-ng", "-v", voice.voice, "-s", str(voice.rate), "-w", str(path), text], check=True)
+        with wave.open(str(path), "rb") as said:
+            rate, frames = said.getframerate(), said.readframes(said.getnframes())
+    if rate == RATE:
+        return frames
+    import numpy as np
+    import soxr
+
+    samples = np.frombuffer(frames, dtype="<i2").astype(np.float32)
+    return np.asarray(soxr.resample(samples, rate, RATE), dtype=np.float32).round().astype("<i2").tobytes()
+
+
 def wav_of(voice: VoiceSettings, text: str, folder: Path) -> Path:
     path = folder / f"{re.sub(r'[^a-z0-9]+', '-', (voice.voice or '') + '-' + text.lower())}.wav"
     if not path.exists():
-        write_wav(path, Voice(voice).clip(text).frames)
+        write_wav(path, said_frames(voice, text))
     return path
 
 
@@ -135,7 +159,7 @@ def write_wav(path: Path, frames: bytes) -> None:
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
-        out.setframerate(22050)
+        out.setframerate(RATE)
         out.writeframes(frames)
 
 
@@ -212,8 +236,7 @@ def commands_run(delay_ms: int, echo_db: int, count: int, tv: bool, folder: Path
         if tv:
             track = folder / "television.wav"
             if not track.exists():
-                voice = Voice(TV_VOICE)
-                write_wav(track, b"".join(voice.clip(s).frames + bytes(2 * 22050 // 5) for s in TELEVISION * 3))
+                write_wav(track, b"".join(said_frames(TV_VOICE, s) + bytes(2 * RATE // 5) for s in TELEVISION * 3))
             television = subprocess.Popen(
                 ["sh", "-c", f"while true; do paplay --device=room --volume={tv_volume} {track}; done"], env=env
             )
@@ -437,8 +460,7 @@ def television_talk() -> np.ndarray:
     """The television's ordinary sentences, one after another, 16 kHz, 10 dB under a person."""
     from bench_listen import ORDINARY, as_16k
 
-    voice = Voice(TV_VOICE)
-    return as_16k(b"".join(voice.clip(sentence).frames for sentence in [*TELEVISION, *ORDINARY])) * 10 ** (-10 / 20)
+    return as_16k(b"".join(said_frames(TV_VOICE, sentence) for sentence in [*TELEVISION, *ORDINARY])) * 10 ** (-10 / 20)
 
 
 def heard_offline(blocks: Iterable[np.ndarray]) -> list[tuple[float, tuple[Any, ...]]]:
@@ -480,12 +502,11 @@ def television_commands(minutes: float, rng: random.Random) -> tuple[int, int, i
     talk = television_talk()
     total = int(minutes * 60 * 16000)
     room = np.tile(talk, total // len(talk) + 1)[:total]
-    voices = [Voice(v) for v in PERSON_VOICES]
     said: list[tuple[float, float, str]] = []
     at = 20.0  # the television has talked for a while first
     while at < minutes * 60 - 5:
         text = rng.choice(PAUSING + GOING_ON)
-        command = as_16k(voices[len(said) % len(voices)].clip(text).frames)
+        command = as_16k(said_frames(PERSON_VOICES[len(said) % len(PERSON_VOICES)], text))
         first = int(at * 16000)
         room[first : first + len(command)] += command
         said.append((at, at + len(command) / 16000, text))
@@ -517,12 +538,11 @@ def television_sentences(minutes: float, rng: random.Random) -> tuple[int, int]:
     talk = television_talk()
     total = int(minutes * 60 * 16000)
     room = np.tile(talk, total // len(talk) + 1)[:total]
-    voices = [Voice(v) for v in PERSON_VOICES]
     said: list[tuple[float, float, str]] = []
     at = 20.0
     while at < minutes * 60 - 8:
         text = ORDINARY[len(said) % len(ORDINARY)]
-        sentence = as_16k(voices[len(said) % len(voices)].clip(text).frames)
+        sentence = as_16k(said_frames(PERSON_VOICES[len(said) % len(PERSON_VOICES)], text))
         first = int(at * 16000)
         room[first : first + len(sentence)] += sentence
         said.append((at, at + len(sentence) / 16000, text))
