@@ -509,10 +509,11 @@ def test_a_command_said_over_a_talking_television_is_cut_on_its_own_and_heard(re
 @pytest.mark.slow(seconds=5)
 @needs_listen
 def test_over_a_television_the_start_of_a_persons_sentence_is_not_taken_for_a_command(recogniser: object) -> None:
-    """Over a talking room the segmenter cuts a person's sentence at its pauses, and the closed
-    set found a command in its first piece ("Next week" heard as "Where is it?", taken as
-    "wait"). Such a find is acted on only once no one has begun to speak again within
-    FOLLOWED_WITHIN of its end; a command said alone still is, that much later."""
+    """Over a talking room the segmenter cuts a person's sentence at its pauses, and its first
+    piece was taken for a command ("Next week" heard as "Where is it?", found to be "wait"; a
+    plain "Again,"). A saying there is acted on only once no one has begun to speak again within
+    FOLLOWED_WITHIN of its end (but a plain word that stops the coach, at once); a command said
+    alone still is, that much later."""
     import soxr
 
     from coach.inputs.listening.denoise import NoiseSuppressor
@@ -522,11 +523,15 @@ def test_over_a_television_the_start_of_a_persons_sentence_is_not_taken_for_a_co
     television = VoiceSettings("gmw/en-GB-scotland", 160)
     sentences = [person_says(television, text) for text in TELEVISION_TALK]
     talk = np.concatenate([np.frombuffer(frames, dtype="<i2") for frames, _ in sentences]).astype(np.float32) / 32768
-    room = np.asarray(soxr.resample(talk, sentences[0][1], 16000), dtype=np.float32)[: 16 * 16000] * 10 ** (-10 / 20)
-    said = [("Next week we go to the seaside.", 7.0), ("Ouch.", 11.5)]
+    room = np.asarray(soxr.resample(talk, sentences[0][1], 16000), dtype=np.float32) * 10 ** (-10 / 20)
+    said = [
+        ("us", "Next week we go to the seaside.", 7.0),  # its first piece heard "Where is it?", found "wait"
+        ("us", "Ouch.", 11.5),
+        ("rp", "Again, the same song.", 15.0),  # its first piece heard plainly "again"
+    ]
     spans = []
-    for text, seconds in said:
-        person = spoken(COMMAND_VOICES["us"], text)[8000:-16000]
+    for voice, text, seconds in said:
+        person = spoken(COMMAND_VOICES[voice], text)[8000:-16000]
         at = round(seconds * 16000)
         room[at : at + len(person)] += person
         spans.append((seconds, seconds + len(person) / 16000))
@@ -540,10 +545,11 @@ def test_over_a_television_the_start_of_a_persons_sentence_is_not_taken_for_a_co
     for first in range(0, len(room) - 511, 512):
         now[0] = first / 16000
         hearing.hear(room[first : first + 512], now[0])
-    (sentence_start, sentence_end), (command_start, command_end) = spans
-    during_sentence = [m for at, m in sent if sentence_start <= at <= sentence_end + 1.0]
-    assert not [m for m in during_sentence if m[0] == "heard"], during_sentence
-    assert any(m[0] == "rejected" and "the start of a longer sentence" in m[1] for m in during_sentence), sent
+    (sentence_start, sentence_end), (command_start, command_end), (again_start, again_end) = spans
+    for start, end in ((sentence_start, sentence_end), (again_start, again_end)):
+        during_sentence = [m for at, m in sent if start <= at <= end + 1.0]
+        assert not [m for m in during_sentence if m[0] == "heard"], during_sentence
+        assert any(m[0] == "rejected" and "the start of a longer sentence" in m[1] for m in during_sentence), sent
     heard = [(at, m[1]) for at, m in sent if m[0] == "heard"]
     notes = [m[1] for at, m in sent if m[0] == "note" and command_start <= at]
     assert len(heard) == 1 and heard[0][1].meaning is Command.PAIN, sent
