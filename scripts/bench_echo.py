@@ -48,7 +48,7 @@ import tempfile
 import threading
 import time
 import wave
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -492,10 +492,12 @@ def television_alone(minutes: float) -> tuple[int, int]:
     return len(actions), sum(1 for m in sent if m[0] in ("heard", "rejected"))
 
 
-def television_commands(minutes: float, rng: random.Random) -> tuple[int, int, int]:
-    """Commands said over the television, offline, through the listening path alone (no coach):
-    how many of them were acted on rightly, the actions taken otherwise, and how many were said.
-    The television talks on throughout; a command every 3-6 s, by turns in each person's voice."""
+def said_over_television(
+    minutes: float, rng: random.Random, text_for: Callable[[int], str], room_after: float
+) -> tuple[list[tuple[float, float, str]], list[tuple[float, Any]]]:
+    """`minutes` of the television with the n-th text said over it every 3-6 s after the last, by
+    turns in each person's voice, through the listening path alone (no coach): what was said
+    (start, end, text) and the sayings it acted on, with when."""
     import numpy as np
     from bench_listen import as_16k
 
@@ -504,15 +506,22 @@ def television_commands(minutes: float, rng: random.Random) -> tuple[int, int, i
     room = np.tile(talk, total // len(talk) + 1)[:total]
     said: list[tuple[float, float, str]] = []
     at = 20.0  # the television has talked for a while first
-    while at < minutes * 60 - 5:
-        text = rng.choice(PAUSING + GOING_ON)
-        command = as_16k(said_frames(PERSON_VOICES[len(said) % len(PERSON_VOICES)], text))
+    while at < minutes * 60 - room_after:
+        text = text_for(len(said))
+        speech = as_16k(said_frames(PERSON_VOICES[len(said) % len(PERSON_VOICES)], text))
         first = int(at * 16000)
-        room[first : first + len(command)] += command
-        said.append((at, at + len(command) / 16000, text))
-        at += len(command) / 16000 + rng.uniform(3.0, 6.0)
+        room[first : first + len(speech)] += speech
+        said.append((at, at + len(speech) / 16000, text))
+        at += len(speech) / 16000 + rng.uniform(3.0, 6.0)
     sent = heard_offline(room[first : first + 512] for first in range(0, len(room) - 511, 512))
-    actions = [(at, message[1]) for at, message in sent if message[0] == "heard"]
+    return said, [(at, message[1]) for at, message in sent if message[0] == "heard"]
+
+
+def television_commands(minutes: float, rng: random.Random) -> tuple[int, int, int]:
+    """Commands said over the television, offline, through the listening path alone (no coach):
+    how many of them were acted on rightly, the actions taken otherwise, and how many were said.
+    The television talks on throughout; a command every 3-6 s, by turns in each person's voice."""
+    said, actions = said_over_television(minutes, rng, lambda _: rng.choice(PAUSING + GOING_ON), 5.0)
     right: set[int] = set()
     for start, end, text in said:
         for n, (at, saying) in enumerate(actions):
@@ -532,23 +541,9 @@ def television_sentences(minutes: float, rng: random.Random) -> tuple[int, int]:
     offline, through the listening path alone: the actions they caused, and how many were said.
     Over a talking room a sentence is cut at its pauses, and a piece of it heard alone can sound
     like a command; a person chatting with the television on must not steer the session."""
-    import numpy as np
-    from bench_listen import ORDINARY, as_16k
+    from bench_listen import ORDINARY
 
-    talk = television_talk()
-    total = int(minutes * 60 * 16000)
-    room = np.tile(talk, total // len(talk) + 1)[:total]
-    said: list[tuple[float, float, str]] = []
-    at = 20.0
-    while at < minutes * 60 - 8:
-        text = ORDINARY[len(said) % len(ORDINARY)]
-        sentence = as_16k(said_frames(PERSON_VOICES[len(said) % len(PERSON_VOICES)], text))
-        first = int(at * 16000)
-        room[first : first + len(sentence)] += sentence
-        said.append((at, at + len(sentence) / 16000, text))
-        at += len(sentence) / 16000 + rng.uniform(3.0, 6.0)
-    sent = heard_offline(room[first : first + 512] for first in range(0, len(room) - 511, 512))
-    actions = [(at, message[1]) for at, message in sent if message[0] == "heard"]
+    said, actions = said_over_television(minutes, rng, lambda n: ORDINARY[n % len(ORDINARY)], 8.0)
     for at, saying in actions:
         during = [text for start, end, text in said if start <= at <= end + 2.5]
         print(f"  a sentence said over the television acted on: {saying.words!r} ({during or 'between sentences'})")
