@@ -134,11 +134,9 @@ def said_frames(voice: VoiceSettings, text: str) -> bytes:
     through the coach's engine."""
     if voice.voice is None or "/" not in voice.voice:
         return Voice(voice).clip(text).frames
-    with tempfile.TemporaryDirectory(prefix="coach-bench-espeak-") as folder:
-        path = Path(folder) / "said.wav"
-        subprocess.run(["espeak-ng", "-v", voice.voice, "-s", str(voice.rate), "-w", str(path), text], check=True)
-        with wave.open(str(path), "rb") as said:
-            rate, frames = said.getframerate(), said.readframes(said.getnframes())
+    from bench_listen import espeak_frames
+
+    frames, rate = espeak_frames(voice.voice, voice.rate, text)
     if rate == RATE:
         return frames
     import numpy as np

@@ -136,15 +136,21 @@ def decide(recogniser: Recogniser, audio: np.ndarray, vocabulary: Vocabulary) ->
     return [(hearing.guess, hearing.saying) for hearing in hearings(recogniser, audio, vocabulary)]
 
 
-def espeak_variant(voice: str, rate: int, text: str) -> np.ndarray:
-    """`text` spoken by an eSpeak NG voice variant ("de+m3"), 16 kHz float32."""
+def espeak_frames(voice: str, rate: int, text: str) -> tuple[bytes, int]:
+    """`text` spoken by an eSpeak NG voice variant ("de+m3") alone, by the espeak-ng command:
+    16-bit mono frames and their rate."""
     import wave
 
     with tempfile.NamedTemporaryFile(suffix=".wav") as out:
         subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", out.name, text], check=True)
         with wave.open(out.name, "rb") as source:
-            rate_in = source.getframerate()
-            samples = np.frombuffer(source.readframes(source.getnframes()), dtype="<i2").astype(np.float32) / 32768
+            return source.readframes(source.getnframes()), source.getframerate()
+
+
+def espeak_variant(voice: str, rate: int, text: str) -> np.ndarray:
+    """`text` spoken by an eSpeak NG voice variant ("de+m3"), 16 kHz float32."""
+    frames, rate_in = espeak_frames(voice, rate, text)
+    samples = np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768
     return np.asarray(soxr.resample(samples, rate_in, SAMPLE_RATE), dtype=np.float32)
 
 

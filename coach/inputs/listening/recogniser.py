@@ -160,8 +160,8 @@ class Recogniser:
         self._tokenizer = self._model.hf_tokenizer
         self._end = self._tokenizer.token_to_id("<|endoftext|>")
         # The last sounds heard, what they were, and whether that was the whole answer (a plain
-        # saying, or not cut short by plain_only): an utterance heard before the placing of the clips under it is
-        # known (coach/inputs/listening/hearing.py) is decided without being heard twice.
+        # saying, or not cut short by plain_only): an utterance heard before the placing of the
+        # clips under it is known (coach/inputs/listening/hearing.py) is decided without being heard twice.
         self._heard: deque[tuple[np.ndarray, Vocabulary, Hearing, bool]] = deque(maxlen=REMEMBERED)
 
     def _start(self, language: str) -> list[int]:
