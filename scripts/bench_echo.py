@@ -325,8 +325,8 @@ def pain_answer_run(delay_ms: int, echo_db: int, count: int, folder: Path, rng: 
         resume_part = next(n for n, part in enumerate(PAIN_ANSWER) if meaning(part.rstrip(".")) is Command.RESUME)
         loud = np.flatnonzero(np.abs(parts[resume_part]) > 300)
         # From play() of the answer to the end of the coach's own "resume", and to the answer's end.
-        word_end = sum(len(part) for part in parts[:resume_part]) / 22050 + (loud[-1] + 1) / 22050
-        answer_end = sum(len(part) for part in parts) / 22050
+        word_end = sum(len(part) for part in parts[:resume_part]) / RATE + (loud[-1] + 1) / RATE
+        answer_end = sum(len(part) for part in parts) / RATE
         heard_delay = delay_ms / 1000 + 0.03  # the loopback, and the sound server's own buffering
 
         def say(text: str, voice: VoiceSettings) -> None:
