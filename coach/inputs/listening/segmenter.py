@@ -14,15 +14,18 @@ the echo canceller) would keep the voice detector hearing speech for ever, and e
 command would be swallowed into one long stretch of talk. So an utterance starts only
 where speech also rises `rise` dB above the room, and ends when speech stops or falls
 back to within half that. While the coach is quiet, the room is what it says at its
-loudest (the 90th percentile of the levels of the last three seconds heard with the coach
-quiet, commands left out): a television's stressed syllables are its loudest, and a
-person 10 dB above it still stands out. Such an utterance must stand out as a word, not a
-syllable: its five loudest blocks `rise` dB above the room on average. What is kept of
-it is turned down by 12 dB wherever it was not above the room, so that the recogniser
-hears the command, not the television around it. Over the coach's voice the room is its
-running median, as its words rise and fall; once the canceller has taken its voice out, a
-room that talked while the coach was quiet still talks, and is held to the same rules. In a
-quiet room all of that is the noise floor and changes nothing.
+loudest (the 90th percentile of the levels of the last three seconds heard with the
+coach quiet, commands left out): a television's stressed syllables are its loudest, and
+a person 10 dB above it still stands out. A still room's last half second is left out
+too: the voice detector is sure of some voices only a fifth of a second into a word, and
+those first syllables, taken for the room, raised what the word had to rise above past
+the word. Such an utterance must stand out as a word, not a syllable: its five loudest
+blocks `rise` dB above the room on average. What is kept of it is turned down by 12 dB
+wherever it was not above the room, so that the recogniser hears the command, not the
+television around it. Over the coach's voice the room is its running median, as its
+words rise and fall; once the canceller has taken its voice out, a room that talked
+while the coach was quiet still talks, and is held to the same rules. In a still room
+all of that is the noise floor and changes nothing.
 
 Over scripts/bench_echo.py --tv's television (ordinary sentences 10 dB under the person,
 many with command words in them), the median rule cut 2 of its 24 commands right and
@@ -55,6 +58,7 @@ ROOM_SECONDS = 3.0  # the window the room's running level is the median of
 STANDING_OUT = 20.0
 UNDER_LOUDEST = 25.0  # dB under an utterance's loudest block that, over the cancelled coach, is not it going on
 LOUDEST = 90  # percentile of the room's levels that is what it says at its loudest
+ROOM_LAG = 0.5  # seconds: a still room's loudest leaves out its newest blocks, which may be someone starting to speak
 TAIL_BLOCKS = 5  # blocks kept after the last one heard as speech: a word's quiet end ("-se" of "pause")
 STANDING_BLOCKS = 5  # an utterance's loudest blocks (0.16 s) that must stand above the room, on average
 # Over a talking room (a television), the blocks of an utterance not heard above it are turned
@@ -218,7 +222,7 @@ class Segmenter:
         if not self._speech:
             # The room's levels are only asked for here, where an utterance may start.
             room = float(np.median(self._levels)) if self._levels else -120.0
-            loudest = float(np.percentile(self._alone, LOUDEST)) if self._alone else -120.0
+            loudest = self._room_loudest()
             self._levels.append(level)
             self._alone.extend(self._alone_now)
             self._alone_now.clear()
@@ -307,6 +311,22 @@ class Segmenter:
             self._after_talk,
             self._talk_around,
         )
+
+    def _room_loudest(self) -> float:
+        """What the room says at its loudest. In a still room (or a steadily noisy one) as it
+        was ROOM_LAG ago: the voice detector is sure of some voices only a fifth of a second
+        into a word, and counted as the room, those first syllables raised the level the word
+        had to rise above past the word itself. A talking room (a television) as it is: its
+        words rising over what it said before are still its own."""
+        if not self._alone:
+            return -120.0
+        levels = list(self._alone)
+        earlier = levels[: -round(ROOM_LAG * SAMPLE_RATE / BLOCK)]
+        if earlier:
+            loudest = float(np.percentile(earlier, LOUDEST))
+            if loudest - float(np.median(earlier)) < TALKING:
+                return loudest
+        return float(np.percentile(levels, LOUDEST))
 
     def _talks(self, loudest: float) -> bool:
         """The room heard with the coach quiet talks (a television): its loudest well above its middle."""
