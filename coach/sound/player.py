@@ -92,7 +92,7 @@ class Played:
     cue: Cue
     planned: float
     actual: float
-    clock: float = 0.0
+    clock: float
 
     @property
     def error(self) -> float:
