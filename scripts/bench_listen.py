@@ -19,9 +19,15 @@ latency; the stream to the sound device adds ~2 ms more (scripts/bench_remote.py
 CPU over 30 s of silence, and the process's peak memory with the model loaded.
 
 With --language de|es|fr: every saying of that language's table and its numbers, in three
-eSpeak NG variants of the language's voice (not the coach's plain one), clean and noisy.
+eSpeak NG variants of the language's voice (not the coach's plain one), clean and noisy; then
+ordinary sentences in that language in the same voices, and how many would have been acted on.
+With --natural too, in voices made from recorded speech: MBROLA's diphone voices (driven by
+eSpeak NG) and SVOX Pico, from Debian's contrib and non-free sections (`--natural` says which
+packages it lacks). eSpeak NG's formant voices are harder to hear than a person: Whisper base
+writes "Nick" for de+m3's "sechs", and "6." for MBROLA's de6 and Pico's.
 
-    python scripts/bench_listen.py [--live | --only-live | --held-out | --language de]   (needs the listen extra)
+    python scripts/bench_listen.py [--live | --only-live | --held-out | --language de [--natural]]
+    (needs the listen extra)
 """
 
 from __future__ import annotations
@@ -74,6 +80,17 @@ LANGUAGE_VOICES = {
     "es": [("es+m3", 150), ("es-419+f2", 140), ("es+klatt", 170)],
     "fr": [("fr+m3", 150), ("fr-be+f2", 140), ("fr+klatt", 170)],
 }
+# The same with voices made from recorded speech (--natural): MBROLA's through eSpeak NG, at a
+# pace in words per minute, and Pico ("pico:"), which has one pace per language and is played
+# faster or slower as a tape is (a speed in percent; its pitch moves with it). MBROLA's Spanish
+# voices take eSpeak NG's phonemes badly ("e/-u unknown") and come out garbled, so Spanish has
+# Pico's voice at three speeds.
+NATURAL_VOICES = {
+    "de": [("mb-de6", 160), ("mb-de7", 140), ("pico:de-DE", 100)],
+    "es": [("pico:es-ES", 100), ("pico:es-ES", 88), ("pico:es-ES", 112)],
+    "fr": [("mb-fr1", 160), ("mb-fr4", 140), ("pico:fr-FR", 100)],
+}
+NATURAL_PACKAGES = "mbrola mbrola-de6 mbrola-de7 mbrola-fr1 mbrola-fr4 libttspico-utils"
 
 ORDINARY = [
     "I'm done with the dishes.",
@@ -101,6 +118,65 @@ ORDINARY = [
     "She said she would call back.",
     "The doctor told me to rest.",
 ]
+
+
+# Ordinary talk in each language (--language), some with a command word inside, as above.
+ORDINARY_ELSEWHERE = {
+    "de": [
+        "Ich bin mit dem Abwasch fertig.",
+        "Kannst du mir das Wasser geben?",
+        "Der nächste Bus fährt um neun.",
+        "Mein Rücken fühlt sich heute besser an.",
+        "Warte an der Tür auf mich.",
+        "Wie spät ist es?",
+        "Ich mache morgen früh weiter.",
+        "Die Katze schläft auf dem Sofa.",
+        "Hast du das Telefon gehört?",
+        "Wir haben das Projekt am Freitag geschafft.",
+        "Halt dich am Geländer fest, wenn du aufstehst.",
+        "Nach dem Essen will ich zurück nach Hause.",
+        "Der Arzt hat gesagt, ich soll mich ausruhen.",
+        "Es ist kalt draußen, zieh eine Jacke an.",
+        "Ich glaube, ich koche mir einen Tee.",
+        "Mach die Musik ein bisschen leiser.",
+    ],
+    "es": [
+        "Ya terminé de lavar los platos.",
+        "¿Me pasas el agua?",
+        "El siguiente autobús sale a las nueve.",
+        "Hoy la espalda me molesta un poco menos.",
+        "Espera en la puerta, por favor.",
+        "¿Qué hora es?",
+        "Mañana sigo con el trabajo.",
+        "El gato duerme en el sofá.",
+        "¿Oíste sonar el teléfono?",
+        "Otra vez la misma canción.",
+        "Agárrate a la barandilla al levantarte.",
+        "El café ya está listo.",
+        "El médico me dijo que descansara.",
+        "Hace frío fuera, ponte una chaqueta.",
+        "Creo que voy a preparar un té.",
+        "Baja un poco la música.",
+    ],
+    "fr": [
+        "J'ai fini la vaisselle.",
+        "Tu peux me passer l'eau ?",
+        "Le prochain bus part à neuf heures.",
+        "Mon dos va un peu mieux aujourd'hui.",
+        "Attends-moi devant la porte.",
+        "Quelle heure est-il ?",
+        "Je continuerai demain matin.",
+        "Le chat dort sur le canapé.",
+        "Tu as entendu le téléphone sonner ?",
+        "Encore et toujours la même chanson.",
+        "Tiens-toi à la rampe en te levant.",
+        "On rentre à la maison après le repas.",
+        "Le médecin m'a dit de me reposer.",
+        "Il fait froid dehors, mets une veste.",
+        "Je crois que je vais faire du thé.",
+        "Baisse un peu la musique.",
+    ],
+}
 
 
 def as_16k(frames: bytes) -> np.ndarray:
@@ -142,16 +218,44 @@ def espeak_frames(voice: str, rate: int, text: str) -> tuple[bytes, int]:
     import wave
 
     with tempfile.NamedTemporaryFile(suffix=".wav") as out:
-        subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", out.name, text], check=True)
+        # stderr: MBROLA warns of each diphone it lacks, and says it as silence
+        subprocess.run(
+            ["espeak-ng", "-v", voice, "-s", str(rate), "-w", out.name, text], check=True, stderr=subprocess.DEVNULL
+        )
         with wave.open(out.name, "rb") as source:
             return source.readframes(source.getnframes()), source.getframerate()
 
 
 def espeak_variant(voice: str, rate: int, text: str) -> np.ndarray:
-    """`text` spoken by an eSpeak NG voice variant ("de+m3"), 16 kHz float32."""
-    frames, rate_in = espeak_frames(voice, rate, text)
+    """`text` spoken by an eSpeak NG voice variant ("de+m3", or MBROLA's "mb-de6"), 16 kHz
+    float32; or by Pico ("pico:de-DE"), `rate` then its speed in percent."""
+    frames, rate_in = (
+        pico_frames(voice[len("pico:") :], text) if voice.startswith("pico:") else espeak_frames(voice, rate, text)
+    )
+    played_at = rate_in * rate / 100 if voice.startswith("pico:") else rate_in
     samples = np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768
-    return np.asarray(soxr.resample(samples, rate_in, SAMPLE_RATE), dtype=np.float32)
+    return np.asarray(soxr.resample(samples, played_at, SAMPLE_RATE), dtype=np.float32)
+
+
+def pico_frames(language: str, text: str) -> tuple[bytes, int]:
+    """`text` spoken by SVOX Pico in `language` ("de-DE"), by the pico2wave command."""
+    import wave
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "said.wav"  # pico2wave wants a name ending in .wav
+        subprocess.run(["pico2wave", "-l", language, "-w", str(out), text], check=True)
+        with wave.open(str(out), "rb") as source:
+            return source.readframes(source.getnframes()), source.getframerate()
+
+
+def missing_natural_voices(language: str) -> list[str]:
+    """What --natural lacks on this machine for `language`: Pico's command, MBROLA's voices."""
+    voices = [voice for voice, _ in NATURAL_VOICES[language]]
+    missing = ["pico2wave"] if any(v.startswith("pico:") for v in voices) and not shutil.which("pico2wave") else []
+    for voice in voices:
+        if voice.startswith("mb-") and not Path("/usr/share/mbrola", voice[3:]).exists():
+            missing.append(f"MBROLA's {voice[3:]}")
+    return missing
 
 
 def person_speech(settings: VoiceSettings, text: str) -> np.ndarray:
@@ -175,15 +279,17 @@ def verdict(decided: list[tuple[str, Saying | None]], saying: Saying, label: str
     return "wrong", f"  WRONG     {label} heard as {guesses} -> {[s.words for s in acted]}"
 
 
-def language_accuracy(recogniser: Recogniser, language: str) -> None:
-    """Every saying of a language's table (and its numbers), in three eSpeak NG variants, clean
-    and at 10 dB SNR: right, rejected, wrong."""
+def language_accuracy(recogniser: Recogniser, language: str, natural: bool = False) -> None:
+    """Every saying of a language's table (and its numbers), in three eSpeak NG variants (or,
+    `natural`, three voices made from recorded speech), clean and at 10 dB SNR: right, rejected,
+    wrong."""
+    voices = (NATURAL_VOICES if natural else LANGUAGE_VOICES)[language]
     words = Phrases.for_language(language)
     commands, numbers = Vocabulary.commands(words, language), Vocabulary.numbers(words, language)
     rng = np.random.default_rng(7)
-    tally: Counter[str] = Counter()
+    tallies: dict[bool, Counter[str]] = {False: Counter(), True: Counter()}  # by noisy
     lines: list[str] = []
-    for voice, rate in LANGUAGE_VOICES[language]:
+    for voice, rate in voices:
         for vocabulary in (commands, numbers):
             for saying in vocabulary.sayings:
                 speech = espeak_variant(voice, rate, saying.words[:1].upper() + saying.words[1:] + ".")
@@ -191,19 +297,50 @@ def language_accuracy(recogniser: Recogniser, language: str) -> None:
                     audio = with_noise(padded(speech), 10, rng) if noisy else padded(speech)
                     label = f"{voice}@{rate}{' +noise' if noisy else ''}: {saying.words!r}"
                     kind, line = verdict(decide(recogniser, audio, vocabulary), saying, label)
-                    tally[kind] += 1
+                    tallies[noisy][kind] += 1
                     lines += [line] if line else []
-    total = sum(tally.values())
-    print(f"{language}: {total} commands and numbers in {len(LANGUAGE_VOICES[language])} voices, clean and noisy")
-    for key in ("right", "rejected", "wrong"):
-        print(f"  {key:9} {tally[key]:4}  {100 * tally[key] / total:5.1f}%")
+    total = sum(tallies[False].values()) + sum(tallies[True].values())
+    kind = "voices made from recorded speech" if natural else "eSpeak NG voices"
+    print(f"{language}: {total} commands and numbers in {len(voices)} {kind}, clean and noisy")
+    print_tally(tallies)
     print("\n".join(lines))
+    seconds, acted = 0.0, []
+    for voice, rate in voices:
+        for sentence in ORDINARY_ELSEWHERE[language]:
+            audio = padded(espeak_variant(voice, rate, sentence), 0.3, 0.6)
+            seconds += len(audio) / SAMPLE_RATE
+            acted += [
+                f"{sentence!r} ({voice}@{rate}) heard as {guess!r} -> {saying.words}"
+                for guess, saying in decide(recogniser, audio, commands)
+                if saying is not None
+            ]
+    sentences = len(ORDINARY_ELSEWHERE[language]) * len(voices)
+    print(
+        f"ordinary sentences: {sentences} ({len(voices)} voices), {seconds / 60:.1f} min: "
+        f"{len(acted)} actions ({len(acted) / (seconds / 3600):.1f} per hour)"
+    )
+    for line in acted:
+        print("   ", line)
+
+
+def print_tally(tallies: dict[bool, Counter[str]]) -> None:
+    """Right, rejected and wrong in all, then right and wrong clean and in noise apart."""
+    both = tallies[False] + tallies[True]
+    total = sum(both.values())
+    for key in ("right", "rejected", "wrong"):
+        print(f"  {key:9} {both[key]:4}  {100 * both[key] / total:5.1f}%")
+    for noisy, name in ((False, "clean"), (True, "at 10 dB SNR")):
+        tally, count = tallies[noisy], sum(tallies[noisy].values())
+        print(
+            f"  {name}: right {100 * tally['right'] / count:.1f}%, wrong {100 * tally['wrong'] / count:.1f}% "
+            f"(of {count})"
+        )
 
 
 def accuracy(recogniser: Recogniser, words: Phrases, voices: list[VoiceSettings] = OTHER_VOICES) -> None:
     commands, numbers = Vocabulary.commands(words, "en"), Vocabulary.numbers(words, "en")
     rng = np.random.default_rng(7)
-    tally: Counter[str] = Counter()
+    tallies: dict[bool, Counter[str]] = {False: Counter(), True: Counter()}  # by noisy
     wrong: list[str] = []
     times: list[float] = []
     cases = [(s, commands, v) for v in voices for s in commands.sayings]
@@ -217,13 +354,12 @@ def accuracy(recogniser: Recogniser, words: Phrases, voices: list[VoiceSettings]
             times.append(time.perf_counter() - started)
             label = f"{settings.voice}@{settings.rate}{' +noise' if noisy else ''}: {saying.words!r}"
             kind, line = verdict(decided, saying, label)
-            tally[kind] += 1
+            tallies[noisy][kind] += 1
             wrong += [line] if line else []
-    total = sum(tally.values())
+    total = sum(tallies[False].values()) + sum(tallies[True].values())
     print(f"spoken commands: {total} ({len(voices)} voices x {len(commands.sayings)} sayings, numbers x 2 voices;")
     print("  each clean and at 10 dB SNR)")
-    for key in ("right", "rejected", "wrong"):
-        print(f"  {key:9} {tally[key]:4}  {100 * tally[key] / total:5.1f}%")
+    print_tally(tallies)
     print(
         f"  recognition time per command (segmenting included): median {percentile(times, 0.5):.2f} s, "
         f"p95 {percentile(times, 0.95):.2f} s"
@@ -392,10 +528,18 @@ def main() -> None:
     parser.add_argument("--only-live", action="store_true", help="just the live part")
     parser.add_argument("--held-out", action="store_true", help="accuracy in untuned voices")
     parser.add_argument("--language", choices=sorted(LANGUAGE_VOICES), help="accuracy in German, Spanish or French")
+    parser.add_argument("--natural", action="store_true", help="with --language: MBROLA and Pico voices")
     args = parser.parse_args()
+    if args.natural and not args.language:
+        parser.error("--natural goes with --language")
+    if args.natural and (missing := missing_natural_voices(args.language)):
+        sys.exit(
+            f"bench_listen: --natural needs {', '.join(missing)}: enable Debian's contrib and non-free "
+            f"sections and install {NATURAL_PACKAGES}"
+        )
     print(f"# {command_line()}  ({machine()})")
     if args.language:
-        language_accuracy(Recogniser(), args.language)
+        language_accuracy(Recogniser(), args.language, args.natural)
         return
     words = Phrases.for_language("en")
     if args.held_out:
