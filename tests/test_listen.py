@@ -163,6 +163,19 @@ def test_a_saying_written_as_one_word_or_two_is_the_same_saying() -> None:
     assert german.match("noch mal Pause") is None
 
 
+def test_a_french_saying_is_the_same_however_its_ending_is_spelled() -> None:
+    """ "passer", "passez" and "passée" sound alike: Whisper wrote "passée" for a French voice's "passer"."""
+    french = Vocabulary.commands(Phrases.for_language("fr"), "fr")
+    for heard, meaning in (("Passez !", Command.NEXT), ("passée", Command.NEXT), ("Terminer.", Command.DONE)):
+        saying = french.match(heard)
+        assert saying is not None and saying.meaning is meaning, heard
+    assert french.match("Arrêtez la séance.").meaning is Command.QUIT  # type: ignore[union-attr]
+    assert french.match("Continuez.") is None  # "continue" sounds otherwise
+    assert french.match("Passé le pont.") is None  # still only a whole saying
+    english = Vocabulary.commands(Phrases.for_language("en"), "en")
+    assert english.match("Passé.") is None
+
+
 def test_a_saying_is_matched_whole_with_fillers_aside() -> None:
     commands = Vocabulary.commands(ENGLISH_PHRASES, "en")
 

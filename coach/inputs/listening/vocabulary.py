@@ -34,6 +34,11 @@ FILLERS = {
     "fr": ("s'il vous plaît", "s'il te plaît", "d'accord", "euh", "ok"),
 }
 
+# Endings written differently that sound the same, per language: Whisper spells what it hears one
+# way or another. French -é, -ée, -és, -ées, -ez and -er are all /e/ ("passer", "passez",
+# "passée"; "arrêtez la séance"): one saying, however Whisper writes it.
+SAME_SOUND = {"fr": ((re.compile(r"(?<=\w)(?:ées|ée|és|ez|é)\b"), "er"),)}
+
 Meaning = Command | int  # a command, or a number from 0 to 10 for the pain check-in
 
 # Sayings that pause the coach: wrongly taken, it waits for a word to go on; missed while it
@@ -76,23 +81,30 @@ class Vocabulary:
         """The saying that is all of `heard` (fillers aside), or None. A saying said again
         ("pause, pause") is that saying, and so is Whisper's way of writing a short word
         it heard once: "Pause. Pause."."""
-        said = self._without_fillers(normalise(heard))
+        said = self._without_fillers(self._sound(heard))
         if not said:
             return None
         numbers = [s for s in self.sayings if isinstance(s.meaning, int)]
         if numbers and said.isdigit():
             return next((s for s in numbers if s.meaning == int(said)), None)
         words = said.split()
-        whole = next((s for s in self.sayings if _is_repeated(words, normalise(s.words).split())), None)
+        whole = next((s for s in self.sayings if _is_repeated(words, self._sound(s.words).split())), None)
         if whole is None:  # "noch mal" for "nochmal": one word written as two, or two as one
             joined = "".join(words)
-            whole = next((s for s in self.sayings if "".join(normalise(s.words).split()) == joined), None)
+            whole = next((s for s in self.sayings if "".join(self._sound(s.words).split()) == joined), None)
         return whole if whole is not None else self._one_meaning(words)
+
+    def _sound(self, text: str) -> str:
+        """`text` normalised, with endings that sound alike written alike."""
+        text = text.lower()
+        for ending, alike in SAME_SOUND.get(self.language, ()):
+            text = ending.sub(alike, text)
+        return normalise(text)
 
     def _one_meaning(self, words: list[str]) -> Saying | None:
         """Sayings of one meaning said one after another ("ouch, that hurts"; "wait, hold on"):
         that meaning, as its first saying. Sayings of two meanings ("next, back") are nothing."""
-        sayings = [(s, normalise(s.words).split()) for s in self.sayings if not isinstance(s.meaning, int)]
+        sayings = [(s, self._sound(s.words).split()) for s in self.sayings if not isinstance(s.meaning, int)]
         for first, first_words in sayings:
             if words[: len(first_words)] != first_words or len(words) == len(first_words):
                 continue
