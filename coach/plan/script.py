@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from coach.common.errors import OptionError
@@ -259,8 +260,11 @@ def _number(value: float) -> str:
     return Span(value, value).describe()
 
 
+@lru_cache(maxsize=4)
 def compose(routine: Routine, options: SessionOptions) -> tuple[Step, ...]:
-    """The whole session as an ordered script, before any timing."""
+    """The whole session as an ordered script, before any timing. Kept for the same routine
+    and options (both frozen; the steps too): a dry-run asks three times, for the phrases to
+    render, their lengths and the timeline (2.6 ms each for the built-in routine)."""
     words = phrases_for(routine)
     rounds = rounds_for(routine, options)
     steps: list[Step] = [Ring(SESSION_START, Place(phase="intro"))]
