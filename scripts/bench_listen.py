@@ -226,7 +226,7 @@ def espeak_frames(voice: str, rate: int, text: str) -> tuple[bytes, int]:
             return source.readframes(source.getnframes()), source.getframerate()
 
 
-def espeak_variant(voice: str, rate: int, text: str) -> np.ndarray:
+def said_by(voice: str, rate: int, text: str) -> np.ndarray:
     """`text` spoken by an eSpeak NG voice variant ("de+m3", or MBROLA's "mb-de6"), 16 kHz
     float32; or by Pico ("pico:de-DE"), `rate` then its speed in percent."""
     frames, rate_in = (
@@ -264,7 +264,7 @@ def person_speech(settings: VoiceSettings, text: str) -> np.ndarray:
     it, by any benchmark, on that machine: an eSpeak voice is rendered alone, by the espeak-ng
     command, the same sound on every machine. Piper's voice through the coach's engine."""
     if settings.voice is not None and "/" in settings.voice:
-        return espeak_variant(settings.voice, settings.rate, text)
+        return said_by(settings.voice, settings.rate, text)
     return as_16k(Voice(settings).clip(text).frames)
 
 
@@ -292,7 +292,7 @@ def language_accuracy(recogniser: Recogniser, language: str, natural: bool = Fal
     for voice, rate in voices:
         for vocabulary in (commands, numbers):
             for saying in vocabulary.sayings:
-                speech = espeak_variant(voice, rate, saying.words[:1].upper() + saying.words[1:] + ".")
+                speech = said_by(voice, rate, saying.words[:1].upper() + saying.words[1:] + ".")
                 for noisy in (False, True):
                     audio = with_noise(padded(speech), 10, rng) if noisy else padded(speech)
                     label = f"{voice}@{rate}{' +noise' if noisy else ''}: {saying.words!r}"
@@ -307,7 +307,7 @@ def language_accuracy(recogniser: Recogniser, language: str, natural: bool = Fal
     seconds, acted = 0.0, []
     for voice, rate in voices:
         for sentence in ORDINARY_ELSEWHERE[language]:
-            audio = padded(espeak_variant(voice, rate, sentence), 0.3, 0.6)
+            audio = padded(said_by(voice, rate, sentence), 0.3, 0.6)
             seconds += len(audio) / SAMPLE_RATE
             acted += [
                 f"{sentence!r} ({voice}@{rate}) heard as {guess!r} -> {saying.words}"
