@@ -212,40 +212,38 @@ def decide(recogniser: Recogniser, audio: np.ndarray, vocabulary: Vocabulary) ->
     return [(hearing.guess, hearing.saying) for hearing in hearings(recogniser, audio, vocabulary)]
 
 
-def espeak_frames(voice: str, rate: int, text: str) -> tuple[bytes, int]:
-    """`text` spoken by an eSpeak NG voice variant ("de+m3") alone, by the espeak-ng command:
-    16-bit mono frames and their rate."""
+def rendered_frames(command: list[str], quiet: bool = False) -> tuple[bytes, int]:
+    """What a speech command writes to the WAV file named "{wav}" in it: 16-bit mono frames
+    and their rate. `quiet` drops its stderr (MBROLA warns of each diphone it lacks, and
+    says it as silence)."""
     import wave
 
-    with tempfile.NamedTemporaryFile(suffix=".wav") as out:
-        # stderr: MBROLA warns of each diphone it lacks, and says it as silence
+    with tempfile.TemporaryDirectory() as folder:
+        out = str(Path(folder) / "said.wav")  # pico2wave wants a name ending in .wav
         subprocess.run(
-            ["espeak-ng", "-v", voice, "-s", str(rate), "-w", out.name, text], check=True, stderr=subprocess.DEVNULL
+            [out if part == "{wav}" else part for part in command],
+            check=True,
+            stderr=subprocess.DEVNULL if quiet else None,
         )
-        with wave.open(out.name, "rb") as source:
+        with wave.open(out, "rb") as source:
             return source.readframes(source.getnframes()), source.getframerate()
+
+
+def espeak_frames(voice: str, rate: int, text: str) -> tuple[bytes, int]:
+    """`text` spoken by an eSpeak NG voice variant ("de+m3") alone, by the espeak-ng command."""
+    return rendered_frames(["espeak-ng", "-v", voice, "-s", str(rate), "-w", "{wav}", text], quiet=True)
 
 
 def said_by(voice: str, rate: int, text: str) -> np.ndarray:
     """`text` spoken by an eSpeak NG voice variant ("de+m3", or MBROLA's "mb-de6"), 16 kHz
-    float32; or by Pico ("pico:de-DE"), `rate` then its speed in percent."""
-    frames, rate_in = (
-        pico_frames(voice[len("pico:") :], text) if voice.startswith("pico:") else espeak_frames(voice, rate, text)
-    )
-    played_at = rate_in * rate / 100 if voice.startswith("pico:") else rate_in
+    float32; or by Pico ("pico:de-DE"), `rate` then its speed in percent, played as a tape."""
+    if voice.startswith("pico:"):
+        frames, rate_in = rendered_frames(["pico2wave", "-l", voice[len("pico:") :], "-w", "{wav}", text])
+        played_at = rate_in * rate / 100
+    else:
+        frames, played_at = espeak_frames(voice, rate, text)
     samples = np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768
     return np.asarray(soxr.resample(samples, played_at, SAMPLE_RATE), dtype=np.float32)
-
-
-def pico_frames(language: str, text: str) -> tuple[bytes, int]:
-    """`text` spoken by SVOX Pico in `language` ("de-DE"), by the pico2wave command."""
-    import wave
-
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "said.wav"  # pico2wave wants a name ending in .wav
-        subprocess.run(["pico2wave", "-l", language, "-w", str(out), text], check=True)
-        with wave.open(str(out), "rb") as source:
-            return source.readframes(source.getnframes()), source.getframerate()
 
 
 def missing_natural_voices(language: str) -> list[str]:
