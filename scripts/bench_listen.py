@@ -42,6 +42,8 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -302,21 +304,35 @@ def language_accuracy(recogniser: Recogniser, language: str, natural: bool = Fal
     print(f"{language}: {total} commands and numbers in {len(voices)} {kind}, clean and noisy")
     print_tally(tallies)
     print("\n".join(lines))
+    speakers = [(f"{voice}@{rate}", partial(said_by, voice, rate)) for voice, rate in voices]
+    seconds, acted = sentence_actions(recogniser, commands, ORDINARY_ELSEWHERE[language], speakers)
+    sentences = len(ORDINARY_ELSEWHERE[language]) * len(voices)
+    print_actions(f"ordinary sentences: {sentences} ({len(voices)} voices)", seconds, acted)
+
+
+def sentence_actions(
+    recogniser: Recogniser,
+    commands: Vocabulary,
+    sentences: list[str],
+    speakers: list[tuple[str, Callable[[str], np.ndarray]]],
+) -> tuple[float, list[str]]:
+    """Ordinary sentences said by each (label, speak) in turn, each heard alone: the seconds
+    of sound, and a line for every action they would have caused."""
     seconds, acted = 0.0, []
-    for voice, rate in voices:
-        for sentence in ORDINARY_ELSEWHERE[language]:
-            audio = padded(said_by(voice, rate, sentence), 0.3, 0.6)
+    for label, speak in speakers:
+        for sentence in sentences:
+            audio = padded(speak(sentence), 0.3, 0.6)
             seconds += len(audio) / SAMPLE_RATE
             acted += [
-                f"{sentence!r} ({voice}@{rate}) heard as {guess!r} -> {saying.words}"
+                f"{sentence!r} ({label}) heard as {guess!r} -> {saying.words}"
                 for guess, saying in decide(recogniser, audio, commands)
                 if saying is not None
             ]
-    sentences = len(ORDINARY_ELSEWHERE[language]) * len(voices)
-    print(
-        f"ordinary sentences: {sentences} ({len(voices)} voices), {seconds / 60:.1f} min: "
-        f"{len(acted)} actions ({len(acted) / (seconds / 3600):.1f} per hour)"
-    )
+    return seconds, acted
+
+
+def print_actions(what: str, seconds: float, acted: list[str]) -> None:
+    print(f"{what}, {seconds / 60:.1f} min: {len(acted)} actions ({len(acted) / (seconds / 3600):.1f} per hour)")
     for line in acted:
         print("   ", line)
 
@@ -385,23 +401,9 @@ def false_actions(recogniser: Recogniser, words: Phrases) -> None:
     print(f"  with the echo guard of a session: {len(guarded)} actions ({len(guarded) / hours:.1f} per hour)")
     for line in alone:
         print("   ", line)
-    seconds, acted = 0.0, []
-    for settings in OTHER_VOICES:
-        for sentence in ORDINARY:
-            audio = padded(person_speech(settings, sentence), 0.3, 0.6)
-            seconds += len(audio) / SAMPLE_RATE
-            acted += [
-                f"{sentence!r} ({settings.voice}) heard as {g!r} -> {s.words}"
-                for g, s in decide(recogniser, audio, commands)
-                if s is not None
-            ]
-    hours = seconds / 3600
-    print(
-        f"ordinary sentences: {len(ORDINARY)} x {len(OTHER_VOICES)} voices, {seconds / 60:.1f} min: "
-        f"{len(acted)} actions ({len(acted) / hours:.1f} per hour)"
-    )
-    for line in acted:
-        print("   ", line)
+    speakers = [(str(settings.voice), partial(person_speech, settings)) for settings in OTHER_VOICES]
+    seconds, acted = sentence_actions(recogniser, commands, ORDINARY, speakers)
+    print_actions(f"ordinary sentences: {len(ORDINARY)} x {len(OTHER_VOICES)} voices", seconds, acted)
 
 
 def echo_guarded(guess: str, saying: Saying, playing: str) -> bool:
