@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.common.audio import load_chime
+from coach.common.audio import Clip, load_chime
+from coach.inputs.listening.sounding import SpeakingSink
 from coach.plan.routine import load_builtin
 from coach.plan.script import CueKind, SessionOptions, Timeline
 from coach.plan.selection import select_exercises
@@ -209,6 +210,44 @@ def test_a_pain_word_pauses_at_once_and_the_coach_says_how_to_go_on(
     assert [s.command for s in player.steered] == [Command.PAIN]
     # Paused from 2 s into the hold until "go on" at 60 s, then the hold again from its start.
     assert fake.now - fake.start == pytest.approx(two_exercises.total + 60)
+
+
+class ToldInOrder:
+    """The listener's side of SpeakingSink: the words it was told the coach played, and its stops."""
+
+    STOPPED = "(stopped)"
+
+    def __init__(self) -> None:
+        self.told: list[str | None] = []
+
+    def played(self, at: float, clip: Clip, words: str | None) -> None:
+        self.told.append(words)
+
+    def stopped(self, at: float) -> None:
+        self.told.append(self.STOPPED)
+
+
+@pytest.mark.parametrize(("go_on_after", "cut_off"), [(1.0, True), (60.0, False)])
+def test_go_on_said_over_the_answer_to_a_pain_word_cuts_the_answer_off(
+    two_exercises: Timeline, voice: Voice, go_on_after: float, cut_off: bool
+) -> None:
+    """ "Ouch", then "go on" a second into the answer: left playing, the rest of the answer
+    talked over the hold said again, and the listener, never told, held the microphone
+    against words no longer sounding. Said after the answer has ended, there is nothing to cut."""
+    parts = ["I have paused.", "When you are ready, say go on."]
+    answer = voice.joined(parts)
+    hold_words = first(two_exercises, exercise="back-extensions", rep=1, phase="hold")
+    fake = FakeClock(press=[(hold_words + 2.0, Command.PAIN), (hold_words + 2.0 + go_on_after, Command.RESUME)])
+    told = ToldInOrder()
+    sink = SpeakingSink(SimpleaudioSink(), told, voice.parts_of, fake.clock)
+    player = Player(two_exercises, clip_source(voice), sink, fake.clock, fake.wait, pain_answer=lambda: answer)
+    player.run()
+    said = told.told.index(parts[0])
+    assert told.told[said - 1] == ToldInOrder.STOPPED  # the pain word cut off the hold's words
+    assert told.told[said : said + len(parts)] == parts
+    after = told.told[said + len(parts)]
+    assert (after == ToldInOrder.STOPPED) is cut_off
+    assert told.told.count(ToldInOrder.STOPPED) == (2 if cut_off else 1)
 
 
 def test_next_skips_the_rest_of_the_exercise(two_exercises: Timeline, voice: Voice) -> None:

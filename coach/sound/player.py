@@ -227,12 +227,18 @@ class Player:
         if command in (Command.PAUSE, Command.HOLD, Command.PAIN):
             self.sink.stop()
             answer_clip = self.pain_answer() if command is Command.PAIN else None
+            answer_ends = now
             if answer_clip is not None:
                 self.sink.play(answer_clip)
+                answer_ends = self.clock() + answer_clip.seconds
             self.paused = True
             while (answer := self.wait(None)) not in (Command.PAUSE, Command.RESUME, Command.QUIT):
                 pass  # while paused only resume and quit mean anything
             self.paused = False
+            if self.clock() < answer_ends:
+                # "Go on" said over the answer: it is cut off, not left talking over the phase
+                # said again (or the farewell), and the listener is told it stopped.
+                self.sink.stop()
             if answer is Command.QUIT:
                 self.quit = True
             else:
