@@ -31,7 +31,7 @@ import pytest
 
 from coach.common.audio import RATE, Clip, load_chime
 from coach.common.errors import RoutineError
-from coach.inputs.listening.sounding import SUBTRACTED_TAIL, CoachSpeech, is_echo
+from coach.inputs.listening.sounding import SUBTRACTED_TAIL, CoachSpeech, is_echo, rhymes_with_echo
 from coach.inputs.listening.vocabulary import Vocabulary, normalise
 from coach.plan.phrases import ENGLISH_PHRASES, Phrases
 from coach.plan.routine import load_routine
@@ -261,6 +261,13 @@ def test_the_echo_guard_drops_only_what_the_coach_was_saying() -> None:
     speech.played(1.0, "Next: Reach.")
     assert speech.during(110.2, 110.8) == ("Next: Reach.", True)
     assert speech.during(112.0, 112.5) == ("", False)
+    # A recogniser hears a word of the coach's as a saying only where that word sounds: a
+    # person's "Wait." over the start of this sentence is no rhyme of its "with", 3 s in.
+    now[0] = 120.0
+    speech.played(4.9, "Kneel on all fours, on your hands and knees, with your knees below your hips.")
+    assert rhymes_with_echo("wait", speech.during(120.4, 121.1, SUBTRACTED_TAIL)[0])
+    assert not rhymes_with_echo("wait", speech.words_near(120.4, 121.1, SUBTRACTED_TAIL))
+    assert rhymes_with_echo("wait", speech.words_near(122.7, 123.2, SUBTRACTED_TAIL))
     # The check-in, listening for numbers: every number in the coach's question, and the
     # one it says back, is its own echo, however Whisper writes it.
     for language in ("en", "de", "es", "fr"):
@@ -311,6 +318,13 @@ def test_the_pain_answer_is_held_against_the_part_sounding_not_all_of_its_words(
     assert not is_echo("Resume.", coach_said(middle(2)))  # over "When you are ready, say"
     assert is_echo("Resume.", coach_said(middle(3) - 0.3))  # over its own "resume."
     assert not is_echo("Resume.", coach_said(middle(4)))  # over "To end, say"
+    # Heard as "Presume.", a person's "resume" said as "Rest as long as you need." ends is no
+    # rhyme of its "rest", two seconds before; over its own "resume." it is.
+    assert not rhymes_with_echo("resume", told.speech.words_near(starts[2] - 0.05, starts[2] + 0.9, SUBTRACTED_TAIL))
+    assert rhymes_with_echo("resume", told.speech.words_near(middle(3) - 0.3, middle(3) + 0.3, SUBTRACTED_TAIL))
+    # "Go on" said over "When you are ready, say": the rest of the answer never sounds.
+    told.speech.stopped(middle(2))
+    assert told.speech.during(middle(2), middle(5)) == (answer[2], False)
     assert voice.parts_of(voice.clip(answer[0])) == ((voice.clip(answer[0]), answer[0]),)  # a phrase is itself
     for language in ("de", "es", "fr"):
         parts = Phrases.for_language(language).pain_answer_parts()

@@ -54,7 +54,7 @@ from coach.inputs.listening.canceller import CancellerUnavailable, EchoCanceller
 from coach.inputs.listening.denoise import NoiseSuppressor
 from coach.inputs.listening.recogniser import ListenUnavailable, Recogniser
 from coach.inputs.listening.segmenter import BLOCK, SAMPLE_RATE, Coach, Segmenter, Utterance, silero_vad
-from coach.inputs.listening.sounding import SUBTRACTED_TAIL, CoachSpeech, is_echo, rhymes_with_echo
+from coach.inputs.listening.sounding import ECHO_TAIL, SUBTRACTED_TAIL, CoachSpeech, is_echo, rhymes_with_echo
 from coach.inputs.listening.vocabulary import STOPS_THE_COACH, Saying, Vocabulary
 
 CLEAR_OF_THE_COACH = 30.0  # dB above what is left of a subtracted coach: a person, heard as in a quiet room
@@ -354,11 +354,15 @@ class Hearing:
             why = f"no command said plainly {plainly}" if plainly else "no command"
             self.send("rejected", f"coach: heard {hearing.guess!r}: {why}")
             return
+        began, tail = utterance.start, ECHO_TAIL
         if subtracted:  # its echo went with its voice: held against what it said as this began, and after
             began = utterance.onset if utterance.onset is not None else utterance.start
-            said = self.speech.during(began - delay, utterance.end, SUBTRACTED_TAIL)[0]
+            tail = SUBTRACTED_TAIL
+            said = self.speech.during(began - delay, utterance.end, tail)[0]
         echo = is_echo(hearing.guess, said) or is_echo(hearing.saying.words, said)
-        rhyme = not isinstance(hearing.saying.meaning, int) and rhymes_with_echo(hearing.saying.words, said)
+        # A word of the coach's that a recogniser hears as a saying is one it was sounding then.
+        near = self.speech.words_near(began - delay, utterance.end, tail)
+        rhyme = not isinstance(hearing.saying.meaning, int) and rhymes_with_echo(hearing.saying.words, near)
         # A person's "stop" over the coach's "If a movement hurts, stop, and rest." is all the
         # coach's words. Where the coach's voice was subtracted and the utterance does not sound
         # like it, that is no echo: a word that stops the coach is taken. One that makes it go on

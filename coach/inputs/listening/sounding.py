@@ -10,6 +10,7 @@ does not listen makes none of that wait before its first sound.
 from __future__ import annotations
 
 import difflib
+import re
 import threading
 import time
 from collections import deque
@@ -26,13 +27,29 @@ ECHO_TAIL = 0.5  # seconds after a clip ends that its echo may still be heard
 # allow for is where the clip was taken to be heard (the last clips' delay, each clip's own within
 # 0.1 s of it). So a "resume" said as the coach's own "resume." ends, in answer to it, is the person's.
 SUBTRACTED_TAIL = 0.15
+# Where in a phrase each of its words sounds is taken from its letters, give or take this much:
+# a phrase's pauses at its commas move a word by a few tenths of a second.
+WORD_SLACK = 0.5
 
 
 @dataclass(frozen=True)
 class Sounding:
     start: float
-    end: float
+    end: float  # where it ended, or was cut off
     words: str | None  # None: a chime
+    length: float = 0.0  # seconds of the whole phrase, however soon it was cut off
+
+    def words_near(self, start: float, end: float) -> list[str]:
+        """Its words that may have been sounding at some time from `start` to `end`, each placed
+        along the phrase by its letters, give or take WORD_SLACK."""
+        text = self.words or ""
+        spread = self.length / max(len(text), 1)
+        near = []
+        for found in re.finditer(r"\S+", text):
+            begins, ends = self.start + found.start() * spread, self.start + found.end() * spread
+            if begins - WORD_SLACK <= min(end, self.end) and ends + WORD_SLACK >= start:
+                near.append(found.group())
+        return near
 
 
 class CoachSpeech:
@@ -46,20 +63,32 @@ class CoachSpeech:
     def played(self, seconds: float, words: str | None, at: float | None = None) -> None:
         now = self.clock() if at is None else at
         with self._lock:
-            self._played.append(Sounding(now, now + seconds, words))
+            self._played.append(Sounding(now, now + seconds, words, seconds))
 
     def stopped(self, at: float | None = None) -> None:
         """Everything was cut off now, or at `at` (a pause, a skip)."""
         now = self.clock() if at is None else at
         with self._lock:
-            self._played = deque((Sounding(s.start, min(s.end, now), s.words) for s in self._played), maxlen=64)
+            # A part of a clip that had not yet begun (the pain answer's last sentences) never sounds.
+            self._played = deque(
+                (Sounding(s.start, min(s.end, now), s.words, s.length) for s in self._played if s.start < now),
+                maxlen=64,
+            )
 
     def during(self, start: float, end: float, tail: float = ECHO_TAIL) -> tuple[str, bool]:
         """The words the coach was sounding at any time from `start` to `end`, its echo `tail`
         included, and whether a chime was sounding then (whatever was heard may be made up from it)."""
-        with self._lock:
-            sounding = [s for s in self._played if s.start <= end and s.end + tail >= start]
+        sounding = self._sounding(start, end, tail)
         return " ".join(s.words for s in sounding if s.words), any(s.words is None for s in sounding)
+
+    def words_near(self, start: float, end: float, tail: float = ECHO_TAIL) -> str:
+        """Of those words, the ones that may have been sounding then: a person's "resume" said over
+        the end of "Rest as long as you need." does not rhyme with its "rest", said two seconds before."""
+        return " ".join(" ".join(s.words_near(start - tail, end)) for s in self._sounding(start, end, tail))
+
+    def _sounding(self, start: float, end: float, tail: float) -> list[Sounding]:
+        with self._lock:
+            return [s for s in self._played if s.start <= end and s.end + tail >= start]
 
 
 class Told(Protocol):
