@@ -78,7 +78,12 @@ PRIOR = 1e-4  # weight of the last clip's path in a new clip's fit, in seconds o
 COHERENT = 0.7  # share of what the path leaves that the clip must explain to be learned from (chance: TAPS / 512)
 RIDGE = 1e-6  # of the clip's mean energy, keeping that explanation to what the clip's sound holds
 FOUND_CHECKED = 8  # a clip's first stretches, or its last before its onset is found: they judge its placing
-PLACED_WITHIN = 8  # samples between where a clip was placed and its onset, found later: placed right
+# Samples between where a clip was placed and its onset, found later, within which it was placed
+# right: well inside the taps its path has either side, which fit the echo wherever in them it
+# is. With 8 (half a millisecond), clips whose onsets were found 9-36 samples off, a person
+# speaking over their start, were taken as the coach's voice left whole, and the person's words
+# over them counted only word for word. A loaded sound server once moved a clip 224.
+PLACED_WITHIN = TAPS_BEFORE // 2
 HOLDS = 25.0  # dB the linear stage takes off a clip (median of the last clips): its output is used
 HOLDS_CLIPS = 5  # the last clips that median is taken over
 HOLDS_SOUNDING = 0.5  # seconds a clip must sound alone to be judged
