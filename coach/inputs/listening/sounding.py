@@ -37,7 +37,7 @@ class Sounding:
     start: float
     end: float  # where it ended, or was cut off
     words: str | None  # None: a chime
-    length: float = 0.0  # seconds of the whole phrase, however soon it was cut off
+    length: float  # seconds of the whole phrase, however soon it was cut off
 
     def words_near(self, start: float, end: float) -> list[str]:
         """Its words that may have been sounding at some time from `start` to `end`, each placed
@@ -84,7 +84,7 @@ class CoachSpeech:
     def words_near(self, start: float, end: float, tail: float = ECHO_TAIL) -> str:
         """Of those words, the ones that may have been sounding then: a person's "resume" said over
         the end of "Rest as long as you need." does not rhyme with its "rest", said two seconds before."""
-        return " ".join(" ".join(s.words_near(start - tail, end)) for s in self._sounding(start, end, tail))
+        return " ".join(word for s in self._sounding(start, end, tail) for word in s.words_near(start - tail, end))
 
     def _sounding(self, start: float, end: float, tail: float) -> list[Sounding]:
         with self._lock:
