@@ -1051,6 +1051,9 @@ def test_no_microphone_the_session_goes_on_and_says_so_once(tmp_path: Path, capt
     env = dict(os.environ, ALSA_CONFIG_PATH=str(conf))
     env.pop("DBUS_SESSION_BUS_ADDRESS", None)
     coach = Coach(env, write(tmp_path, NO_MICROPHONE_ROUTINE), "--listen", "--checkin", "--voice", ESPEAK)
+    # Told once the model is loaded: on two cores shared with other tests' models that took
+    # 30 s and more, so the session's own limit counts from here.
+    coach.saw("without listening", 120)
     assert coach.finish() == 0, "".join(coach.errors)  # the self-paced set was its allowance: no one to say done
     assert any("wait    until you say you are done" in line for line in coach.lines)
     trouble = [line for line in coach.errors if "without listening" in line]
