@@ -487,19 +487,24 @@ TELEVISION_TALK = [
 ]
 
 
+def television_talk() -> np.ndarray:
+    """TELEVISION_TALK in one voice, one sentence after another, 16 kHz, 10 dB under a person."""
+    import soxr
+
+    television = VoiceSettings("gmw/en-GB-scotland", 160)
+    sentences = [person_says(television, text) for text in TELEVISION_TALK]
+    talk = np.concatenate([np.frombuffer(frames, dtype="<i2") for frames, _ in sentences]).astype(np.float32) / 32768
+    return np.asarray(soxr.resample(talk, sentences[0][1], 16000), dtype=np.float32) * 10 ** (-10 / 20)
+
+
 @pytest.mark.slow(seconds=4)
 @needs_listen
 def test_a_command_said_over_a_talking_television_is_cut_on_its_own_and_heard(recogniser: object) -> None:
     """The television talks 10 dB under the person, without a pause long enough to end an
     utterance: its words never stand out, and a command said over them does (issue 30)."""
-    import soxr
-
     from coach.inputs.listening.segmenter import utterances_in
 
-    television = VoiceSettings("gmw/en-GB-scotland", 160)
-    sentences = [person_says(television, text) for text in TELEVISION_TALK]
-    talk = np.concatenate([np.frombuffer(frames, dtype="<i2") for frames, _ in sentences]).astype(np.float32) / 32768
-    talk = np.asarray(soxr.resample(talk, sentences[0][1], 16000), dtype=np.float32) * 10 ** (-10 / 20)
+    talk = television_talk()
     # Switched on, its first words stand out from a quiet room. Once the room has been heard
     # talking for a few seconds, its own words ("Stop by ...", "Next, the weather") stay
     # inside its sentences, cut as nothing.
@@ -533,6 +538,26 @@ def test_a_command_said_over_a_talking_television_is_cut_on_its_own_and_heard(re
     assert sum(saying is not None for saying in meanings) >= 2, meanings
 
 
+@needs_listen
+def test_over_the_cancelled_coach_a_television_under_a_command_does_not_carry_it_on() -> None:
+    """Live, the room's loudest was learned while the coach was quiet and the television
+    between sentences; over the coach's voice, taken out, the television's next words rose
+    above that, began an utterance, and went on under a person's "Ouch." until the whole
+    was too long for a command: nothing was heard. The room's talk 12 dB or more under an
+    utterance's loudest is not it going on."""
+    from coach.inputs.listening.segmenter import Coach, Segmenter, silero_vad
+
+    room = television_talk()
+    room[: 5 * 16000] *= 10 ** (-8 / 20)  # heard while the coach was quiet: 8 dB quieter than later
+    command = spoken(COMMAND_VOICES["rp"], "Ouch.")[8000:-16000]
+    at = 11 * 16000
+    room[at : at + len(command)] += command
+    start, end = at / 16000, (at + len(command)) / 16000
+    segmenter = Segmenter(silero_vad(), coach=lambda t: Coach.QUIET if t < 5 else Coach.CANCELLED)
+    cut = [(u.start, u.end) for u in segmenter.feed(room, 0.0) if u.start < end and u.end > start]
+    assert len(cut) == 1 and cut[0][1] - cut[0][0] < 1.5 and cut[0][1] < end + 0.5, (cut, start, end)
+
+
 @pytest.mark.slow(seconds=5)
 @needs_listen
 def test_over_a_television_the_start_of_a_persons_sentence_is_not_taken_for_a_command(recogniser: object) -> None:
@@ -541,16 +566,11 @@ def test_over_a_television_the_start_of_a_persons_sentence_is_not_taken_for_a_co
     plain "Again,"). A saying there is acted on only once no one has begun to speak again within
     FOLLOWED_WITHIN of its end (but a plain word that stops the coach, at once); a command said
     alone still is, that much later."""
-    import soxr
-
     from coach.inputs.listening.denoise import NoiseSuppressor
     from coach.inputs.listening.hearing import FOLLOWED_WITHIN, Hearing
     from coach.inputs.listening.segmenter import Segmenter, silero_vad
 
-    television = VoiceSettings("gmw/en-GB-scotland", 160)
-    sentences = [person_says(television, text) for text in TELEVISION_TALK]
-    talk = np.concatenate([np.frombuffer(frames, dtype="<i2") for frames, _ in sentences]).astype(np.float32) / 32768
-    room = np.asarray(soxr.resample(talk, sentences[0][1], 16000), dtype=np.float32) * 10 ** (-10 / 20)
+    room = television_talk()
     said = [
         ("us", "Next week we go to the seaside.", 7.0),  # its first piece heard "Where is it?", found "wait"
         ("us", "Ouch.", 11.5),
