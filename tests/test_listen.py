@@ -426,6 +426,25 @@ def test_commands_in_other_voices_are_heard_and_everything_else_rejected(recogni
 
 @pytest.mark.slow(seconds=2)
 @needs_listen
+def test_a_saying_that_ends_on_a_faint_word_of_the_room_is_that_saying(recogniser: object) -> None:
+    """Over a television a command's utterance may end on the television's next word: live,
+    "go on, man." was rejected as a sentence that holds a saying. A saying and one word more
+    is that saying when the model finds the saying alone at least as likely as its guess; the
+    same words said plainly by the person, or a saying and more, stay a sentence."""
+    commands = Vocabulary.commands(ENGLISH_PHRASES, "en")
+    television = VoiceSettings("gmw/en-GB-scotland", 160)
+    command = spoken(COMMAND_VOICES["rp"], "Go on.")[:-16000]
+    room_word = spoken(television, "man")[6000:] * 10 ** (-10 / 20)
+    hearing = recogniser.hear(np.concatenate([command, room_word]), commands)  # type: ignore[attr-defined]
+    assert len(normalise(hearing.guess).split()) == 3, hearing  # "Go on, man.": the television's word heard too
+    assert hearing.saying is not None and hearing.saying.meaning is Command.RESUME, hearing
+    for voice, text in [("rp", "Go on, man."), ("rp", "Next, the bus."), ("us", "Go on, then.")]:
+        plainly = recogniser.hear(spoken(COMMAND_VOICES[voice], text), commands)  # type: ignore[attr-defined]
+        assert plainly.saying is None, (text, plainly)
+
+
+@pytest.mark.slow(seconds=2)
+@needs_listen
 def test_an_utterance_heard_ahead_of_its_decision_is_decided_as_if_heard_then(recogniser: object) -> None:
     """The listening process hears an utterance while the placing of the clips under it is still
     unknown (Hearing._hear_ahead); once it is known, the decision, plain-only or not, answers

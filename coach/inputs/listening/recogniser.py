@@ -10,8 +10,10 @@ taken only if the model finds it nearly as likely as its own guess and clearly l
 than any saying that means something else: "Renew" is "resume", and "Watch", as likely
 "what" as "hold on", is nothing. A guess well longer than a saying (by more than two
 words or tokens), or holding a saying and more ("next, the bus"), is a sentence, not
-that saying, unless Whisper, shown the sayings as the text before (its prompt), writes
-that very saying for the same audio, and it holds unprompted as above: a garbled
+that saying, unless the model finds the saying alone at least as likely as its guess of
+it and one word more (a live "go on, man.", its last word the television's), or
+Whisper, shown the sayings as the text before (its prompt), writes that very saying
+for the same audio, and it holds unprompted as above: a garbled
 "See, I'll check in." is "say that again", while "Skip the bread, please." (prompted:
 "Skip.") stays a sentence. Anything else, a sentence, a cough, the coach's "Stop
 there.", is rejected. A rejected utterance is heard once more, by the same rule, with
@@ -239,10 +241,19 @@ class Recogniser:
             and len(guess_tokens) <= len(tokens[n]) + EXTRA_TOKENS
             and not set(normalise(saying.words).split()) < set(heard_words)  # a sentence that holds the saying
         ]
+        # A guess that is a saying and one word more ("go on, man." over a television) is
+        # that saying if the model finds the saying alone at least as likely as its guess.
+        held = [
+            n
+            for n, saying in enumerate(sayings)
+            if set(normalise(saying.words).split()) < set(heard_words)
+            and len(heard_words) <= len(saying.words.split()) + 1
+        ]
         guess_score, scores = 0.0, dict[int, float]()
-        if fitting:
+        if fitting or held:
             guess_score, scores = self._score_likeliest(encoded, start, guess_tokens, tokens, first_step)
-            best = max((n for n in fitting if n in scores), key=scores.__getitem__, default=None)
+            alone = [n for n in held if n in scores and scores[n] >= guess_score]
+            best = max((n for n in [*fitting, *alone] if n in scores), key=scores.__getitem__, default=None)
             if best is not None and _holds(sayings, scores, guess_score, best, vocabulary.language):
                 return sayings[best]
         # Told which sayings to expect, Whisper writes "Say that again." where unprompted
