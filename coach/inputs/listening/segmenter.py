@@ -275,10 +275,13 @@ class Segmenter:
         # them going on: over a loopback whose delay drifted it stayed 30 dB under a
         # "pause", and the voice detector heard it as speech until the utterance was talk.
         under = self._over_coach and level < self._loudest - UNDER_LOUDEST
-        # Over a talking room, the room's talk well under the utterance's loudest is not it going
-        # on: a person's "Ouch." 10 dB over a television was kept alive by the television's next
-        # words until it was too long to be a command.
-        under = under or (self._talk_around and level < self._loudest - UNDER_LOUDEST_OVER_TALK)
+        # Over the cancelled coach and a talking room, the room's talk well under the utterance's
+        # loudest is not it going on: a person's "Ouch." 10 dB over a television was kept alive by
+        # the television's next words until it was too long to be a command. Not with the coach
+        # quiet: there the "talking room" may be the person's own last words, and a sentence of
+        # theirs was cut after its loudest word ("The next bus leaves at nine." heard "The neck").
+        over_talk = self._over_coach and self._talk_around
+        under = under or (over_talk and level < self._loudest - UNDER_LOUDEST_OVER_TALK)
         above = above and not under
         probability = self._probability(block) if above else 0.0
         if not self._too_long:
