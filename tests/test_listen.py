@@ -427,10 +427,10 @@ def test_commands_in_other_voices_are_heard_and_everything_else_rejected(recogni
 @pytest.mark.slow(seconds=2)
 @needs_listen
 def test_a_saying_that_ends_on_a_faint_word_of_the_room_is_that_saying(recogniser: object) -> None:
-    """Over a television a command's utterance may end on the television's next word: live,
+    """Over a television a command's utterance may begin or end on the television's words: live,
     "go on, man." was rejected as a sentence that holds a saying. A saying and one word more
-    is that saying when the model finds the saying alone at least as likely as its guess; the
-    same words said plainly by the person, or a saying and more, stay a sentence."""
+    is that saying when the model finds the saying alone nearly as likely as its guess; a
+    saying and a word the model is sure of, or a saying and more, stay a sentence."""
     commands = Vocabulary.commands(ENGLISH_PHRASES, "en")
     television = VoiceSettings("gmw/en-GB-scotland", 160)
     command = spoken(COMMAND_VOICES["rp"], "Go on.")[:-16000]
@@ -438,7 +438,15 @@ def test_a_saying_that_ends_on_a_faint_word_of_the_room_is_that_saying(recognise
     hearing = recogniser.hear(np.concatenate([command, room_word]), commands)  # type: ignore[attr-defined]
     assert len(normalise(hearing.guess).split()) == 3, hearing  # "Go on, man.": the television's word heard too
     assert hearing.saying is not None and hearing.saying.meaning is Command.RESUME, hearing
-    for voice, text in [("rp", "Go on, man."), ("rp", "Next, the bus."), ("us", "Go on, then.")]:
+    # The room's word before it: "and continue." (the saying alone 1.7 less likely than the guess)
+    room_word = spoken(television, "and")[:-18000] * 10 ** (-10 / 20)
+    command = spoken(COMMAND_VOICES["us"], "Continue.")[6000:]
+    hearing = recogniser.hear(np.concatenate([room_word, command]), commands)  # type: ignore[attr-defined]
+    assert len(normalise(hearing.guess).split()) == 2, hearing
+    assert hearing.saying is not None and hearing.saying.meaning is Command.RESUME, hearing
+    # Said plainly, "Go on, man!" is taken too, as it means; these stay sentences: the model is
+    # sure of their other words ("Stop it." scores "Stop." 6-8 less likely than itself).
+    for voice, text in [("us", "Stop it."), ("rp", "Next, the bus."), ("us", "Go on, then.")]:
         plainly = recogniser.hear(spoken(COMMAND_VOICES[voice], text), commands)  # type: ignore[attr-defined]
         assert plainly.saying is None, (text, plainly)
 
