@@ -24,8 +24,9 @@ blocks `rise` dB above the room on average. What is kept of it is turned down by
 wherever it was not above the room, so that the recogniser hears the command, not the
 television around it. Over the coach's voice the room is its running median, as its
 words rise and fall; once the canceller has taken its voice out, a room that talked
-while the coach was quiet still talks, and is held to the same rules. In a still room
-all of that is the noise floor and changes nothing.
+while the coach was quiet still talks, and is held to the same rules, and what falls 12 dB
+under an utterance's loudest there is the room, not the utterance going on. In a still
+room all of that is the noise floor and changes nothing.
 
 Over scripts/bench_echo.py --tv's television (ordinary sentences 10 dB under the person,
 many with command words in them), the median rule cut 2 of its 24 commands right and
