@@ -58,7 +58,7 @@ ROOM_SECONDS = 3.0  # the window the room's running level is the median of
 # partly suppressed with the coach's voice, gave it 0.03-0.5, 45 dB above the silence left.
 STANDING_OUT = 20.0
 UNDER_LOUDEST = 25.0  # dB under an utterance's loudest block that, over the cancelled coach, is not it going on
-# and over a talking room (a television 10 dB under the person). Three recorded live sessions
+# and over it with a talking room (a television 10 dB under the person). Three recorded live sessions
 # of scripts/bench_echo.py --tv, replayed: 73 of 120 commands heard, from 67; none acted on that
 # no one said. In two of them 10 dB heard as many, 15 fewer.
 UNDER_LOUDEST_OVER_TALK = 12.0
