@@ -596,6 +596,34 @@ def test_over_the_cancelled_coach_a_television_under_a_command_does_not_carry_it
     assert len(cut) == 1 and cut[0][1] - cut[0][0] < 1.5 and cut[0][1] < end + 0.5, (cut, start, end)
 
 
+@pytest.mark.slow(seconds=4)
+@needs_listen
+def test_a_television_turned_up_is_the_room_not_a_person(recogniser: object) -> None:
+    """Turned up 10 dB, a television's talk stood above the room's loudest, learned at the
+    quieter level: a long stretch of it was cut, rejected, and left out of the room as if it
+    had been a command, and its next "Next," (of "Next, the weather") was taken as "next". A
+    long stretch over a talking room that is no command is the room's talk."""
+    from coach.inputs.listening.denoise import NoiseSuppressor
+    from coach.inputs.listening.hearing import Hearing
+    from coach.inputs.listening.segmenter import Segmenter, silero_vad
+
+    room = television_talk() * 10 ** (-10 / 20)
+    louder = round(7.6 * 16000)
+    room[louder : louder + 3 * 16000] *= 10 ** (10 / 20)
+    sent: list[tuple[float, tuple[Any, ...]]] = []
+    now = [0.0]
+    hearing = Hearing(
+        Vocabulary.commands(ENGLISH_PHRASES, "en"), lambda *message: sent.append((now[0], message)), lambda: now[0]
+    )
+    hearing._recogniser = recogniser  # type: ignore[assignment]
+    hearing._segmenter = Segmenter(silero_vad(), suppress=NoiseSuppressor(), coach=hearing._coach_at)
+    for first in range(0, len(room) - 511, 512):
+        now[0] = first / 16000
+        hearing.hear(room[first : first + 512], now[0])
+    assert any(m[0] == "rejected" and 7.6 < at < 10.6 for at, m in sent), sent  # the louder talk, cut and heard
+    assert not [m for _, m in sent if m[0] == "heard"], sent
+
+
 @pytest.mark.slow(seconds=5)
 @needs_listen
 def test_over_a_television_the_start_of_a_persons_sentence_is_not_taken_for_a_command(recogniser: object) -> None:

@@ -71,6 +71,11 @@ UNCONFIRMED_WAIT = 1.0  # seconds an utterance waits to know whether the clips u
 # acted before, 3 now (4 when only a saying the closed set found waited; 0.3 s let through more);
 # its 80 commands were heard as often (56 of 80).
 FOLLOWED_WITHIN = 0.4
+# A stretch this long, cut over a talking room and no command, was the room talking louder than
+# it had (a television turned up): counted in the room's loudest, so that the television's next
+# "Next," does not rise above it. A command is shorter ("I'm done for today" takes about 1.5 s),
+# so a person's misheard one does not raise what their next try must rise above.
+ROOM_TALK_SECONDS = 1.6
 NICENESS = 10  # how much lower the listening process runs than the session's
 SILENT_MICROPHONE = 3.0  # seconds without a single block: the microphone has gone
 RECOUNT_SECONDS = 0.25  # every block of LATE_WINDOW this late on its counted time: samples were lost, count anew
@@ -353,6 +358,9 @@ class Hearing:
             plainly = "over the coach" if plain_only else "after other talk" if utterance.after_talk else None
             why = f"no command said plainly {plainly}" if plainly else "no command"
             self.send("rejected", f"coach: heard {hearing.guess!r}: {why}")
+            if utterance.over_talk and utterance.end - utterance.start >= ROOM_TALK_SECONDS:
+                assert self._segmenter is not None
+                self._segmenter.room_said(utterance)
             return
         began, tail = utterance.start, ECHO_TAIL
         if subtracted:  # its echo went with its voice: held against what it said as this began, and after

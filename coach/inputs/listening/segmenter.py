@@ -109,6 +109,7 @@ class Utterance:
     onset: float | None = None  # the clock time speech was heard to begin (`start` keeps a moment before it)
     after_talk: bool = False  # it began within AFTER_TALK of another's end, the coach quiet: the rest of a sentence
     over_talk: bool = False  # a room talked around it (a television): what was not above the room was turned down
+    room_levels: tuple[float, ...] = ()  # its blocks' levels heard with the coach quiet, left out of the room's
 
     @property
     def over_noise(self) -> bool:
@@ -303,8 +304,10 @@ class Segmenter:
             self._talk_ended = at - (self.end_blocks - 1) * BLOCK / SAMPLE_RATE
         if too_long or room_talk:
             return None
-        if self._room_talks:
-            self._alone_now.clear()  # a command is not the room: its words are left out of what it says at its loudest
+        room_levels: tuple[float, ...] = ()
+        if self._room_talks:  # a command is not the room: its words are left out of what it says at its loudest
+            room_levels = tuple(self._alone_now)
+            self._alone_now.clear()
         kept = speech[: len(speech) - self.end_blocks + 1 + (TAIL_BLOCKS if self._talk_around else 0)]
         gains = self._gate(kept)
         audio = np.concatenate([heard for heard, _ in kept]) * gains
@@ -322,7 +325,12 @@ class Segmenter:
             self._onset,
             self._after_talk,
             self._talk_around,
+            room_levels,
         )
+
+    def room_said(self, utterance: Utterance) -> None:
+        """The utterance was the room's talk after all: what it says at its loudest counts it."""
+        self._alone.extend(utterance.room_levels)
 
     def _room_loudest(self) -> float:
         """What the room says at its loudest. In a still room (or a steadily noisy one) as it
