@@ -524,6 +524,26 @@ def television_talk() -> np.ndarray:
     return np.asarray(soxr.resample(talk, sentences[0][1], 16000), dtype=np.float32) * 10 ** (-10 / 20)
 
 
+def heard_by_the_listening(recogniser: object, room: np.ndarray) -> list[tuple[float, tuple[Any, ...]]]:
+    """The listening path (segmenter, recogniser, echo guard), the coach quiet, fed a room's sound
+    block by block on a clock counted in samples: what it sent, and when."""
+    from coach.inputs.listening.denoise import NoiseSuppressor
+    from coach.inputs.listening.hearing import Hearing
+    from coach.inputs.listening.segmenter import Segmenter, silero_vad
+
+    sent: list[tuple[float, tuple[Any, ...]]] = []
+    now = [0.0]
+    hearing = Hearing(
+        Vocabulary.commands(ENGLISH_PHRASES, "en"), lambda *message: sent.append((now[0], message)), lambda: now[0]
+    )
+    hearing._recogniser = recogniser  # type: ignore[assignment]
+    hearing._segmenter = Segmenter(silero_vad(), suppress=NoiseSuppressor(), coach=hearing._coach_at)
+    for first in range(0, len(room) - 511, 512):
+        now[0] = first / 16000
+        hearing.hear(room[first : first + 512], now[0])
+    return sent
+
+
 @pytest.mark.slow(seconds=4)
 @needs_listen
 def test_a_command_said_over_a_talking_television_is_cut_on_its_own_and_heard(recogniser: object) -> None:
@@ -603,23 +623,10 @@ def test_a_television_turned_up_is_the_room_not_a_person(recogniser: object) -> 
     quieter level: a long stretch of it was cut, rejected, and left out of the room as if it
     had been a command, and its next "Next," (of "Next, the weather") was taken as "next". A
     long stretch over a talking room that is no command is the room's talk."""
-    from coach.inputs.listening.denoise import NoiseSuppressor
-    from coach.inputs.listening.hearing import Hearing
-    from coach.inputs.listening.segmenter import Segmenter, silero_vad
-
     room = television_talk() * 10 ** (-10 / 20)
     louder = round(7.6 * 16000)
     room[louder : louder + 3 * 16000] *= 10 ** (10 / 20)
-    sent: list[tuple[float, tuple[Any, ...]]] = []
-    now = [0.0]
-    hearing = Hearing(
-        Vocabulary.commands(ENGLISH_PHRASES, "en"), lambda *message: sent.append((now[0], message)), lambda: now[0]
-    )
-    hearing._recogniser = recogniser  # type: ignore[assignment]
-    hearing._segmenter = Segmenter(silero_vad(), suppress=NoiseSuppressor(), coach=hearing._coach_at)
-    for first in range(0, len(room) - 511, 512):
-        now[0] = first / 16000
-        hearing.hear(room[first : first + 512], now[0])
+    sent = heard_by_the_listening(recogniser, room)
     assert any(m[0] == "rejected" and 7.6 < at < 10.6 for at, m in sent), sent  # the louder talk, cut and heard
     assert not [m for _, m in sent if m[0] == "heard"], sent
 
@@ -632,9 +639,7 @@ def test_over_a_television_the_start_of_a_persons_sentence_is_not_taken_for_a_co
     plain "Again,"). A saying there is acted on only once no one has begun to speak again within
     FOLLOWED_WITHIN of its end (but a plain word that stops the coach, at once); a command said
     alone still is, that much later."""
-    from coach.inputs.listening.denoise import NoiseSuppressor
-    from coach.inputs.listening.hearing import FOLLOWED_WITHIN, Hearing
-    from coach.inputs.listening.segmenter import Segmenter, silero_vad
+    from coach.inputs.listening.hearing import FOLLOWED_WITHIN
 
     room = television_talk()
     said = [
@@ -648,16 +653,7 @@ def test_over_a_television_the_start_of_a_persons_sentence_is_not_taken_for_a_co
         at = round(seconds * 16000)
         room[at : at + len(person)] += person
         spans.append((seconds, seconds + len(person) / 16000))
-    sent: list[tuple[float, tuple[Any, ...]]] = []
-    now = [0.0]
-    hearing = Hearing(
-        Vocabulary.commands(ENGLISH_PHRASES, "en"), lambda *message: sent.append((now[0], message)), lambda: now[0]
-    )
-    hearing._recogniser = recogniser  # type: ignore[assignment]
-    hearing._segmenter = Segmenter(silero_vad(), suppress=NoiseSuppressor(), coach=hearing._coach_at)
-    for first in range(0, len(room) - 511, 512):
-        now[0] = first / 16000
-        hearing.hear(room[first : first + 512], now[0])
+    sent = heard_by_the_listening(recogniser, room)
     (sentence_start, sentence_end), (command_start, command_end), (again_start, again_end) = spans
     for start, end in ((sentence_start, sentence_end), (again_start, again_end)):
         during_sentence = [m for at, m in sent if start <= at <= end + 1.0]
