@@ -239,21 +239,19 @@ class Recogniser:
         heard_words = normalise(guess).split()
         sayings = vocabulary.sayings
         tokens = [self._tokens(saying.words) for saying in sayings]
+        # The guess holds the saying and more: a sentence, or the saying and the room's word
+        holding = [set(normalise(saying.words).split()) < set(heard_words) for saying in sayings]
         fitting = [
             n
             for n, saying in enumerate(sayings)
             if len(heard_words) <= len(saying.words.split()) + EXTRA_WORDS
             and len(guess_tokens) <= len(tokens[n]) + EXTRA_TOKENS
-            and not set(normalise(saying.words).split()) < set(heard_words)  # a sentence that holds the saying
+            and not holding[n]
         ]
         # A guess that is a saying and one word more ("go on, man." over a television) is
         # that saying if the model finds the saying alone nearly as likely as its guess.
-        held = [
-            n
-            for n, saying in enumerate(sayings)
-            if set(normalise(saying.words).split()) < set(heard_words)
-            and len(heard_words) <= len(saying.words.split()) + 1
-        ]
+        one_more = [len(heard_words) <= len(saying.words.split()) + 1 for saying in sayings]
+        held = [n for n in range(len(sayings)) if holding[n] and one_more[n]]
         guess_score, scores = 0.0, dict[int, float]()
         if fitting or held:
             guess_score, scores = self._score_likeliest(encoded, start, guess_tokens, tokens, first_step)
@@ -267,11 +265,10 @@ class Recogniser:
         # hold unprompted as any saying must, and a sentence that holds it stays a sentence.
         proposed_tokens, _ = self._decode(encoded, [*self._prompt(vocabulary), *start])
         proposed = vocabulary.match(self._tokenizer.decode(proposed_tokens))
-        if proposed is None or set(normalise(proposed.words).split()) < set(heard_words):
+        if proposed is None or holding[n := sayings.index(proposed)]:
             return None
         if not scores:
             guess_score, scores = self._score_likeliest(encoded, start, guess_tokens, tokens, first_step)
-        n = sayings.index(proposed)
         if n not in scores:
             scores[n] = self._scores(encoded, start, [tokens[n]])[0]
         return proposed if _holds(sayings, scores, guess_score, n, vocabulary.language) else None

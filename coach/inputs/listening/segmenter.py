@@ -282,8 +282,7 @@ class Segmenter:
         # the television's next words until it was too long to be a command. Not with the coach
         # quiet: there the "talking room" may be the person's own last words, and a sentence of
         # theirs was cut after its loudest word ("The next bus leaves at nine." heard "The neck").
-        over_talk = self._over_coach and self._talk_around
-        under = under or (over_talk and level < self._loudest - UNDER_LOUDEST_OVER_TALK)
+        under = under or (self._over_coach and self._talk_around and level < self._loudest - UNDER_LOUDEST_OVER_TALK)
         above = above and not under
         probability = self._probability(block) if above else 0.0
         if not self._too_long:
