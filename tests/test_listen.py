@@ -631,6 +631,21 @@ def test_a_television_turned_up_is_the_room_not_a_person(recogniser: object) -> 
     assert not [m for _, m in sent if m[0] == "heard"], sent
 
 
+@needs_listen
+def test_a_television_turned_up_while_the_coach_talks_is_the_room_not_a_person() -> None:
+    """Turned up 10 dB while the coach talked (its voice taken out), a television rose above the
+    room's loudest, learned only while the coach was quiet: its "Next," (of "Next, the weather")
+    was cut as a word of its own, and heard plainly "Next." over the coach, it would act at once.
+    Louder advertisements do the same. Over the cancelled coach a talking room is still the
+    room, and what it says at its loudest is learned there too."""
+    from coach.inputs.listening.segmenter import Coach, Segmenter, silero_vad
+
+    room = television_talk() * 10 ** (-10 / 20)
+    room[7 * 16000 :] *= 10 ** (10 / 20)
+    segmenter = Segmenter(silero_vad(), coach=lambda t: Coach.QUIET if t < 6.5 else Coach.CANCELLED)
+    assert [(u.start, u.end) for u in segmenter.feed(room, 0.0) if u.start > 6.5] == []
+
+
 @pytest.mark.slow(seconds=5)
 @needs_listen
 def test_over_a_television_the_start_of_a_persons_sentence_is_not_taken_for_a_command(recogniser: object) -> None:

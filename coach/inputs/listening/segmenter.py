@@ -14,8 +14,8 @@ the echo canceller) would keep the voice detector hearing speech for ever, and e
 command would be swallowed into one long stretch of talk. So an utterance starts only
 where speech also rises `rise` dB above the room, and ends when speech stops or falls
 back to within half that. While the coach is quiet, the room is what it says at its
-loudest (the 90th percentile of the levels of the last three seconds heard with the
-coach quiet, commands left out): a television's stressed syllables are its loudest, and
+loudest (the 90th percentile of the levels of the last three seconds heard without the
+coach, commands left out): a television's stressed syllables are its loudest, and
 a person 10 dB above it still stands out. A still room's last half second is left out
 too: the voice detector is sure of some voices only a fifth of a second into a word, and
 those first syllables, taken for the room, raised what the word had to rise above past
@@ -25,7 +25,9 @@ wherever it was not above the room, so that the recogniser hears the command, no
 television around it. Over the coach's voice the room is its running median, as its
 words rise and fall; once the canceller has taken its voice out, a room that talked
 while the coach was quiet still talks, and is held to the same rules, and what falls 12 dB
-under an utterance's loudest there is the room, not the utterance going on. In a still
+under an utterance's loudest there is the room, not the utterance going on. What it says
+at its loudest is learned there too: a television turned up while the coach talked (or
+its louder advertisements) would otherwise rise above the level it was learned at. In a still
 room all of that is the noise floor and changes nothing.
 
 Over scripts/bench_echo.py --tv's television (ordinary sentences 10 dB under the person,
@@ -105,11 +107,11 @@ class Utterance:
     suppressed: np.ndarray | None = None  # the same stretch with the room's steady noise taken out
     above_room: float = 0.0  # dB its loudest blocks stood above the room it began in
     level: float = -120.0  # dB of its loudest blocks
-    above_loudest: float = 120.0  # dB they stood above the room heard alone (the coach quiet) at its loudest
+    above_loudest: float = 120.0  # dB they stood above the room heard alone (without the coach) at its loudest
     onset: float | None = None  # the clock time speech was heard to begin (`start` keeps a moment before it)
     after_talk: bool = False  # it began within AFTER_TALK of another's end, the coach quiet: the rest of a sentence
     over_talk: bool = False  # a room talked around it (a television): what was not above the room was turned down
-    room_levels: tuple[float, ...] = ()  # its blocks' levels heard with the coach quiet, left out of the room's
+    room_levels: tuple[float, ...] = ()  # its blocks' levels heard without the coach, left out of the room's
 
     @property
     def over_noise(self) -> bool:
@@ -174,7 +176,7 @@ class Segmenter:
         self._room_at_start = -120.0  # the room's level when the utterance under way began
         self._floor_at_start = -120.0  # and the level it had to rise above
         self._loudest_at_start = -120.0  # and the room heard alone, at its loudest
-        self._room_talks = False  # the utterance under way began with the coach quiet: whatever else talks is the room
+        self._room_talks = False  # the utterance under way began where whatever else talks is the room
         self._talk_around = False  # and the room was talking, not still or steadily noisy
         self._rise_at_start = rise  # and the rise it was started by
         self._over_coach = False  # it started over the coach's voice, taken out
@@ -184,8 +186,9 @@ class Segmenter:
         self._loudest = -120.0  # its loudest block so far, in dB
         self._unheard = 0  # blocks in a row the voice detector was not asked about
         self._levels: deque[float] = deque(maxlen=round(ROOM_SECONDS * SAMPLE_RATE / BLOCK))
-        # The levels of the blocks heard with the coach quiet (the room alone), and of those of the
-        # utterance under way: the room's too, if it is talk, not a command.
+        # The levels of the blocks heard without the coach (the room alone: the coach quiet, or its
+        # voice taken out while the room talks), and of those of the utterance under way: the
+        # room's too, if it is talk, not a command.
         self._alone: deque[float] = deque(maxlen=round(ROOM_SECONDS * SAMPLE_RATE / BLOCK))
         self._alone_now: list[float] = []
 
@@ -223,7 +226,10 @@ class Segmenter:
         # it, and no utterance over the coach ever end.
         level = 20 * np.log10(max(rms, QUIET))
         coach = self.coach(at) if self.coach is not None else Coach.QUIET
-        if coach is Coach.QUIET:
+        # Over the coach's voice taken out, a talking room is still heard: a television turned up
+        # while the coach talked rose above its loudest, learned only with the coach quiet, and its
+        # "Next," was cut as a word of its own. Not a still room: there what is heard is the coach's.
+        if coach is Coach.QUIET or (coach is Coach.CANCELLED and self._talks(self._room_loudest())):
             self._alone_now.append(level)
         if not self._speech:
             # The room's levels are only asked for here, where an utterance may start.
@@ -348,7 +354,7 @@ class Segmenter:
         return float(np.percentile(levels, LOUDEST))
 
     def _talks(self, loudest: float) -> bool:
-        """The room heard with the coach quiet talks (a television): its loudest well above its middle."""
+        """The room heard without the coach talks (a television): its loudest well above its middle."""
         return loudest - float(np.median(self._alone or [loudest])) >= TALKING
 
     def _stands_out(self, speech: list[tuple[np.ndarray, np.ndarray]]) -> bool:
