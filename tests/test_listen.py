@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -524,12 +524,15 @@ def television_talk() -> np.ndarray:
     return np.asarray(soxr.resample(talk, sentences[0][1], 16000), dtype=np.float32) * 10 ** (-10 / 20)
 
 
-def heard_by_the_listening(recogniser: object, room: np.ndarray) -> list[tuple[float, tuple[Any, ...]]]:
-    """The listening path (segmenter, recogniser, echo guard), the coach quiet, fed a room's sound
-    block by block on a clock counted in samples: what it sent, and when."""
+def heard_by_the_listening(
+    recogniser: object, room: np.ndarray, coach_from: float | None = None
+) -> list[tuple[float, tuple[Any, ...]]]:
+    """The listening path (segmenter, recogniser, echo guard), fed a room's sound block by block
+    on a clock counted in samples: what it sent, and when. The coach is quiet, or from `coach_from`
+    on talks, its voice taken out of the room's sound as the echo canceller takes it out."""
     from coach.inputs.listening.denoise import NoiseSuppressor
     from coach.inputs.listening.hearing import Hearing
-    from coach.inputs.listening.segmenter import Segmenter, silero_vad
+    from coach.inputs.listening.segmenter import Coach, Segmenter, silero_vad
 
     sent: list[tuple[float, tuple[Any, ...]]] = []
     now = [0.0]
@@ -537,7 +540,12 @@ def heard_by_the_listening(recogniser: object, room: np.ndarray) -> list[tuple[f
         Vocabulary.commands(ENGLISH_PHRASES, "en"), lambda *message: sent.append((now[0], message)), lambda: now[0]
     )
     hearing._recogniser = recogniser  # type: ignore[assignment]
-    hearing._segmenter = Segmenter(silero_vad(), suppress=NoiseSuppressor(), coach=hearing._coach_at)
+    coach: Callable[[float], Coach] = hearing._coach_at
+    if coach_from is not None:
+        talking = "Breathe in slowly, and let your knees fall to one side."
+        hearing.speech.played(len(room) / 16000 - coach_from, talking, coach_from)
+        coach = lambda at: Coach.CANCELLED if at >= coach_from else Coach.QUIET  # noqa: E731
+    hearing._segmenter = Segmenter(silero_vad(), suppress=NoiseSuppressor(), coach=coach)
     for first in range(0, len(room) - 511, 512):
         now[0] = first / 16000
         hearing.hear(room[first : first + 512], now[0])
@@ -679,6 +687,38 @@ def test_over_a_television_the_start_of_a_persons_sentence_is_not_taken_for_a_co
     assert len(heard) == 1 and heard[0][1].meaning is Command.PAIN, sent
     assert notes and "as 'ouch' (alone)" in notes[0], notes  # found by the closed set, so it waited
     assert command_end + FOLLOWED_WITHIN - 0.3 <= heard[0][0] <= command_end + 1.0, (heard, command_end)
+
+
+@pytest.mark.slow(seconds=4)
+@needs_listen
+def test_over_the_cancelled_coach_and_a_television_the_start_of_a_sentence_is_not_a_command(
+    recogniser: object,
+) -> None:
+    """With the coach talking, its voice taken out, and a television on, "Again, the same song."
+    was cut at its comma and its first piece heard plainly "again": over the coach a plain saying
+    acted at once, and the coach went back. There too a saying waits FOLLOWED_WITHIN to see
+    whether someone speaks on; a command said alone is taken after the wait, and a plain word
+    that stops the coach at once."""
+    from coach.inputs.listening.hearing import FOLLOWED_WITHIN
+
+    room = television_talk()
+    said = [("rp", "Again, the same song.", 7.0), ("us", "Go on.", 11.5), ("rp", "It hurts.", 15.0)]
+    spans = []
+    for voice, text, seconds in said:
+        person = spoken(COMMAND_VOICES[voice], text)[8000:-16000]
+        at = round(seconds * 16000)
+        room[at : at + len(person)] += person
+        spans.append((seconds, seconds + len(person) / 16000))
+    sent = heard_by_the_listening(recogniser, room, coach_from=5.0)
+    (sentence_start, sentence_end), (_, go_on_end), (_, hurts_end) = spans
+    during_sentence = [m for at, m in sent if sentence_start <= at <= sentence_end + 1.0]
+    assert not [m for m in during_sentence if m[0] == "heard"], during_sentence
+    assert any(m[0] == "rejected" and "the start of a longer sentence" in m[1] for m in during_sentence), sent
+    heard = [(at, m[1].meaning) for at, m in sent if m[0] == "heard"]
+    assert [meaning for _, meaning in heard] == [Command.RESUME, Command.PAIN], sent
+    (go_on_at, _), (hurts_at, _) = heard
+    assert go_on_end + FOLLOWED_WITHIN - 0.3 <= go_on_at <= go_on_end + 1.0, (go_on_at, go_on_end)
+    assert hurts_at < hurts_end + FOLLOWED_WITHIN - 0.3, (hurts_at, hurts_end)
 
 
 @needs_listen

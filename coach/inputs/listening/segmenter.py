@@ -165,8 +165,9 @@ class Segmenter:
         self._too_long = False
         self._started_at = 0.0
         self._onset = 0.0
-        # When the latest utterance begun with the coach quiet, kept or not, was heard to begin:
-        # someone in the room speaking (what is left of the coach's own voice is not them)
+        # When the latest utterance begun over the room (the coach quiet, or its voice taken out
+        # while the room talks), kept or not, was heard to begin: someone in the room speaking
+        # (what is left of the coach's own voice over a still room is not them)
         self.last_onset = -1e9
         self._pending = np.zeros(0, np.float32)
         self._pending_at = 0.0
@@ -267,7 +268,7 @@ class Segmenter:
                 self._speech = [*self._before, pair]
                 self._started_at = at - len(self._before) * BLOCK / SAMPLE_RATE
                 self._onset = at
-                if coach is Coach.QUIET:
+                if room_talks:
                     self.last_onset = at
                 self._quiet_blocks = 0
                 self._too_long = False
