@@ -524,6 +524,19 @@ def television_talk() -> np.ndarray:
     return np.asarray(soxr.resample(talk, sentences[0][1], 16000), dtype=np.float32) * 10 ** (-10 / 20)
 
 
+def television_with(said: list[tuple[str, str, float]]) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """television_talk() with each (voice, words, second) of `said` spoken over it from that
+    second: the room's sound, and when each was said (start, end)."""
+    room = television_talk()
+    spans = []
+    for voice, text, seconds in said:
+        person = spoken(COMMAND_VOICES[voice], text)[8000:-16000]
+        at = round(seconds * 16000)
+        room[at : at + len(person)] += person
+        spans.append((seconds, seconds + len(person) / 16000))
+    return room, spans
+
+
 def heard_by_the_listening(
     recogniser: object, room: np.ndarray, coach_from: float | None = None
 ) -> list[tuple[float, tuple[Any, ...]]]:
@@ -664,18 +677,13 @@ def test_over_a_television_the_start_of_a_persons_sentence_is_not_taken_for_a_co
     alone still is, that much later."""
     from coach.inputs.listening.hearing import FOLLOWED_WITHIN
 
-    room = television_talk()
-    said = [
-        ("us", "Next week we go to the seaside.", 7.0),  # its first piece heard "Where is it?", found "wait"
-        ("us", "Ouch.", 11.5),
-        ("rp", "Again, the same song.", 15.0),  # its first piece heard plainly "again"
-    ]
-    spans = []
-    for voice, text, seconds in said:
-        person = spoken(COMMAND_VOICES[voice], text)[8000:-16000]
-        at = round(seconds * 16000)
-        room[at : at + len(person)] += person
-        spans.append((seconds, seconds + len(person) / 16000))
+    room, spans = television_with(
+        [
+            ("us", "Next week we go to the seaside.", 7.0),  # its first piece heard "Where is it?", found "wait"
+            ("us", "Ouch.", 11.5),
+            ("rp", "Again, the same song.", 15.0),  # its first piece heard plainly "again"
+        ]
+    )
     sent = heard_by_the_listening(recogniser, room)
     (sentence_start, sentence_end), (command_start, command_end), (again_start, again_end) = spans
     for start, end in ((sentence_start, sentence_end), (again_start, again_end)):
@@ -701,14 +709,9 @@ def test_over_the_cancelled_coach_and_a_television_the_start_of_a_sentence_is_no
     that stops the coach at once."""
     from coach.inputs.listening.hearing import FOLLOWED_WITHIN
 
-    room = television_talk()
-    said = [("rp", "Again, the same song.", 7.0), ("us", "Go on.", 11.5), ("rp", "It hurts.", 15.0)]
-    spans = []
-    for voice, text, seconds in said:
-        person = spoken(COMMAND_VOICES[voice], text)[8000:-16000]
-        at = round(seconds * 16000)
-        room[at : at + len(person)] += person
-        spans.append((seconds, seconds + len(person) / 16000))
+    room, spans = television_with(
+        [("rp", "Again, the same song.", 7.0), ("us", "Go on.", 11.5), ("rp", "It hurts.", 15.0)]
+    )
     sent = heard_by_the_listening(recogniser, room, coach_from=5.0)
     (sentence_start, sentence_end), (_, go_on_end), (_, hurts_end) = spans
     during_sentence = [m for at, m in sent if sentence_start <= at <= sentence_end + 1.0]
