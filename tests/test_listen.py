@@ -227,6 +227,7 @@ def test_sayings_follow_the_routines_language_and_its_own_words(tmp_path: Path) 
     assert german.match("Weiter!").meaning is Command.RESUME  # type: ignore[union-attr]
     assert german.match("Fertig.").meaning is Command.DONE  # type: ignore[union-attr]
     assert german.match("Nächste Übung, bitte.").meaning is Command.NEXT  # type: ignore[union-attr]
+    assert german.match("Von vorne!").meaning is Command.BACK  # type: ignore[union-attr]
     french = Vocabulary.commands(Phrases.for_language("fr"), "fr")
     assert french.match("Suivant.").meaning is Command.NEXT  # type: ignore[union-attr]
     assert french.match("Arrêtez.") is None  # the coach's own "stop" cue in French

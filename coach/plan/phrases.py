@@ -233,7 +233,7 @@ GERMAN: Mapping[str, str] = {
     "heard_pause": "Pause | warten | Moment",
     "heard_resume": "weiter | weitermachen | fortsetzen",
     "heard_next": "nächste Übung | überspringen",
-    "heard_back": "zurück | von vorn",
+    "heard_back": "zurück | von vorn | von vorne",
     "heard_repeat": "nochmal | wiederholen | wie bitte",
     "heard_done": "fertig | geschafft",
     "heard_stop": "Training beenden | Schluss für heute",
