@@ -554,11 +554,15 @@ def heard_by_the_listening(
         Vocabulary.commands(ENGLISH_PHRASES, "en"), lambda *message: sent.append((now[0], message)), lambda: now[0]
     )
     hearing._recogniser = recogniser  # type: ignore[assignment]
+
+    def cancelled_from_then(at: float) -> Coach:
+        return Coach.CANCELLED if coach_from is not None and at >= coach_from else Coach.QUIET
+
     coach: Callable[[float], Coach] = hearing._coach_at
     if coach_from is not None:
         talking = "Breathe in slowly, and let your knees fall to one side."
         hearing.speech.played(len(room) / 16000 - coach_from, talking, coach_from)
-        coach = lambda at: Coach.CANCELLED if at >= coach_from else Coach.QUIET  # noqa: E731
+        coach = cancelled_from_then
     hearing._segmenter = Segmenter(silero_vad(), suppress=NoiseSuppressor(), coach=coach)
     for first in range(0, len(room) - 511, 512):
         now[0] = first / 16000

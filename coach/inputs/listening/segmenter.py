@@ -227,15 +227,15 @@ class Segmenter:
         # it, and no utterance over the coach ever end.
         level = 20 * np.log10(max(rms, QUIET))
         coach = self.coach(at) if self.coach is not None else Coach.QUIET
-        # Over the coach's voice taken out, a talking room is still heard: a television turned up
-        # while the coach talked rose above its loudest, learned only with the coach quiet, and its
-        # "Next," was cut as a word of its own. Not a still room: there what is heard is the coach's.
-        if coach is Coach.QUIET or (coach is Coach.CANCELLED and self._talks(self._room_loudest())):
+        # What the room says at its loudest is only asked for where an utterance may start, and
+        # over the coach's voice taken out, where a talking room is still heard: a television turned
+        # up while the coach talked rose above its loudest, learned only with the coach quiet, and
+        # its "Next," was cut as a word of its own. Not a still room: there what is heard is the coach's.
+        loudest = self._room_loudest() if not self._speech or coach is Coach.CANCELLED else -120.0
+        if coach is Coach.QUIET or (coach is Coach.CANCELLED and self._talks(loudest)):
             self._alone_now.append(level)
         if not self._speech:
-            # The room's levels are only asked for here, where an utterance may start.
             room = float(np.median(self._levels)) if self._levels else -120.0
-            loudest = self._room_loudest()
             self._levels.append(level)
             self._alone.extend(self._alone_now)
             self._alone_now.clear()
