@@ -673,6 +673,37 @@ def test_a_television_turned_up_while_the_coach_talks_is_the_room_not_a_person()
     assert [(u.start, u.end) for u in segmenter.feed(room, 0.0) if u.start > 6.5] == []
 
 
+@pytest.mark.slow(seconds=4)
+@needs_listen
+def test_a_word_said_over_what_is_left_of_the_coachs_voice_is_cut_from_where_it_rises(recogniser: object) -> None:
+    """Over a loopback whose rate drifted, what the canceller left of the coach's sentence, 17 dB
+    under the person, was cut as an utterance, and a "Pause." said 2 s into it made it too long
+    to be a command: nothing was heard. A voice rising 12 dB above all that came before it is
+    someone starting to speak: the utterance starts anew there. What is left alone acts on nothing."""
+    from coach.inputs.listening.segmenter import ANEW_AFTER, Coach, Segmenter, silero_vad
+
+    left = spoken(VoiceSettings(ESPEAK), "Breathe in slowly, and let your knees fall to one side.")[8000:-16000]
+    left = left[: round(2.25 * 16000)] * 10 ** (-17 / 20)  # ends 0.15 s before the person speaks
+    room = np.zeros(7 * 16000, np.float32)
+    room[16000 : 16000 + len(left)] += left
+    alone = room.copy()
+    said = []
+    for voice, text in [("us", "Pause."), ("rp", "Stop.")]:
+        person = spoken(COMMAND_VOICES[voice], text)[8000:-16000]
+        with_person = room.copy()
+        with_person[round(3.4 * 16000) : round(3.4 * 16000) + len(person)] += person
+        said.append(with_person)
+    segmenter = Segmenter(silero_vad(), coach=lambda t: Coach.CANCELLED if t >= 0.5 else Coach.QUIET)
+    cut = segmenter.feed(said[0], 0.0)
+    [utterance] = [u for u in cut if u.end > 3.4]
+    assert utterance.onset is not None and utterance.onset - 1.0 >= ANEW_AFTER  # not the leftover's start
+    assert 3.0 < utterance.start < 3.4 and utterance.end - utterance.start < 1.5, (utterance.start, utterance.end)
+    for room_with_person, meaning in zip(said, [Command.HOLD, Command.PAIN], strict=True):
+        sent = heard_by_the_listening(recogniser, room_with_person, coach_from=0.5)
+        assert [m[1].meaning for _, m in sent if m[0] == "heard"] == [meaning], sent
+    assert not [m for _, m in heard_by_the_listening(recogniser, alone, coach_from=0.5) if m[0] == "heard"]
+
+
 @pytest.mark.slow(seconds=5)
 @needs_listen
 def test_over_a_television_the_start_of_a_persons_sentence_is_not_taken_for_a_command(recogniser: object) -> None:

@@ -25,7 +25,9 @@ wherever it was not above the room, so that the recogniser hears the command, no
 television around it. Over the coach's voice the room is its running median, as its
 words rise and fall; once the canceller has taken its voice out, a room that talked
 while the coach was quiet still talks, and is held to the same rules, and what falls 12 dB
-under an utterance's loudest there is the room, not the utterance going on. What it says
+under an utterance's loudest there is the room, not the utterance going on; and a voice rising
+12 dB above all an utterance held before is someone starting to speak into what the canceller
+left of the coach's sentence: the utterance starts anew there. What it says
 at its loudest is learned there too: a television turned up while the coach talked (or
 its louder advertisements) would otherwise rise above the level it was learned at. In a still
 room all of that is the noise floor and changes nothing.
@@ -64,6 +66,14 @@ UNDER_LOUDEST = 25.0  # dB under an utterance's loudest block that, over the can
 # of scripts/bench_echo.py --tv, replayed: 73 of 120 commands heard, from 67; none acted on that
 # no one said. In two of them 10 dB heard as many, 15 fewer.
 UNDER_LOUDEST_OVER_TALK = 12.0
+# Over the cancelled coach, a block this many dB above all of an utterance under way but its last
+# ANEW_LOOKBACK blocks (a word's own first syllables) is someone starting to speak over what is
+# left of the coach's voice: the utterance starts anew there, with its lead-in. Over a loopback
+# whose rate drifted, what the canceller left of a sentence (17 dB under the person) was cut as an
+# utterance, and a "Pause." said 2 s into it made it too long to be a command, and was lost.
+RISING_ANEW = 12.0
+ANEW_LOOKBACK = 4
+ANEW_AFTER = 0.5  # seconds into the utterance: before that, the rise is the word's own ("S-top.")
 LOUDEST = 90  # percentile of the room's levels that is what it says at its loudest
 ROOM_LAG = 0.5  # seconds: a still room's loudest leaves out its newest blocks, which may be someone starting to speak
 TAIL_BLOCKS = 5  # blocks kept after the last one heard as speech: a word's quiet end ("-se" of "pause")
@@ -185,6 +195,10 @@ class Segmenter:
         self._after_talk = False  # it started soon after another ended
         self._talk_ended: float | None = None  # when the last utterance begun with the coach quiet ended
         self._loudest = -120.0  # its loudest block so far, in dB
+        self._latest: deque[float] = deque(maxlen=ANEW_LOOKBACK)  # the levels of its latest blocks
+        self._earlier_loudest = -120.0  # and the loudest of all its blocks before them
+        # Its latest blocks, kept whether or not it has grown too long: the lead-in if it starts anew.
+        self._latest_pairs: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=self._before.maxlen)
         self._unheard = 0  # blocks in a row the voice detector was not asked about
         self._levels: deque[float] = deque(maxlen=round(ROOM_SECONDS * SAMPLE_RATE / BLOCK))
         # The levels of the blocks heard without the coach (the room alone: the coach quiet, or its
@@ -267,6 +281,11 @@ class Segmenter:
                 self._by_level = probability < self.start_threshold
                 self._speech = [*self._before, pair]
                 self._started_at = at - len(self._before) * BLOCK / SAMPLE_RATE
+                self._latest.clear()
+                self._earlier_loudest = -120.0
+                self._latest_pairs.clear()
+                self._latest_pairs.extend(self._before)
+                self._keep_latest(level, pair)
                 self._onset = at
                 if room_talks:
                     self.last_onset = at
@@ -276,6 +295,10 @@ class Segmenter:
                 self._before.append(pair)
             return None
         self._levels.append(level)
+        rising = self._earlier_loudest > -120.0 and level >= self._earlier_loudest + RISING_ANEW
+        if self._over_coach and rising and at - self._onset >= ANEW_AFTER:
+            self._start_anew(level, at)
+        self._keep_latest(level, pair)
         # Once started, the utterance lasts while speech goes on above the room as it was then:
         # a sentence begun in a quiet room is one utterance, however its syllables rise and fall.
         above = rms >= QUIET and level >= self._floor_at_start + self._rise_at_start / 2
@@ -333,6 +356,27 @@ class Segmenter:
             self._talk_around,
             room_levels,
         )
+
+    def _keep_latest(self, level: float, pair: tuple[np.ndarray, np.ndarray]) -> None:
+        if len(self._latest) == self._latest.maxlen:
+            self._earlier_loudest = max(self._earlier_loudest, self._latest[0])
+        self._latest.append(level)
+        self._latest_pairs.append(pair)
+
+    def _start_anew(self, level: float, at: float) -> None:
+        """Someone began to speak over what is left of the coach's voice: what came before is
+        dropped (it would be rejected as the coach's, or make the utterance too long), and the
+        utterance starts at this block, with the blocks just before it as its lead-in."""
+        self._speech = list(self._latest_pairs)
+        self._started_at = at - len(self._speech) * BLOCK / SAMPLE_RATE
+        self._onset = at
+        self._loudest = level
+        self._too_long = False
+        self._quiet_blocks = 0
+        self._latest.clear()
+        self._earlier_loudest = -120.0
+        if self._room_talks:
+            self.last_onset = at
 
     def room_said(self, utterance: Utterance) -> None:
         """The utterance was the room's talk after all: what it says at its loudest counts it."""
