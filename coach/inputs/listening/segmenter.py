@@ -277,27 +277,21 @@ class Segmenter:
                 self._quiet_at_start = coach is Coach.QUIET
                 ended = self._talk_ended
                 self._after_talk = coach is Coach.QUIET and ended is not None and at - ended < AFTER_TALK
-                self._loudest = level
                 self._by_level = probability < self.start_threshold
-                self._speech = [*self._before, pair]
-                self._started_at = at - len(self._before) * BLOCK / SAMPLE_RATE
-                self._latest.clear()
-                self._earlier_loudest = -120.0
                 self._latest_pairs.clear()
                 self._latest_pairs.extend(self._before)
+                self._begin(list(self._before), level, at)
+                self._speech.append(pair)
                 self._keep_latest(level, pair)
-                self._onset = at
-                if room_talks:
-                    self.last_onset = at
-                self._quiet_blocks = 0
-                self._too_long = False
             else:
                 self._before.append(pair)
             return None
         self._levels.append(level)
         rising = self._earlier_loudest > -120.0 and level >= self._earlier_loudest + RISING_ANEW
         if self._over_coach and rising and at - self._onset >= ANEW_AFTER:
-            self._start_anew(level, at)
+            # Someone began to speak over what is left of the coach's voice: what came before is
+            # dropped (it would be rejected as the coach's, or make the utterance too long).
+            self._begin(list(self._latest_pairs), level, at)
         self._keep_latest(level, pair)
         # Once started, the utterance lasts while speech goes on above the room as it was then:
         # a sentence begun in a quiet room is one utterance, however its syllables rise and fall.
@@ -363,16 +357,15 @@ class Segmenter:
         self._latest.append(level)
         self._latest_pairs.append(pair)
 
-    def _start_anew(self, level: float, at: float) -> None:
-        """Someone began to speak over what is left of the coach's voice: what came before is
-        dropped (it would be rejected as the coach's, or make the utterance too long), and the
-        utterance starts at this block, with the blocks just before it as its lead-in."""
-        self._speech = list(self._latest_pairs)
-        self._started_at = at - len(self._speech) * BLOCK / SAMPLE_RATE
+    def _begin(self, lead_in: list[tuple[np.ndarray, np.ndarray]], level: float, at: float) -> None:
+        """The utterance starts at this block (at `at`, `level` dB), after `lead_in`: heard to
+        begin where speech was, or anew where someone spoke over what the canceller left."""
+        self._speech = lead_in
+        self._started_at = at - len(lead_in) * BLOCK / SAMPLE_RATE
         self._onset = at
         self._loudest = level
-        self._too_long = False
         self._quiet_blocks = 0
+        self._too_long = False
         self._latest.clear()
         self._earlier_loudest = -120.0
         if self._room_talks:
