@@ -612,6 +612,52 @@ def test_a_command_said_over_a_talking_television_is_cut_on_its_own_and_heard(re
     assert sum(saying is not None for saying in meanings) >= 2, meanings
 
 
+@pytest.mark.slow(seconds=5)
+@needs_listen
+def test_over_a_television_a_command_hidden_by_its_words_is_heard_with_them_turned_down(recogniser: object) -> None:
+    """Turned down 12 dB around a command, a television 10 dB under the person is still loud
+    enough for Whisper base to write its words instead ("Thank you for watching." for an
+    "Ouch."). Each utterance over a talking room carries a second view with the room turned
+    down 30 dB around its words, heard when the first is rejected."""
+    from coach.inputs.listening.segmenter import GATE, QUIETED, Segmenter, silero_vad
+
+    said = [("rp", "Ouch.", 7.0), ("rp", "Hold on.", 11.0), ("us", "Continue.", 15.0)]
+    room, spans = television_with(said)
+    commands = Vocabulary.commands(ENGLISH_PHRASES, "en")
+    sent = heard_by_the_listening(recogniser, room)
+    heard = [(at, m[1].meaning) for at, m in sent if m[0] == "heard"]
+    assert [meaning for _, meaning in heard] == [Command.PAIN, Command.HOLD, Command.RESUME], sent
+    assert all(start <= at <= end + 2.5 for (at, _), (start, end) in zip(heard, spans, strict=True)), (heard, spans)
+    # What carried the "Ouch.": as cut, the television's words; the room turned down further, the word.
+    [ouch] = [u for u in Segmenter(silero_vad()).feed(room, 0.0) if u.start <= spans[0][1] and u.end >= spans[0][0]]
+    assert ouch.over_talk and ouch.quieted is not None
+    assert recogniser.hear(ouch.audio, commands).saying is None  # type: ignore[attr-defined]
+    quieted = recogniser.hear(ouch.quieted, commands).saying  # type: ignore[attr-defined]
+    assert quieted is not None and quieted.meaning is Command.PAIN, quieted
+    # The two views differ only where the room was turned down: by QUIETED instead of GATE.
+    ratio = np.abs(ouch.quieted) / np.maximum(np.abs(ouch.audio), 1e-9)
+    kept = np.abs(ouch.audio) > 1e-4
+    assert np.isclose(ratio[kept].max(), 1.0, atol=1e-3)
+    assert np.isclose(ratio[kept].min(), QUIETED / GATE, rtol=0.05)
+
+
+@pytest.mark.slow(seconds=3)
+@needs_listen
+def test_a_sound_whisper_writes_no_word_for_is_no_command(recogniser: object) -> None:
+    """Over the television, turned down 30 dB around it, a "Resume." came out as "." alone, and
+    the closed set, scoring the sayings against it, found "again" likelier than any other:
+    a guess. Where Whisper writes no word, nothing was heard."""
+    from coach.inputs.listening.segmenter import Segmenter, silero_vad
+
+    room, [(start, end)] = television_with([("us", "Resume.", 7.0)])
+    [resume] = [u for u in Segmenter(silero_vad()).feed(room, 0.0) if u.start <= end and u.end >= start]
+    assert resume.quieted is not None
+    hearing = recogniser.hear(resume.quieted, Vocabulary.commands(ENGLISH_PHRASES, "en"))  # type: ignore[attr-defined]
+    assert normalise(hearing.guess) == "" and hearing.saying is None, hearing
+    sent = heard_by_the_listening(recogniser, room)
+    assert [m[1].meaning for _, m in sent if m[0] == "heard"] in ([], [Command.RESUME]), sent
+
+
 @pytest.mark.slow(seconds=2)
 @needs_listen
 def test_with_the_coach_quiet_a_sentence_is_not_ended_by_its_own_quieter_words(recogniser: object) -> None:
