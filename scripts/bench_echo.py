@@ -492,10 +492,10 @@ def television_alone(minutes: float) -> tuple[int, int]:
 
 def said_over_television(
     minutes: float, rng: random.Random, text_for: Callable[[int], str], room_after: float
-) -> tuple[list[tuple[float, float, str]], list[tuple[float, Any]]]:
+) -> tuple[list[tuple[float, float, str]], list[tuple[float, Any]], list[tuple[float, str]]]:
     """`minutes` of the television with the n-th text said over it every 3-6 s after the last, by
     turns in each person's voice, through the listening path alone (no coach): what was said
-    (start, end, text) and the sayings it acted on, with when."""
+    (start, end, text), the sayings it acted on, with when, and what it heard and did not act on."""
     import numpy as np
     from bench_listen import as_16k
 
@@ -512,14 +512,15 @@ def said_over_television(
         said.append((at, at + len(speech) / 16000, text))
         at += len(speech) / 16000 + rng.uniform(3.0, 6.0)
     sent = heard_offline(room[first : first + 512] for first in range(0, len(room) - 511, 512))
-    return said, [(at, message[1]) for at, message in sent if message[0] == "heard"]
+    heard = [(at, message[1]) for at, message in sent if message[0] == "heard"]
+    return said, heard, [(at, message[1]) for at, message in sent if message[0] == "rejected"]
 
 
 def television_commands(minutes: float, rng: random.Random) -> tuple[int, int, int]:
     """Commands said over the television, offline, through the listening path alone (no coach):
     how many of them were acted on rightly, the actions taken otherwise, and how many were said.
     The television talks on throughout; a command every 3-6 s, by turns in each person's voice."""
-    said, actions = said_over_television(minutes, rng, lambda _: rng.choice(PAUSING + GOING_ON), 5.0)
+    said, actions, rejected = said_over_television(minutes, rng, lambda _: rng.choice(PAUSING + GOING_ON), 5.0)
     right: set[int] = set()
     for start, end, text in said:
         for n, (at, saying) in enumerate(actions):
@@ -527,7 +528,9 @@ def television_commands(minutes: float, rng: random.Random) -> tuple[int, int, i
                 right.add(n)
                 break
         else:
-            print(f"  over the television, missed: {text!r}")
+            why = [line for at, line in rejected if start <= at <= end + 2.5]
+            why += [f"taken as {saying.words!r}" for at, saying in actions if start <= at <= end + 2.5]  # type: ignore[attr-defined]
+            print(f"  over the television, missed: {text!r}; {'; '.join(why) or 'nothing heard'}")
     for n, (_, saying) in enumerate(actions):
         if n not in right:
             print(f"  over the television, acted on wrongly: {saying}")
@@ -541,7 +544,7 @@ def television_sentences(minutes: float, rng: random.Random) -> tuple[int, int]:
     like a command; a person chatting with the television on must not steer the session."""
     from bench_listen import ORDINARY
 
-    said, actions = said_over_television(minutes, rng, lambda n: ORDINARY[n % len(ORDINARY)], 8.0)
+    said, actions, _ = said_over_television(minutes, rng, lambda n: ORDINARY[n % len(ORDINARY)], 8.0)
     for at, saying in actions:
         during = [text for start, end, text in said if start <= at <= end + 2.5]
         print(f"  a sentence said over the television acted on: {saying.words!r} ({during or 'between sentences'})")
