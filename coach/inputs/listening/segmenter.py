@@ -341,11 +341,14 @@ class Segmenter:
             room_levels = tuple(self._alone_now)
             self._alone_now.clear()
         kept = speech[: len(speech) - self.end_blocks + 1 + (TAIL_BLOCKS if self._talk_around else 0)]
-        gains = self._gate(kept)
         as_heard = np.concatenate([heard for heard, _ in kept])
+        gains, quieted = np.ones(len(as_heard), np.float32), None
+        if self._talk_around:  # in a still room every word is above it, and nothing is turned down
+            above = self._above_room(kept)
+            gains = _gate(above, GATE)
+            quieted = as_heard * _gate(above, QUIETED)
         audio = as_heard * gains
         suppressed = np.concatenate([quieter for _, quieter in kept]) * gains if self.suppress is not None else None
-        quieted = as_heard * self._gate(kept, QUIETED) if self._talk_around else None
         end = self._started_at + len(audio) / SAMPLE_RATE
         level = self._loudest_blocks(speech)
         return Utterance(
@@ -419,16 +422,18 @@ class Segmenter:
         energies = sorted(float(np.mean(heard**2)) for heard, _ in speech)[-STANDING_BLOCKS:]
         return float(10 * np.log10(max(float(np.mean(energies)), 1e-18)))
 
-    def _gate(self, kept: list[tuple[np.ndarray, np.ndarray]], gate: float = GATE) -> np.ndarray:
-        """Per sample, `gate` where a block was not heard above the room, 1 where it was, eased
-        over 10 ms: the room's talk around and between a command's words is turned down,
-        its words are not (in a quiet room every word is above it, and nothing changes)."""
-        if not self._talk_around:
-            return np.ones(len(kept) * BLOCK, np.float32)
+    def _above_room(self, kept: list[tuple[np.ndarray, np.ndarray]]) -> list[bool]:
+        """Which blocks were heard above the talking room the utterance began in."""
         floor = self._floor_at_start + self._rise_at_start / 2
-        above = [float(np.sqrt(np.mean(heard**2))) >= 10 ** (floor / 20) for heard, _ in kept]
-        gains = np.repeat(np.where(above, 1.0, gate), BLOCK)
-        return np.convolve(gains, np.ones(EASE) / EASE, mode="same").astype(np.float32)
+        return [float(np.sqrt(np.mean(heard**2))) >= 10 ** (floor / 20) for heard, _ in kept]
+
+
+def _gate(above: list[bool], gate: float) -> np.ndarray:
+    """Per sample, `gate` where a block was not heard above the room, 1 where it was, eased
+    over 10 ms: the room's talk around and between a command's words is turned down, its
+    words are not."""
+    gains = np.repeat(np.where(above, 1.0, gate), BLOCK)
+    return np.convolve(gains, np.ones(EASE) / EASE, mode="same").astype(np.float32)
 
 
 def utterances_in(recording: np.ndarray, suppress: Suppressor | None = None, rise: float = 6.0) -> list[Utterance]:
