@@ -28,7 +28,9 @@ or not), in the three voices; loopback 150 ms, the echo as loud as the person an
 
 --whole-routine: the built-in routine through the rig, the echo 6 dB louder than a person would
 be, with --listen and then without: cue onset error (p50, p99, max), actions taken (any is the
-coach obeying itself), CPU of coach and its listening process, peak memory, echo reduction.
+coach obeying itself), CPU of coach and its listening process, memory (its peak, two minutes
+in, and at each quarter of the rest: flat when those stay alike; in all and in coach's own
+process), echo reduction.
 
     python scripts/bench_echo.py [--commands 16] [--tv] [--pain-answers 12] [--whole-routine] [--drifting]
     (needs the listen extra)
@@ -391,12 +393,14 @@ def whole_routine(folder: Path, listen: bool, coach_args: list[str]) -> dict:
         wall = time.monotonic()
         session = Session(env, folder, *(["--listen"] if listen else []), *coach_args)
         memory: list[float] = []
+        coach_memory: list[float] = []
         children: set[int] = set()
         cpu = coach_cpu = 0.0
         while session.process.poll() is None:
             time.sleep(1)
             children |= listening_children(session.process.pid)
             memory.append(process_memory(session.process.pid, children))
+            coach_memory.append(process_memory(session.process.pid, set()))
             cpu = max(cpu, process_cpu(session.process.pid, children))
             coach_cpu = max(coach_cpu, process_cpu(session.process.pid, set()))
             last_cue = max((at for at, line in session.lines if re.match(r"\s+\d+:\d", line)), default=wall)
@@ -419,6 +423,7 @@ def whole_routine(folder: Path, listen: bool, coach_args: list[str]) -> dict:
             "cpu": 100 * cpu / seconds,
             "coach_cpu": 100 * coach_cpu / seconds,  # the session's own process: player, keys, remote
             "memory": memory,
+            "coach_memory": coach_memory,
             "echo": echo[-1] if echo else None,
         }
 
@@ -441,6 +446,21 @@ def process_cpu(pid: int, children: set[int]) -> float:
             fields = stat.read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def memory_course(memory: list[float], settled: int = 120) -> str:
+    """Memory sampled each second: its peak, then whether it stays flat: at `settled` seconds,
+    when everything is loaded, and at each quarter of the rest (the last, the median of the
+    last minute). The listening grows as it first hears: offline, fed a coach's clips and their
+    echo, 362 MB loaded, 516 MB a minute later, and 517 MB through the 29 minutes after."""
+    if len(memory) <= settled + 60:
+        return f"peak {max(memory or [0]):.0f} MB (too short a run to say whether it stays flat)"
+    rest = len(memory) - settled
+    quarters = [memory[settled + rest * k // 4] for k in (1, 2, 3)] + [sorted(memory[-60:])[30]]
+    return (
+        f"peak {max(memory):.0f} MB; {memory[settled]:.0f} MB {settled // 60} min in, then at each quarter of "
+        f"the {rest / 60:.0f} min after: {', '.join(f'{m:.0f}' for m in quarters)} MB"
+    )
 
 
 def process_memory(pid: int, children: set[int]) -> float:
@@ -598,8 +618,8 @@ def main() -> None:
                     f"whole routine {'with' if listen else 'without'} --listen: {r['cues']} cues, onset error "
                     f"p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms, max {r['max']:.2f} ms; actions {r['actions']}; "
                     f"CPU {r['cpu']:.1f}% of one core ({r['coach_cpu']:.1f}% in coach's own process); "
-                    f"memory {min(r['memory'] or [0]):.0f}-"
-                    f"{max(r['memory'] or [0]):.0f} MB; {r['echo'] or 'no echo figure'}"
+                    f"memory {memory_course(r['memory'])} (coach's own process: {memory_course(r['coach_memory'])}); "
+                    f"{r['echo'] or 'no echo figure'}"
                 )
             return
         if args.pain_answers:
