@@ -255,17 +255,19 @@ def commands_run(delay_ms: int, echo_db: int, count: int, tv: bool, folder: Path
                     got = [(at, words) for at, words in session.heard(said_at)]
                     over = coach_was_speaking(session, said_at, ended)
                     row = result["over" if over else "gap"]
+                    where = "over the coach" if over else "in a gap"
+                    if over and any(a < ended and b > said_at for a, b in pain_answers(session)):
+                        where = "over the answer to a pain word"
                     if any(meaning(words) == wanted for _, words in got):
                         row[0] += 1
                         result["latency"].append(next(at for at, w in got if meaning(w) == wanted) - ended)
                     elif got:
                         row[2] += 1
-                        print(f"  wrong: {text!r} ({voice.voice}) taken as {[w for _, w in got]}")
+                        # --verbose tells of a saying the closed set found; one written word for word, it does not
+                        how = why_not(session, said_at).replace("nothing heard", "heard word for word")
+                        print(f"  wrong: {text!r} ({voice.voice}), {where}; taken as {[w for _, w in got]}; {how}")
                     else:
                         row[1] += 1
-                        where = "over the coach" if over else "in a gap"
-                        if over and any(a < ended and b > said_at for a, b in pain_answers(session)):
-                            where = "over the answer to a pain word"
                         print(f"  missed: {text!r} ({voice.voice}), {where}; {why_not(session, said_at)}")
                     if session.process.poll() is not None:
                         break
@@ -651,7 +653,7 @@ def main() -> None:
             right, wrong, said = television_commands(args.tv_command_minutes, rng)
             print(
                 f"commands said over the television, {args.tv_command_minutes:.1f} min offline through the "
-                f"listening path: {right} of {said} right ({100 * right / said:.0f}%), {wrong} other actions"
+                f"listening path: {right} of {said} right ({100 * right / max(said, 1):.0f}%), {wrong} other actions"
             )
             actions, sentences = television_sentences(args.tv_sentence_minutes, random.Random(args.seed))
             print(
