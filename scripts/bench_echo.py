@@ -401,10 +401,12 @@ def whole_routine(folder: Path, listen: bool, coach_args: list[str]) -> dict:
         while session.process.poll() is None:
             time.sleep(1)
             children |= listening_children(session.process.pid)
-            memory.append(process_memory(session.process.pid, children))
-            coach_memory.append(process_memory(session.process.pid, set()))
-            cpu = max(cpu, process_cpu(session.process.pid, children))
-            coach_cpu = max(coach_cpu, process_cpu(session.process.pid, set()))
+            # each process read once: coach's own, then its listening process added to it
+            coach_memory.append(process_memory({session.process.pid}))
+            memory.append(coach_memory[-1] + process_memory(children))
+            coach_cpu_now = process_cpu({session.process.pid})
+            cpu = max(cpu, coach_cpu_now + process_cpu(children))
+            coach_cpu = max(coach_cpu, coach_cpu_now)
             last_cue = max((at for at, line in session.lines if re.match(r"\s+\d+:\d", line)), default=wall)
             if time.monotonic() - last_cue > 60:  # paused by its own voice, waiting for a "go on"
                 print("  stalled: no cue for 60 s; it heard:", [w for _, w in session.heard()])
@@ -439,10 +441,10 @@ def listening_children(pid: int) -> set[int]:
     return found
 
 
-def process_cpu(pid: int, children: set[int]) -> float:
-    """CPU seconds so far of coach and its listening process, from /proc."""
+def process_cpu(pids: set[int]) -> float:
+    """CPU seconds so far of these processes (coach, its listening process), from /proc."""
     total = 0.0
-    for each in (pid, *children):
+    for each in pids:
         stat = Path(f"/proc/{each}/stat")
         if stat.exists():
             fields = stat.read_text().rsplit(")", 1)[1].split()
@@ -465,9 +467,10 @@ def memory_course(memory: list[float], settled: int = 120) -> str:
     )
 
 
-def process_memory(pid: int, children: set[int]) -> float:
+def process_memory(pids: set[int]) -> float:
+    """Resident memory of these processes, MB, from /proc."""
     total = 0.0
-    for each in (pid, *children):
+    for each in pids:
         status = Path(f"/proc/{each}/status")
         if status.exists():
             for line in status.read_text().splitlines():
