@@ -1155,6 +1155,45 @@ def write(tmp_path: Path, text: str) -> Path:
     return routine
 
 
+def listening_child(coach: int) -> int | None:
+    """The pid of coach's listening process, once it has begun to ignore SIGTERM (and Ctrl-C)."""
+    with contextlib.suppress(OSError):
+        for pid in Path(f"/proc/{coach}/task/{coach}/children").read_text().split():
+            status = Path(f"/proc/{pid}/status").read_text()
+            ignored = int(re.search(r"SigIgn:\s*([0-9a-f]+)", status).group(1), 16)  # type: ignore[union-attr]
+            if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text() and ignored & 1 << (signal.SIGTERM - 1):
+                return int(pid)
+    return None
+
+
+@needs_listen
+@pytest.mark.slow(seconds=3)
+def test_ctrl_c_while_the_model_loads_ends_coach_and_its_listening(tmp_path: Path, capture: Path) -> None:
+    """The listening process ignores Ctrl-C, to be ended in order; Ctrl-C before the session
+    could end it once left coach waiting on it for ever."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coach", "--listen", "--voice", "gmw/en-us", "--only", "1"],
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    STARTED.append(process)
+    wait_until(lambda: listening_child(process.pid) is not None, 60)
+    child = listening_child(process.pid)
+    process.send_signal(signal.SIGINT)
+    try:
+        _out, err = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)  # faulthandler shows where each thread was
+        pytest.fail("coach did not end in 20 s of Ctrl-C:\n" + process.communicate(timeout=10)[1])
+    assert process.returncode == 130
+    assert err.strip().splitlines()[-1].startswith("coach: stopped") and "Traceback" not in err
+    assert not Path(f"/proc/{child}").exists()
+    assert not read_captures(capture)  # the session never began
+
+
 @needs_listen
 @needs_pulse
 @pytest.mark.slow(seconds=76)

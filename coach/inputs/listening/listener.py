@@ -14,6 +14,7 @@ session goes on. Audio is processed in memory and never written or sent anywhere
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import multiprocessing
 import os
@@ -69,6 +70,10 @@ class Listener:
         self._process = context.Process(target=serve, args=(theirs, self.vocabulary), name="coach-hear", daemon=True)
         with _one_blas_thread():
             self._process.start()
+        # It ignores Ctrl-C and SIGTERM, so multiprocessing's own exit, which ends a daemon child
+        # with SIGTERM and waits for it, would wait forever on a coach stopped before stop() ran
+        # (Ctrl-C while the model loads). Registered after that exit, this runs before it.
+        atexit.register(self._end_unstopped)
         theirs.close()
         self._connection = ours
         worker(self._receive, "coach-listen-receive").start()
@@ -112,9 +117,13 @@ class Listener:
         if self._process is not None:
             self._ended.wait(5)
             self._process.join(2)
-            if self._process.is_alive():
-                self._process.kill()
-                self._process.join(2)
+            self._end_unstopped()
+        atexit.unregister(self._end_unstopped)
+
+    def _end_unstopped(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            self._process.kill()
+            self._process.join(2)
 
     def _send(self) -> None:
         assert self._connection is not None
