@@ -178,6 +178,18 @@ def test_a_bug_deep_inside_is_one_line_and_debug_shows_where(monkeypatch: pytest
     assert debug.exit_code == 2 and "Traceback" in debug.stderr and "broken" in debug.stderr
 
 
+def test_ctrl_c_anywhere_says_it_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """typer ends a Ctrl-C nothing else caught with exit 130 and no word: coach says one."""
+
+    def interrupted(*_args: object, **_kwargs: object) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("coach.plan.preview.render_text", interrupted)
+    result = CliRunner().invoke(app, ["--dry-run", "--only", "1", "--voice", "gmw/en-us"])
+    assert result.exit_code == 130
+    assert result.stderr == "coach: stopped\n"
+
+
 @pytest.mark.parametrize("option", ["--only", "--skip"])
 def test_an_empty_selection_is_an_error_with_the_valid_names(option: str) -> None:
     result = CliRunner().invoke(app, ["--dry-run", option, ""])

@@ -193,6 +193,26 @@ def test_ctrl_c_stops_at_once_and_says_where(tmp_path: Path, capture: Path) -> N
     assert 4 <= played < 15
 
 
+def test_ctrl_c_as_the_sound_device_opens_says_so(
+    tmp_path: Path, capture: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C landing between the first sound (the opening silence) and the first cue once
+    ended coach with exit 130 and not a word (typer's own silent handling)."""
+    routine = tmp_path / "short.toml"
+    routine.write_text(SHORT_ROUTINE)
+    opened = SimpleaudioSink.open
+
+    def open_then_ctrl_c(sink: SimpleaudioSink) -> None:
+        opened(sink)  # the real device opens and plays its silence; then the key lands
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SimpleaudioSink, "open", open_then_ctrl_c)
+    result = CliRunner().invoke(app, ["--routine", str(routine), "--voice", "gmw/en-us", "--no-remote", "--quiet"])
+    assert result.exit_code == 130
+    assert result.stderr.strip() == "coach: stopped before the session started"
+    assert read_captures(capture, opening=True) == [OPENING_SILENCE]  # and no cue played
+
+
 def test_no_sound_device_is_one_line_with_alternatives(tmp_path: Path) -> None:
     empty = tmp_path / "no-card.conf"
     empty.write_text("# no devices at all\n")

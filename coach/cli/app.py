@@ -21,6 +21,10 @@ from coach.common.errors import CoachError
 DEBUG_VARIABLE = "COACH_DEBUG"
 
 
+class StoppedByCtrlC(Exception):
+    """A Ctrl-C no command caught: typer would end it with exit 130 and not a word."""
+
+
 class OneLineErrors(TyperGroup):
     """Every mistake ends in one line on stderr and exit code 2, never a traceback.
 
@@ -29,6 +33,12 @@ class OneLineErrors(TyperGroup):
     Anything unexpected still ends in one line, naming the error, unless --debug (or
     $COACH_DEBUG=1) asks for the traceback. This handler uses nothing that can fail.
     """
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise StoppedByCtrlC from None
 
     def main(  # type: ignore[override]  # click's own keywords pass through **kwargs
         self, args: Sequence[str] | None = None, standalone_mode: bool = True, **kwargs: Any
@@ -41,6 +51,8 @@ class OneLineErrors(TyperGroup):
             result = super().main(arguments, standalone_mode=False, **kwargs)
         except CoachError as error:
             return _fail(f"coach: error: {error}", error.exit_code, standalone_mode)
+        except StoppedByCtrlC:
+            return _fail("coach: stopped", 130, standalone_mode)
         except typer.Exit as done:
             return _fail("", done.exit_code, standalone_mode)
         except typer.Abort:

@@ -353,40 +353,40 @@ class LiveSession:
                     if self.checkin and (keyboard is not None or listening.is_set())
                     else None
                 )
+                if listener is not None:
+                    listener.listen_for(commands_heard)
+                self.sink.open()
+                record = Record(self.history or History(), self.timeline, self.routine_name, pain_before, self.err)
+                # An injected wait (a fake clock) is the only command source it knows of.
+                use_remote = self.wait is None and self._remote_possible()
+                if keyboard is not None or use_remote or listener is not None:
+                    commands = CommandStream(keyboard)
+                if commands is not None:
+                    stack.callback(commands.close)
+                player = Player(
+                    self.timeline,
+                    clip_source(self.voice),
+                    self.sink,
+                    clock=self.clock,
+                    wait=commands.wait if commands is not None else self.wait,
+                    farewell=farewell,
+                    pain_answer=lambda: self.voice.joined(pain_parts),
+                    # Without a key to press or a voice heard, a wait is its allowance.
+                    await_listener=keyboard is not None or listening.is_set(),
+                )
+                if keyboard is None and listener is not None and not listening.is_set():
+                    player.await_listener = False  # lost while the player was being made
+                if use_remote and commands is not None:
+                    remote = Remote(commands.put, lambda: remote_state(self.timeline, player), self._note)
+                    stack.callback(remote.stop)  # the bus name is released on every way out
+                    remote.start()
+                show_panel = keyboard is not None and not self.quiet and sys.stdout.isatty()
+                panel = self._start_panel(stack, player, listener is not None) if show_panel else None
             except (KeyboardInterrupt, Interrupted, EOFError) as stop:
                 stack.close()  # sound off, terminal back as it was
                 with contextlib.suppress(OSError):
                     self.err("\ncoach: stopped before the session started")
                 return exit_code(stop)
-            if listener is not None:
-                listener.listen_for(commands_heard)
-            self.sink.open()
-            record = Record(self.history or History(), self.timeline, self.routine_name, pain_before, self.err)
-            # An injected wait (a fake clock) is the only command source it knows of.
-            use_remote = self.wait is None and self._remote_possible()
-            if keyboard is not None or use_remote or listener is not None:
-                commands = CommandStream(keyboard)
-            if commands is not None:
-                stack.callback(commands.close)
-            player = Player(
-                self.timeline,
-                clip_source(self.voice),
-                self.sink,
-                clock=self.clock,
-                wait=commands.wait if commands is not None else self.wait,
-                farewell=farewell,
-                pain_answer=lambda: self.voice.joined(pain_parts),
-                # Without a key to press or a voice heard, a wait is its allowance.
-                await_listener=keyboard is not None or listening.is_set(),
-            )
-            if keyboard is None and listener is not None and not listening.is_set():
-                player.await_listener = False  # lost while the player was being made
-            if use_remote and commands is not None:
-                remote = Remote(commands.put, lambda: remote_state(self.timeline, player), self._note)
-                stack.callback(remote.stop)  # the bus name is released on every way out
-                remote.start()
-            show_panel = keyboard is not None and not self.quiet and sys.stdout.isatty()
-            panel = self._start_panel(stack, player, listener is not None) if show_panel else None
 
             def on_cue(played: Played) -> None:
                 if played.index == 0 and panel is None and not self.quiet:
