@@ -21,10 +21,10 @@ The loopback holds its rate (a laptop's speakers and microphone share a clock); 
 lets it adjust its rate to hold its latency, as a microphone on a clock of its own would.
 
 --pain-answers: after a pain word said over the coach, it answers how to go on ("... When you are
-ready, say resume. To end, say stop the session."). By turns the person stays silent through the
-answer and 4 s after it (any "resume" acted on then is the coach obeying its own word), or says
-"Resume." in answer to the coach's own "resume", 0.2-0.6 s after that word reached the room (taken
-or not), in the three voices; loopback 150 ms, the echo as loud as the person and 6 dB louder.
+ready, say continue. To end, say stop the session."). By turns the person stays silent through the
+answer and 4 s after it (any going on acted on then is the coach obeying its own word), or says
+the word it asked for in answer to the coach's own, 0.2-0.6 s after that word reached the room
+(taken or not), in the three voices; loopback 150 ms, the echo as loud as the person and 6 dB louder.
 
 --whole-routine: the built-in routine through the rig, the echo 6 dB louder than a person would
 be, with --listen and then without: cue onset error (p50, p99, max), actions taken (any is the
@@ -87,6 +87,7 @@ TV_VOICE = VoiceSettings("gmw/en-GB-scotland", 160)
 WORDS = Phrases.for_language("en")
 COMMANDS = Vocabulary.commands(WORDS, "en")
 PAIN_ANSWER = WORDS.pain_answer_parts()  # said part by part, each a clip of its own
+ASKED_TO_GO_ON = WORDS.first_saying("heard_resume").capitalize() + "."  # what the answer asks for
 LOOPBACK_RATE = " adjust_time=0"  # held; "" with --drifting
 
 
@@ -313,8 +314,8 @@ PAIN_WORDS = ["Ouch.", "Stop.", "It hurts."]
 
 
 def pain_answer_run(delay_ms: int, echo_db: int, count: int, folder: Path, rng: random.Random) -> dict:
-    """`count` pain words, each answered by the coach; after every other one the person answers its
-    "resume" at once, after the others they stay silent. See the module docstring."""
+    """`count` pain words, each answered by the coach; after every other one the person answers the
+    word it asks for at once, after the others they stay silent. See the module docstring."""
     import numpy as np
 
     result = {"answers": 0, "pain_missed": 0, "own_resumes": 0, "silent": 0, "taken": 0, "said": 0, "latency": []}
@@ -328,7 +329,7 @@ def pain_answer_run(delay_ms: int, echo_db: int, count: int, folder: Path, rng: 
         parts = [np.frombuffer(coach.clip(part).frames, dtype="<i2") for part in PAIN_ANSWER]
         resume_part = next(n for n, part in enumerate(PAIN_ANSWER) if meaning(part.rstrip(".")) is Command.RESUME)
         loud = np.flatnonzero(np.abs(parts[resume_part]) > 300)
-        # From play() of the answer to the end of the coach's own "resume", and to the answer's end.
+        # From play() of the answer to the end of the coach's own word to go on, and to the answer's end.
         word_end = sum(len(part) for part in parts[:resume_part]) / RATE + (loud[-1] + 1) / RATE
         answer_end = sum(len(part) for part in parts) / RATE
         heard_delay = delay_ms / 1000 + 0.03  # the loopback, and the sound server's own buffering
@@ -353,22 +354,24 @@ def pain_answer_run(delay_ms: int, echo_db: int, count: int, folder: Path, rng: 
                 time.sleep(0.02)
             if not pain:
                 result["pain_missed"] += 1
+                word = PAIN_WORDS[n % len(PAIN_WORDS)]
+                print(f"  pain word {word!r} ({voice.voice}) missed over the coach: {why_not(session, said_at)}")
                 continue
             result["answers"] += 1
             answered = pain[0]  # the answer is played as the pain word is acted on
-            if n % 2 == 0:  # silent through the answer and after: any resume now is the coach's own
+            if n % 2 == 0:  # silent through the answer and after: any going on now is the coach's own
                 time.sleep(max(0.0, answered + heard_delay + answer_end + 4.0 - time.monotonic()))
                 result["silent"] += 1
                 own = resumes(answered, time.monotonic())
                 if own:
                     result["own_resumes"] += 1
-                    print(f"  the coach's own 'resume' acted on, {own[0] - answered:.2f} s into its answer")
+                    print(f"  the coach's own {ASKED_TO_GO_ON!r} acted on, {own[0] - answered:.2f} s into its answer")
                     continue
             else:  # "Resume." in answer to the coach's own, as soon as it has reached the room
                 at = answered + heard_delay + word_end + rng.uniform(0.2, 0.6)
                 time.sleep(max(0.0, at - time.monotonic()))
                 start = time.monotonic()
-                say("Resume.", voice)
+                say(ASKED_TO_GO_ON, voice)
                 ended = time.monotonic()
                 result["said"] += 1
                 time.sleep(2.5)
@@ -378,7 +381,8 @@ def pain_answer_run(delay_ms: int, echo_db: int, count: int, folder: Path, rng: 
                     result["latency"].append(got[0] - ended)
                     continue
                 late = start - answered - heard_delay - word_end
-                print(f"  'Resume.' ({voice.voice}) {late:.2f} s after the coach's own: {why_not(session, start)}")
+                why = why_not(session, start)
+                print(f"  {ASKED_TO_GO_ON!r} ({voice.voice}) {late:.2f} s after the coach's own: {why}")
             time.sleep(max(0.0, answered + heard_delay + answer_end + 0.5 - time.monotonic()))
             for _ in range(3):  # go on, said after the answer as it asks
                 said_at = time.monotonic()
@@ -630,6 +634,7 @@ def main() -> None:
         if args.pain_answers:
             totals = {"answers": 0, "pain_missed": 0, "own_resumes": 0, "silent": 0, "taken": 0, "said": 0}
             latency: list[float] = []
+            asked = ASKED_TO_GO_ON.rstrip(".").lower()
             for echo_db in (0, 6):
                 r = pain_answer_run(150, echo_db, args.pain_answers, folder, rng)
                 for key in totals:
@@ -638,12 +643,12 @@ def main() -> None:
                 print(
                     f"delay 150 ms, echo {echo_db:+d} dB: {r['answers']} answers "
                     f"({r['pain_missed']} pain words missed); "
-                    f"the coach's own 'resume' acted on {r['own_resumes']} times in {r['silent']} silent answers; "
-                    f"'Resume.' said in answer to it taken {r['taken']} of {r['said']}"
+                    f"the coach's own {asked!r} acted on {r['own_resumes']} times in {r['silent']} silent answers; "
+                    f"{ASKED_TO_GO_ON!r} said in answer to it taken {r['taken']} of {r['said']}"
                 )
             print(
-                f"the coach's own 'resume' acted on: {totals['own_resumes']} of {totals['silent']} answers; "
-                f"'Resume.' said 0.2-0.6 s after it: {totals['taken']} of {totals['said']} taken"
+                f"the coach's own {asked!r} acted on: {totals['own_resumes']} of {totals['silent']} answers; "
+                f"{ASKED_TO_GO_ON!r} said 0.2-0.6 s after it: {totals['taken']} of {totals['said']} taken"
                 + (f"; latency p50 {percentile(latency, 0.5):.2f} s" if latency else "")
             )
             return

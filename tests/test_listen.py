@@ -282,8 +282,8 @@ def test_the_echo_guard_drops_only_what_the_coach_was_saying() -> None:
 
 def test_the_pain_answer_is_held_against_the_part_sounding_not_all_of_its_words(tmp_path: Path, capture: Path) -> None:
     """After "ouch" the coach says how to go on, and the saying it asks for is a part of its
-    own: a "resume" said over "When you are ready, say", or over its next sentence, is the
-    person's; over its "resume." it is its own."""
+    own: a "continue" said over "When you are ready, say", or over its next sentence, is the
+    person's; over its "continue." it is its own."""
     from coach.inputs.listening.sounding import SpeakingSink
     from coach.sound.speaker import SimpleaudioSink
 
@@ -291,7 +291,7 @@ def test_the_pain_answer_is_held_against_the_part_sounding_not_all_of_its_words(
     words = Phrases.for_language("en")
     answer = words.pain_answer_parts()
     assert " ".join(answer) == words.pain_answer()
-    assert answer[2:] == ["When you are ready, say", "resume.", "To end, say", "stop the session."]
+    assert answer[2:] == ["When you are ready, say", "continue.", "To end, say", "stop the session."]
     clip = voice.joined(answer)
     assert voice.joined(answer) is clip and clip.frames == b"".join(voice.clip(s).frames for s in answer)
 
@@ -317,13 +317,14 @@ def test_the_pain_answer_is_held_against_the_part_sounding_not_all_of_its_words(
         """What the coach was saying under an utterance of 0.6 s from `at`."""
         return told.speech.during(at, at + 0.6)[0]
 
-    assert not is_echo("Resume.", coach_said(middle(2)))  # over "When you are ready, say"
-    assert is_echo("Resume.", coach_said(middle(3) - 0.3))  # over its own "resume."
-    assert not is_echo("Resume.", coach_said(middle(4)))  # over "To end, say"
-    # Heard as "Presume.", a person's "resume" said as "Rest as long as you need." ends is no
-    # rhyme of its "rest", two seconds before; over its own "resume." it is.
-    assert not rhymes_with_echo("resume", told.speech.words_near(starts[2] - 0.05, starts[2] + 0.9, SUBTRACTED_TAIL))
-    assert rhymes_with_echo("resume", told.speech.words_near(middle(3) - 0.3, middle(3) + 0.3, SUBTRACTED_TAIL))
+    assert not is_echo("Continue.", coach_said(middle(2)))  # over "When you are ready, say"
+    assert is_echo("Continue.", coach_said(middle(3) - 0.3))  # over its own "continue."
+    assert not is_echo("Continue.", coach_said(middle(4)))  # over "To end, say"
+    # Said as "Rest as long as you need." ends, a person's "continue" is no rhyme of its words,
+    # nor is their "resume", heard as "Presume.", of its "rest"; over its own "continue." it is.
+    near_start = told.speech.words_near(starts[2] - 0.05, starts[2] + 0.9, SUBTRACTED_TAIL)
+    assert not rhymes_with_echo("continue", near_start) and not rhymes_with_echo("resume", near_start)
+    assert rhymes_with_echo("continue", told.speech.words_near(middle(3) - 0.3, middle(3) + 0.3, SUBTRACTED_TAIL))
     # "Go on" said over "When you are ready, say": the rest of the answer never sounds.
     told.speech.stopped(middle(2))
     assert told.speech.during(middle(2), middle(5)) == (answer[2], False)

@@ -171,7 +171,7 @@ ENGLISH: Mapping[str, str] = {
         "I have paused. Rest as long as you need. When you are ready, say {resume}. To end, say {stop}."
     ),
     "heard_pause": "pause | wait | hold on",
-    "heard_resume": "resume | go on | continue",
+    "heard_resume": "continue | go on | resume",
     "heard_next": "next | skip",
     "heard_back": "back | start again",
     "heard_repeat": "again | repeat | say that again",
