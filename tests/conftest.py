@@ -187,6 +187,17 @@ def wait_until(condition: Callable[[], bool], seconds: float = 60) -> None:
         time.sleep(0.02)
 
 
+def ctrl_c(process: subprocess.Popen[str], seconds: float) -> str:
+    """Press Ctrl-C on a coach started with PYTHONFAULTHANDLER=1; its stderr once it has ended.
+    Not ended within `seconds`: it is sent SIGABRT and the test fails with where each thread was."""
+    process.send_signal(signal.SIGINT)
+    try:
+        return process.communicate(timeout=seconds)[1]
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+        pytest.fail(f"coach did not end in {seconds} s of Ctrl-C:\n" + process.communicate(timeout=10)[1])
+
+
 @pytest.fixture
 def capture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Route this test's playback into tmp_path/played.raw (and .0001, .0002, ...)."""

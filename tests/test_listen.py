@@ -40,7 +40,7 @@ from coach.plan.script import CHIMES, phrases_for
 from coach.record.history import History
 from coach.sound.player import Command
 from coach.voice.voices import Voice, VoiceSettings
-from tests.conftest import private_pulseaudio, read_captures, settled_captures, wait_until
+from tests.conftest import ctrl_c, private_pulseaudio, read_captures, settled_captures, wait_until
 
 LISTEN_INSTALLED = all(
     importlib.util.find_spec(name) is not None
@@ -1183,12 +1183,7 @@ def test_ctrl_c_while_the_model_loads_ends_coach_and_its_listening(tmp_path: Pat
     STARTED.append(process)
     wait_until(lambda: listening_child(process.pid) is not None, 60)
     child = listening_child(process.pid)
-    process.send_signal(signal.SIGINT)
-    try:
-        _out, err = process.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.send_signal(signal.SIGABRT)  # faulthandler shows where each thread was
-        pytest.fail("coach did not end in 20 s of Ctrl-C:\n" + process.communicate(timeout=10)[1])
+    err = ctrl_c(process, 20)
     assert process.returncode == 130
     assert err.strip().splitlines()[-1].startswith("coach: stopped") and "Traceback" not in err
     assert not Path(f"/proc/{child}").exists()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -29,7 +28,7 @@ from coach.session.prepare import Request, load_request_routine, voice_settings
 from coach.session.prepare import plan as plan_timeline
 from coach.sound.speaker import OPENING_SILENCE, SimpleaudioSink
 from coach.voice.voices import Voice, VoiceSettings
-from tests.conftest import ALSA_CAPTURE_CONF, FakeClock, read_captures, settled_captures
+from tests.conftest import ALSA_CAPTURE_CONF, FakeClock, ctrl_c, read_captures, settled_captures
 
 COACH = [sys.executable, "-m", "coach"]
 
@@ -181,12 +180,7 @@ def test_ctrl_c_stops_at_once_and_says_where(tmp_path: Path, capture: Path) -> N
     deadline = time.monotonic() + 60
     while len(read_captures(capture)) < 4 and time.monotonic() < deadline:
         time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
-    try:
-        _out, err = process.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.send_signal(signal.SIGABRT)  # faulthandler prints where every thread is
-        pytest.fail("Ctrl-C did not stop the session in 10 s:\n" + process.communicate(timeout=10)[1])
+    err = ctrl_c(process, 10)
     played = len(read_captures(capture))
     assert process.returncode == 130
     assert "coach: stopped at 0:" in err and "Traceback" not in err
