@@ -907,6 +907,7 @@ def test_the_microphones_timeline_ignores_late_callbacks_and_moves_on_after_lost
     # A busy machine holds the callbacks up by half a second, then hands the blocks over at once.
     held = [timeline.began(10.0 + 40 * block + 0.5, 512) for _ in range(16)]
     assert held == pytest.approx([10.0 + n * block for n in range(40, 56)])
+    assert timeline.ahead(10.0 + 40 * block + 0.5) < 0.5  # a burst after a stall is no runaway microphone
     # Two seconds of blocks all 0.4 s behind the count: samples were lost, and the count moves on.
     after = [timeline.began(10.0 + n * block + 0.4, 512) for n in range(56, 56 + 70)]
     assert timeline.recounts == 1
@@ -1329,6 +1330,25 @@ def test_no_microphone_the_session_goes_on_and_says_so_once(tmp_path: Path, capt
     # With no key to press and no microphone, the pain question is not asked: nothing could answer it.
     question = Voice(VoiceSettings(ESPEAK)).clip(ENGLISH_PHRASES.say("checkin_before_said")).frames
     assert question not in read_captures(capture)
+
+
+@needs_listen
+@pytest.mark.slow(seconds=5)
+def test_a_microphone_faster_than_real_time_is_said_once_and_the_session_goes_on(tmp_path: Path, capture: Path) -> None:
+    """The tests' sound device records from ALSA's null device, which sends sound as fast as it
+    is read: unchecked, the listening process queued 4.5 GB of it in 10 minutes on both cores."""
+    env = {**os.environ}
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    coach = Coach(env, write(tmp_path, SHORT_ROUTINE), "--listen", "--voice", ESPEAK)
+    coach.saw("faster than real time", 120)
+    coach.saw("Let us begin.")  # the session's first words after it
+    assert coach.process.poll() is None
+    assert coach.stop() == 143, "".join(coach.errors)  # as a closed laptop lid would
+    trouble = [line for line in coach.errors if "without listening" in line]
+    assert trouble == [
+        "coach: the microphone sends sound faster than real time (is the default input a null device?); "
+        "the session goes on without listening\n"
+    ]
 
 
 def shadow_package(folder: Path, name: str, init: str) -> None:

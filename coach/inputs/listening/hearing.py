@@ -82,6 +82,10 @@ SILENT_MICROPHONE = 3.0  # seconds without a single block: the microphone has go
 RECOUNT_SECONDS = 0.25  # every block of LATE_WINDOW this late on its counted time: samples were lost, count anew
 LATE_WINDOW = 2.0  # seconds: longer than a busy machine has held up this process's callbacks (0.6 s seen)
 NO_DELAY_SECONDS = 30.0  # of the coach sounding with no delay found: its echo is not reaching the microphone alike
+# Sound this far ahead of the clock since the first block is no microphone (ALSA's null device
+# as the default input sends it as fast as it is read: 4.5 GB queued in 10 min, two cores busy).
+# A sound server's bursts after a stall are a buffer's length, well under it.
+AHEAD_SECONDS = 5.0
 
 
 def check_microphone_library() -> Any:
@@ -157,6 +161,7 @@ class Hearing:
         self._canceller: EchoCanceller | None = None
         self._blocks: queue.Queue[tuple[np.ndarray, float] | None] = queue.Queue()
         self._stream: Any = None
+        self._timeline: MicrophoneTimeline | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._trouble_told = False
@@ -237,7 +242,7 @@ class Hearing:
         except Exception:
             rate = int(device["default_samplerate"])
         resample = _resampler(rate)
-        timeline = MicrophoneTimeline(rate)
+        self._timeline = timeline = MicrophoneTimeline(rate)
 
         def callback(indata: np.ndarray, frames: int, _time: Any, status: Any) -> None:
             if status.input_overflow:
@@ -270,6 +275,9 @@ class Hearing:
                     return
             if item is None:
                 continue
+            if self._timeline is not None and self._timeline.ahead(self.clock()) > AHEAD_SECONDS:
+                self._trouble("the microphone sends sound faster than real time (is the default input a null device?)")
+                return
             samples, at = item
             heard_last = self.clock()
             if self._overflows > self._overflows_told:  # --verbose: what was heard then may be in pieces
@@ -423,13 +431,14 @@ class MicrophoneTimeline:
         self.origin: float | None = None
         self.samples = 0
         self.recounts = 0
+        self.first: float | None = None  # when the first block arrived, never recounted
         self._lateness: deque[float] = deque(maxlen=max(1, round(LATE_WINDOW * rate / (BLOCK * rate // SAMPLE_RATE))))
 
     def began(self, arrived: float, frames: int) -> float:
         """When a block of `frames` began; `arrived` is the clock at its callback less its length,
         the latest it can have begun."""
         if self.origin is None:
-            self.origin = arrived
+            self.origin = self.first = arrived
         at = self.origin + self.samples / self.rate
         late = arrived - at
         self._lateness.append(late)
@@ -442,6 +451,10 @@ class MicrophoneTimeline:
             self._lateness.clear()
         self.samples += frames
         return at
+
+    def ahead(self, now: float) -> float:
+        """Seconds of sound received beyond the time since the first block arrived."""
+        return 0.0 if self.first is None else self.samples / self.rate - (now - self.first)
 
 
 def _resampler(rate: int) -> Callable[[np.ndarray], np.ndarray]:
