@@ -907,11 +907,20 @@ def test_the_microphones_timeline_ignores_late_callbacks_and_moves_on_after_lost
     # A busy machine holds the callbacks up by half a second, then hands the blocks over at once.
     held = [timeline.began(10.0 + 40 * block + 0.5, 512) for _ in range(16)]
     assert held == pytest.approx([10.0 + n * block for n in range(40, 56)])
-    assert timeline.ahead(10.0 + 40 * block + 0.5) < 0.5  # a burst after a stall is no runaway microphone
+    assert not timeline.runs_ahead(10.0 + 40 * block + 0.5)  # a burst after a stall is no runaway microphone
     # Two seconds of blocks all 0.4 s behind the count: samples were lost, and the count moves on.
     after = [timeline.began(10.0 + n * block + 0.4, 512) for n in range(56, 56 + 70)]
     assert timeline.recounts == 1
     assert after[-1] == pytest.approx(10.0 + 125 * block + 0.4)
+    # A microphone whose clock runs 1% fast, for an hour, is a microphone; ALSA's null device,
+    # handing over 6 s of sound at once, is not.
+    fast_clock, null_device = MicrophoneTimeline(16000), MicrophoneTimeline(16000)
+    for n in range(round(3600 / block)):
+        fast_clock.began(n * block / 1.01, 512)
+    assert not fast_clock.runs_ahead(3600 / 1.01)
+    for _ in range(round(6 / block)):
+        null_device.began(0.0, 512)
+    assert null_device.runs_ahead(0.01)
 
 
 def test_the_coachs_clips_are_kept_until_the_microphone_has_heard_past_them() -> None:

@@ -82,9 +82,11 @@ SILENT_MICROPHONE = 3.0  # seconds without a single block: the microphone has go
 RECOUNT_SECONDS = 0.25  # every block of LATE_WINDOW this late on its counted time: samples were lost, count anew
 LATE_WINDOW = 2.0  # seconds: longer than a busy machine has held up this process's callbacks (0.6 s seen)
 NO_DELAY_SECONDS = 30.0  # of the coach sounding with no delay found: its echo is not reaching the microphone alike
-# Sound this far ahead of the clock since the first block is no microphone (ALSA's null device
-# as the default input sends it as fast as it is read: 4.5 GB queued in 10 min, two cores busy).
-# A sound server's bursts after a stall are a buffer's length, well under it.
+# Sound coming this much faster than the clock since the first block, and this far ahead, is no
+# microphone (ALSA's null device as the default input sends it as fast as it is read: 4.5 GB
+# queued in 10 min, two cores busy). A sound server's burst after a stall is a buffer's length,
+# and a sound card's clock is off by well under 1%, not by half.
+AHEAD_RATE = 1.5
 AHEAD_SECONDS = 5.0
 
 
@@ -275,7 +277,7 @@ class Hearing:
                     return
             if item is None:
                 continue
-            if self._timeline is not None and self._timeline.ahead(self.clock()) > AHEAD_SECONDS:
+            if self._timeline is not None and self._timeline.runs_ahead(self.clock()):
                 self._trouble("the microphone sends sound faster than real time (is the default input a null device?)")
                 return
             samples, at = item
@@ -452,9 +454,11 @@ class MicrophoneTimeline:
         self.samples += frames
         return at
 
-    def ahead(self, now: float) -> float:
-        """Seconds of sound received beyond the time since the first block arrived."""
-        return 0.0 if self.first is None else self.samples / self.rate - (now - self.first)
+    def runs_ahead(self, now: float) -> bool:
+        """More sound received since the first block than any microphone could have recorded."""
+        if self.first is None:
+            return False
+        return self.samples / self.rate > AHEAD_RATE * (now - self.first) + AHEAD_SECONDS
 
 
 def _resampler(rate: int) -> Callable[[np.ndarray], np.ndarray]:
