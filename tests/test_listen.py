@@ -223,6 +223,21 @@ def test_pain_words_pause_and_never_the_coachs_own_stop_there() -> None:
     assert english.match("next, back") is None  # sayings of two meanings are nothing
 
 
+def test_paused_the_listener_hears_going_on_and_ending_and_always_the_words_that_pause() -> None:
+    """Narrowed to what a paused player acts on, the sayings of next, back, again and done are
+    gone; those that pause stay, as rivals that keep a pain word from being taken for going on."""
+    from coach.sound.player import PAUSED, PLAYING
+
+    commands = Vocabulary.commands(ENGLISH_PHRASES, "en")
+    paused = commands.narrowed_to(PAUSED)
+    assert {s.meaning for s in paused.sayings} == {Command.RESUME, Command.QUIT, Command.HOLD, Command.PAIN}
+    assert paused.match("continue").meaning is Command.RESUME  # type: ignore[union-attr]
+    assert paused.match("ouch").meaning is Command.PAIN  # type: ignore[union-attr]
+    assert paused.match("again") is None and paused.match("done") is None
+    playing = {s.meaning for s in commands.narrowed_to(PLAYING).sayings}
+    assert playing == {s.meaning for s in commands.sayings} - {Command.RESUME, Command.DONE}
+
+
 def test_sayings_follow_the_routines_language_and_its_own_words(tmp_path: Path) -> None:
     german = Vocabulary.commands(Phrases.for_language("de"), "de")
     assert german.match("Weiter!").meaning is Command.RESUME  # type: ignore[union-attr]
@@ -611,6 +626,27 @@ def test_a_command_said_over_a_talking_television_is_cut_on_its_own_and_heard(re
         saying is None or saying.meaning is meaning for saying, (*_, meaning, _) in zip(meanings, said, strict=True)
     )
     assert sum(saying is not None for saying in meanings) >= 2, meanings
+
+
+@pytest.mark.slow(seconds=3)
+@needs_listen
+def test_over_a_television_going_on_is_heard_among_the_sayings_a_paused_coach_acts_on(recogniser: object) -> None:
+    """Paused, the coach acts only on going on or ending, and the listener listens for those
+    sayings (and those that pause) alone: a "Resume." or "Continue." said over the television
+    that the whole vocabulary rejected, its guess nearer "again", is heard (issue 30)."""
+    from coach.inputs.listening.segmenter import utterances_in
+    from coach.sound.player import PAUSED
+
+    commands = Vocabulary.commands(ENGLISH_PHRASES, "en")
+    heard = []
+    for voice, text, seconds in (("us", "Resume.", 6.0), ("rp", "Continue.", 16.4)):
+        room, [(start, end)] = television_with([(voice, text, seconds)])
+        [utterance] = [u for u in utterances_in(room) if u.start <= end and u.end >= start]
+        heard.append(
+            [recogniser.hear(utterance.audio, words).saying for words in (commands, commands.narrowed_to(PAUSED))]  # type: ignore[attr-defined]
+        )
+    assert all(paused is not None and paused.meaning is Command.RESUME for _, paused in heard), heard
+    assert not any(whole is not None and whole.meaning is Command.RESUME for whole, _ in heard), heard
 
 
 @pytest.mark.slow(seconds=5)

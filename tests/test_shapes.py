@@ -41,7 +41,7 @@ from coach.plan.script import (
 )
 from coach.record.history import History
 from coach.session.prepare import clip_source, plan
-from coach.sound.player import Command, Played, Player
+from coach.sound.player import PAUSED, PLAYING, WAITING, Command, Played, Player
 from coach.sound.speaker import SimpleaudioSink
 from coach.voice.voices import Voice, VoiceSettings
 from tests.conftest import ALSA_CAPTURE_CONF, FakeClock, read_captures, wait_until
@@ -449,6 +449,28 @@ def test_the_player_stays_on_a_wait_until_done_then_goes_on_from_there(voice: Vo
     assert [s.command for s in player.steered] == [Command.DONE]
     assert fake.now - fake.start == pytest.approx(timeline.total + done_at - wait.end)
     assert len(read_captures(capture)) == len([c for c in timeline.cues if c.kind is not CueKind.WAIT])
+
+
+def test_the_player_says_what_it_acts_on_as_that_changes(voice: Voice) -> None:
+    """Playing, "resume" and "done" mean nothing; paused, only going on or ending; on a self-paced
+    set, "done" ends it. The session narrows what the listener listens for to these."""
+    routine = parse_routine(SELF_PACED, source="own.toml")
+    timeline = plan(routine, SessionOptions(settle=1), voice, voice.settings)
+    wait = next(cue for cue in timeline.cues if cue.kind is CueKind.WAIT)
+    fake = FakeClock(
+        press=[(0.5, Command.HOLD), (5.0, Command.DONE), (10.0, Command.RESUME), (wait.start + 60, Command.DONE)]
+    )
+    told: list[tuple[float, frozenset[Command]]] = []
+    player = Player(
+        timeline, clip_source(voice), SimpleaudioSink(), fake.clock, fake.wait, await_listener=True,
+        on_meaningful=lambda meaningful: told.append((fake.now - fake.start, meaningful)),
+    )  # fmt: skip
+    player.run()
+    assert [meaningful for _, meaningful in told] == [PLAYING, PAUSED, PLAYING, WAITING, PLAYING]
+    assert [at for at, _ in told][:3] == [0.0, 0.5, 10.0]  # "done" at 5 s, paused, was as if unsaid
+    assert Command.RESUME not in PLAYING and Command.DONE in WAITING and {
+        Command.PAUSE, Command.RESUME, Command.QUIT
+    } == PAUSED  # fmt: skip
 
 
 @pytest.mark.slow(seconds=25)

@@ -321,6 +321,12 @@ class LiveSession:
 
             listening = threading.Event()  # cleared for good when the microphone is lost
 
+            def heed(meaningful: frozenset[Command]) -> None:
+                """The player acts on these now: the listener hears only their sayings (and those
+                that pause), so one that would do nothing cannot take what was said from one that would."""
+                if listener is not None:
+                    listener.listen_for(commands_heard.narrowed_to(meaningful))
+
             def report_echo() -> None:
                 """--verbose: what the echo canceller did, once the listening has ended."""
                 assert listener is not None
@@ -373,6 +379,7 @@ class LiveSession:
                     pain_answer=lambda: self.voice.joined(pain_parts),
                     # Without a key to press or a voice heard, a wait is its allowance.
                     await_listener=keyboard is not None or listening.is_set(),
+                    on_meaningful=heed if listener is not None else None,
                 )
                 if keyboard is None and listener is not None and not listening.is_set():
                     player.await_listener = False  # lost while the player was being made

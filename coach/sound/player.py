@@ -18,6 +18,10 @@ Steering moves the origin, never the cues: a pause shifts every later deadline b
 paused time (and replays the interrupted phase), a skip jumps to another cue and
 re-anchors the origin there. The timeline itself stays the plan the dry-run showed.
 
+What the player acts on depends on its state: while it plays, "resume" and "done" mean
+nothing; on a self-paced set, "done" ends it; paused, only going on or ending counts. It says
+so to `on_meaningful` as that changes, so the listener can listen for those sayings alone.
+
 The clock, the wait and the sink are injected, so tests can use a fake clock with the
 real sound path; the live run uses time.monotonic, the keyboard and simpleaudio.
 """
@@ -63,6 +67,12 @@ class Command(StrEnum):
     QUIT = "quit"  # end politely
     DONE = "done"  # self-paced reps finished (recorded when space or n ends a wait); nothing elsewhere
     PAIN = "pain"  # "ouch", "it hurts": pauses at once, and the coach says how to go on or end
+
+
+# What the player acts on in each of its states; anything else it takes as unsaid.
+PLAYING = frozenset(Command) - {Command.RESUME, Command.DONE}
+WAITING = frozenset(Command) - {Command.RESUME}  # on a self-paced set, for "done"
+PAUSED = frozenset({Command.PAUSE, Command.RESUME, Command.QUIT})
 
 
 # Waits until the deadline (None: until a command) and returns a command that arrived
@@ -122,6 +132,7 @@ class Player:
         farewell: Callable[[], Sequence[Cue]] = tuple,
         await_listener: bool = False,
         pain_answer: Callable[[], Clip | None] = lambda: None,
+        on_meaningful: Callable[[frozenset[Command]], None] | None = None,
     ) -> None:
         self.timeline = timeline
         self.clip_for = clip_for
@@ -131,6 +142,10 @@ class Player:
         self.farewell = farewell  # what `quit` plays: closing words and chime, fetched when asked
         self.await_listener = await_listener  # self-paced waits last until the listener is done
         self.pain_answer = pain_answer  # what the coach says when a pain word pauses it
+        # Told what the player acts on, as that changes (PLAYING, WAITING, PAUSED): the listener
+        # then listens for those sayings alone, never the player itself.
+        self.on_meaningful = on_meaningful
+        self._meaningful: frozenset[Command] | None = None
         self.played: list[Played] = []
         self.steered: list[Steered] = []
         self.started_at: float | None = None
@@ -151,6 +166,7 @@ class Player:
         # out from them ahead of the playhead), so fetching one never waits on synthesis.
         published = getattr(cues, "published", None)  # a plan still being laid out says what is ready
         self.started_at = self.origin = self.clock()
+        self._heed(PLAYING)
         index = 0
         try:
             while True:
@@ -178,7 +194,9 @@ class Player:
                     index += 1
                     if cue.kind is not CueKind.WAIT or not self.await_listener:
                         continue
+                    self._heed(WAITING)
                     command = self._until_done(cue, index)
+                    self._heed(PLAYING)
                     if command is None:
                         continue
                 index = self._steer(command, index)
@@ -189,6 +207,11 @@ class Player:
             self.sink.stop()  # Ctrl-C and friends: silence at once
             raise
         return self.played
+
+    def _heed(self, meaningful: frozenset[Command]) -> None:
+        if self.on_meaningful is not None and meaningful != self._meaningful:
+            self._meaningful = meaningful
+            self.on_meaningful(meaningful)
 
     def _until_done(self, wait: Cue, index: int) -> Command | None:
         """Stay on a self-paced wait until space or `n` says done (None: go on from now), or
@@ -232,9 +255,11 @@ class Player:
                 self.sink.play(answer_clip)
                 answer_ends = self.clock() + answer_clip.seconds
             self.paused = True
-            while (answer := self.wait(None)) not in (Command.PAUSE, Command.RESUME, Command.QUIT):
+            self._heed(PAUSED)
+            while (answer := self.wait(None)) not in PAUSED:
                 pass  # while paused only resume and quit mean anything
             self.paused = False
+            self._heed(PLAYING)
             if self.clock() < answer_ends:
                 # "Go on" said over the answer: it is cut off, not left talking over the phase
                 # said again (or the farewell), and the listener is told it stopped.
