@@ -493,12 +493,23 @@ def television_talk() -> np.ndarray:
 def heard_offline(blocks: Iterable[np.ndarray]) -> list[tuple[float, tuple[Any, ...]]]:
     """The listening path (segmenter, recogniser, echo guard: coach/inputs/listening/hearing.py)
     fed 16 kHz blocks of 512 one after another, on a clock counted in samples: what it sent,
-    and when."""
+    and when. It listens as in a session: for what a playing coach acts on, and once a saying
+    that pauses is acted on, for what a paused one does, until one that goes on."""
     from coach.inputs.listening.hearing import Hearing
+    from coach.inputs.listening.vocabulary import STOPS_THE_COACH
+    from coach.sound.player import PAUSED, PLAYING
 
     now = [0.0]
     sent: list[tuple[float, tuple[Any, ...]]] = []
-    hearing = Hearing(COMMANDS, lambda *message: sent.append((now[0], message)), clock=lambda: now[0])
+
+    def send(*message: Any) -> None:
+        sent.append((now[0], message))
+        if message[0] == "heard" and message[1].meaning in STOPS_THE_COACH:
+            hearing.vocabulary = COMMANDS.narrowed_to(PAUSED)
+        elif message[0] == "heard" and message[1].meaning is Command.RESUME:
+            hearing.vocabulary = COMMANDS.narrowed_to(PLAYING)
+
+    hearing = Hearing(COMMANDS.narrowed_to(PLAYING), send, clock=lambda: now[0])
     hearing.load(None)
     for n, block in enumerate(blocks):
         now[0] = n * 512 / 16000
@@ -548,8 +559,11 @@ def said_over_television(
 def television_commands(minutes: float, rng: random.Random) -> tuple[int, int, int]:
     """Commands said over the television, offline, through the listening path alone (no coach):
     how many of them were acted on rightly, the actions taken otherwise, and how many were said.
-    The television talks on throughout; a command every 3-6 s, by turns in each person's voice."""
-    said, actions, rejected = said_over_television(minutes, rng, lambda _: rng.choice(PAUSING + GOING_ON), 5.0)
+    The television talks on throughout; a command every 3-6 s, by turns in each person's voice,
+    one that pauses and then one that goes on, as in a session."""
+    said, actions, rejected = said_over_television(
+        minutes, rng, lambda n: rng.choice(GOING_ON if n % 2 else PAUSING), 5.0
+    )
     right: set[int] = set()
     for start, end, text in said:
         for n, (at, saying) in enumerate(actions):
