@@ -222,6 +222,13 @@ def why_not(session: Session, since: float) -> str:
     return "; ".join(heard) or "nothing heard"
 
 
+def heard_with_nothing_to_do(session: Session, since: float) -> list[Any]:
+    """The meanings heard since `since` that the coach did not act on in its state then: a
+    "Stop." said to a coach paused already (--verbose: "coach: heard 'stop': nothing to do now")."""
+    lines = [line for at, line in session.lines if at >= since]
+    return [meaning(m.group(1)) for line in lines if (m := re.match(r"coach: heard '(.+)': nothing to do now", line))]
+
+
 def say_in_room(env: dict[str, str], wav: Path, volume: str) -> None:
     """The person says it: played into the room, returning when it has been said."""
     subprocess.run(["paplay", "--device=room", f"--volume={volume}", str(wav)], env=env, check=True)
@@ -262,6 +269,8 @@ def commands_run(delay_ms: int, echo_db: int, count: int, tv: bool, folder: Path
                     if any(meaning(words) == wanted for _, words in got):
                         row[0] += 1
                         result["latency"].append(next(at for at, w in got if meaning(w) == wanted) - ended)
+                    elif wanted in heard_with_nothing_to_do(session, said_at):
+                        row[0] += 1  # heard rightly; the coach was paused already (a going-on missed before)
                     elif got:
                         row[2] += 1
                         # --verbose tells of a saying the closed set found; one written word for word, it does not
