@@ -234,8 +234,9 @@ def test_paused_the_listener_hears_going_on_and_ending_and_always_the_words_that
     assert paused.match("continue").meaning is Command.RESUME  # type: ignore[union-attr]
     assert paused.match("ouch").meaning is Command.PAIN  # type: ignore[union-attr]
     assert paused.match("again") is None and paused.match("done") is None
+    # Playing, "done" is gone; going on stays, heard as itself (and come to nothing) if said now.
     playing = {s.meaning for s in commands.narrowed_to(PLAYING).sayings}
-    assert playing == {s.meaning for s in commands.sayings} - {Command.RESUME, Command.DONE}
+    assert playing == {s.meaning for s in commands.sayings} - {Command.DONE}
 
 
 def test_sayings_follow_the_routines_language_and_its_own_words(tmp_path: Path) -> None:

@@ -323,8 +323,8 @@ class LiveSession:
             listening = threading.Event()  # cleared for good when the microphone is lost
 
             def heed(meaningful: frozenset[Command]) -> None:
-                """The player acts on these now: the listener hears only their sayings (and those
-                that pause), so one that would do nothing cannot take what was said from one that would."""
+                """The player acts on these now: the listener hears only their sayings (and those that
+                pause or go on), so one that would do nothing cannot take what was said from one that would."""
                 acted_on[0] = meaningful
                 if listener is not None:
                     listener.listen_for(commands_heard.narrowed_to(meaningful))

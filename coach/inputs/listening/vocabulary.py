@@ -79,13 +79,17 @@ class Vocabulary:
         return cls(base_language(language), tuple(sayings))
 
     def narrowed_to(self, meanings: Collection[Meaning]) -> Vocabulary:
-        """Only the sayings of what the session acts on now, and always those that pause it.
+        """Only the sayings of what the session acts on now, and always those that pause it or
+        go on.
 
         A saying that would do nothing now is only a rival taking what was said from one that
         would: over a television, "Continue." said to a paused coach came out nearer "again"
-        than "go on" 7 times in 162 (docs/performance.md). The sayings that pause stay, acted on
-        or not: they are the rivals that keep a pain word from being taken for going on."""
-        kept = {*meanings, *STOPS_THE_COACH}
+        than "go on" 7 times in 162 (docs/performance.md). Pausing and going on stay, acted on
+        or not: said where the coach is not where the person thinks (a "pause" of theirs
+        missed), they are heard as what they are and come to nothing, not taken for a rival (a
+        "Continue." to a coach still playing was taken as "again"); and those that pause keep
+        a pain word from being taken for going on."""
+        kept = {*meanings, *STOPS_THE_COACH, Command.RESUME}
         return Vocabulary(self.language, tuple(s for s in self.sayings if s.meaning in kept))
 
     def match(self, heard: str) -> Saying | None:
