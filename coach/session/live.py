@@ -304,7 +304,6 @@ class LiveSession:
             keyboard = stack.enter_context(Keyboard(on_help=lambda: self.err(HELP))) if keyboard_ok else None
             commands: CommandStream | None = None
             player: Player | None = None
-            acted_on = [frozenset(Command)]  # what the player acts on now (heed), swapped whole
 
             def deliver(saying: Saying) -> bool:
                 """A saying the listener accepted: a pain score, or a command for the stream."""
@@ -312,8 +311,10 @@ class LiveSession:
                     if not self._asking_pain:
                         return False
                     self._pain_answers.put(saying.meaning)
-                elif saying.meaning not in acted_on[0] or commands is None or not commands.put(saying.meaning):
+                elif player is not None and saying.meaning not in player.meaningful:
                     return False  # a "wait" to a paused coach, heard among the sayings that guard going on
+                elif commands is None or not commands.put(saying.meaning):
+                    return False
                 self.heard = (saying.words, time.monotonic())
                 if panel is None and not self.quiet:
                     with contextlib.suppress(OSError):
@@ -325,7 +326,6 @@ class LiveSession:
             def heed(meaningful: frozenset[Command]) -> None:
                 """The player acts on these now: the listener hears only their sayings (and those that
                 pause or go on), so one that would do nothing cannot take what was said from one that would."""
-                acted_on[0] = meaningful
                 if listener is not None:
                     listener.listen_for(commands_heard.narrowed_to(meaningful))
 

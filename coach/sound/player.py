@@ -145,7 +145,7 @@ class Player:
         # Told what the player acts on, as that changes (PLAYING, WAITING, PAUSED): the listener
         # then listens for those sayings alone, never the player itself.
         self.on_meaningful = on_meaningful
-        self._meaningful: frozenset[Command] | None = None
+        self.meaningful = frozenset(Command)  # what it acts on now: all, until it runs
         self.played: list[Played] = []
         self.steered: list[Steered] = []
         self.started_at: float | None = None
@@ -209,9 +209,10 @@ class Player:
         return self.played
 
     def _heed(self, meaningful: frozenset[Command]) -> None:
-        if self.on_meaningful is not None and meaningful != self._meaningful:
-            self._meaningful = meaningful
-            self.on_meaningful(meaningful)
+        if meaningful != self.meaningful:
+            self.meaningful = meaningful
+            if self.on_meaningful is not None:
+                self.on_meaningful(meaningful)
 
     def _until_done(self, wait: Cue, index: int) -> Command | None:
         """Stay on a self-paced wait until space or `n` says done (None: go on from now), or
