@@ -12,7 +12,7 @@ from coach.plan.routine import load_builtin
 from coach.plan.script import CueKind, SessionOptions, Timeline
 from coach.plan.selection import select_exercises
 from coach.session.prepare import clip_source, plan
-from coach.sound.player import Command, Player
+from coach.sound.player import ANSWER_HEARD_BACK, Command, Player
 from coach.sound.speaker import SimpleaudioSink
 from coach.voice.voices import Voice, VoiceSettings
 from tests.conftest import FakeClock, read_captures, settled_captures, wait_until
@@ -248,6 +248,33 @@ def test_go_on_said_over_the_answer_to_a_pain_word_cuts_the_answer_off(
     after = told.told[said + len(parts)]
     assert (after == ToldInOrder.STOPPED) is cut_off
     assert told.told.count(ToldInOrder.STOPPED) == (2 if cut_off else 1)
+
+
+def test_a_pain_word_to_a_paused_coach_is_answered_but_not_over_its_answer(
+    two_exercises: Timeline, voice: Voice
+) -> None:
+    """Paused by "wait", then "it hurts": the coach says how to rest, go on or end. Heard again
+    within ANSWER_HEARD_BACK of that answer's end (the answer's own "stop" coming back through
+    the microphone, or the person saying it twice), it is not said again; later, it is."""
+    parts = ["I have paused.", "To end, say stop the session."]
+    answer = voice.joined(parts)
+    paused_at = first(two_exercises, exercise="back-extensions", rep=1, phase="hold") + 2.0
+    first_answer = paused_at + 3.0
+    press = [
+        (paused_at, Command.HOLD),
+        (first_answer, Command.PAIN),
+        (first_answer + answer.seconds + ANSWER_HEARD_BACK - 0.5, Command.PAIN),
+        (paused_at + 30, Command.PAIN),
+        (paused_at + 60, Command.RESUME),
+    ]
+    fake = FakeClock(press=press)
+    told = ToldInOrder()
+    sink = SpeakingSink(SimpleaudioSink(), told, voice.parts_of, fake.clock)
+    player = Player(two_exercises, clip_source(voice), sink, fake.clock, fake.wait, pain_answer=lambda: answer)
+    player.run()
+    assert told.told.count(parts[0]) == 2 and told.told.count(parts[1]) == 2
+    assert [s.command for s in player.steered] == [Command.HOLD]  # one pause, answered twice
+    assert fake.now - fake.start == pytest.approx(two_exercises.total + 60 + 2.0)
 
 
 def test_next_skips_the_rest_of_the_exercise(two_exercises: Timeline, voice: Voice) -> None:

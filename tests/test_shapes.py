@@ -452,7 +452,7 @@ def test_the_player_stays_on_a_wait_until_done_then_goes_on_from_there(voice: Vo
 
 
 def test_the_player_says_what_it_acts_on_as_that_changes(voice: Voice) -> None:
-    """Playing, "resume" and "done" mean nothing; paused, only going on or ending; on a self-paced
+    """Playing, "resume" and "done" mean nothing; paused, only going on, ending or a pain word; on a self-paced
     set, "done" ends it. The session narrows what the listener listens for to these."""
     routine = parse_routine(SELF_PACED, source="own.toml")
     timeline = plan(routine, SessionOptions(settle=1), voice, voice.settings)
@@ -469,7 +469,7 @@ def test_the_player_says_what_it_acts_on_as_that_changes(voice: Voice) -> None:
     assert [meaningful for _, meaningful in told] == [PLAYING, PAUSED, PLAYING, WAITING, PLAYING]
     assert [at for at, _ in told][:3] == [0.0, 0.5, 10.0]  # "done" at 5 s, paused, was as if unsaid
     assert Command.RESUME not in PLAYING and Command.DONE in WAITING and {
-        Command.PAUSE, Command.RESUME, Command.QUIT
+        Command.PAUSE, Command.RESUME, Command.QUIT, Command.PAIN
     } == PAUSED  # fmt: skip
 
 

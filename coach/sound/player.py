@@ -53,6 +53,10 @@ class Sink(Protocol):
 
 
 REPEAT_BREATH = 0.5  # seconds of quiet after a repeated instruction
+# A pain word heard this soon after the answer to one ended may be the answer's own "stop" (in
+# "say stop the session") come back through the microphone: its echo arrives up to 0.3 s late,
+# and the listener decides 0.2-0.5 s after a word ends. The answer is not said again for it.
+ANSWER_HEARD_BACK = 2.0
 
 
 class Command(StrEnum):
@@ -66,13 +70,13 @@ class Command(StrEnum):
     REPEAT = "repeat"  # say the last instruction again
     QUIT = "quit"  # end politely
     DONE = "done"  # self-paced reps finished (recorded when space or n ends a wait); nothing elsewhere
-    PAIN = "pain"  # "ouch", "it hurts": pauses at once, and the coach says how to go on or end
+    PAIN = "pain"  # "ouch", "it hurts": pauses at once, and the coach says how to go on or end (paused: again)
 
 
 # What the player acts on in each of its states; anything else it takes as unsaid.
 PLAYING = frozenset(Command) - {Command.RESUME, Command.DONE}
 WAITING = frozenset(Command) - {Command.RESUME}  # on a self-paced set, for "done"
-PAUSED = frozenset({Command.PAUSE, Command.RESUME, Command.QUIT})
+PAUSED = frozenset({Command.PAUSE, Command.RESUME, Command.QUIT, Command.PAIN})
 
 
 # Waits until the deadline (None: until a command) and returns a command that arrived
@@ -233,6 +237,14 @@ class Player:
                 continue  # nothing is paused: the wait goes on
             return command
 
+    def _answer_pain(self) -> float | None:
+        """Say the answer to a pain word, if there is one: when it will have ended."""
+        answer_clip = self.pain_answer()
+        if answer_clip is None:
+            return None
+        self.sink.play(answer_clip)
+        return self.clock() + answer_clip.seconds
+
     def _say_again(self, index: int) -> Cue | None:
         """The last instruction before cue `index`, spoken again at once (None: there is none)."""
         last = last_speech(self.timeline.cues, index)
@@ -250,18 +262,17 @@ class Player:
             return index  # nothing to resume, no self-paced set to end: as if unsaid
         if command in (Command.PAUSE, Command.HOLD, Command.PAIN):
             self.sink.stop()
-            answer_clip = self.pain_answer() if command is Command.PAIN else None
-            answer_ends = now
-            if answer_clip is not None:
-                self.sink.play(answer_clip)
-                answer_ends = self.clock() + answer_clip.seconds
+            answer_ends = self._answer_pain() if command is Command.PAIN else None
             self.paused = True
             self._heed(PAUSED)
-            while (answer := self.wait(None)) not in PAUSED:
-                pass  # while paused only resume and quit mean anything
+            # Paused, only going on or ending mean anything, and a pain word: someone who paused,
+            # then says "it hurts" or "stop", is told again how to rest, go on or end.
+            while (answer := self.wait(None)) not in PAUSED or answer is Command.PAIN:
+                if answer is Command.PAIN and (answer_ends is None or self.clock() >= answer_ends + ANSWER_HEARD_BACK):
+                    answer_ends = self._answer_pain()
             self.paused = False
             self._heed(PLAYING)
-            if self.clock() < answer_ends:
+            if answer_ends is not None and self.clock() < answer_ends:
                 # "Go on" said over the answer: it is cut off, not left talking over the phase
                 # said again (or the farewell), and the listener is told it stopped.
                 self.sink.stop()
