@@ -990,7 +990,8 @@ def test_the_linear_stages_fit_from_the_sliding_window_is_the_least_squares_desi
 def test_what_a_clip_leaves_is_measured_apart_from_a_television_talking_over_it() -> None:
     """A television 10 dB under the coach's echo keeps the microphone's energy over the output's
     near 10 dB however well the clips are subtracted; counting only what each clip's own sound
-    explains, a clip placed where it was heard is told gone, and one placed 300 samples off is not."""
+    explains, a clip placed where it was heard is told gone, and one placed 300 samples off is not.
+    The session's figure (`own_sound_reduction`) is made of these."""
     from coach.inputs.listening.canceller import HOLDS, SAMPLE_RATE, LinearPath, Reference
 
     rng = np.random.default_rng(5)
@@ -1004,7 +1005,7 @@ def test_what_a_clip_leaves_is_measured_apart_from_a_television_talking_over_it(
         sound = np.convolve(rng.standard_normal(count), np.exp(-np.arange(40) / smooth), "same")
         return sound * np.repeat(rng.uniform(0, 1, count // 1600 + 1) > 0.3, 1600)[:count]
 
-    judged = []
+    judged, session = [], []
     for n, late in enumerate((0, 0, 0, 300)):  # samples later than where the clip is placed
         clip = (0.05 * talk(8.0)).astype(np.float32)
         played = 10.0 + 4 * n
@@ -1020,11 +1021,16 @@ def test_what_a_clip_leaves_is_measured_apart_from_a_television_talking_over_it(
         path = next(path for path in linear._paths.values() if path.clip is reference.clips()[-1])
         linear._windows(played + 3.5, 512)  # heard to its end: judged
         judged.append((float(np.median(path.reductions)), path.apart))
+        session.append(linear.own_sound_reduction)
     for blocks, apart in judged[:3]:
         assert blocks < 15 and apart is not None and apart >= HOLDS
     blocks, apart = judged[3]
     assert apart is not None and apart < 5
     assert linear.holds
+    # Over the session (--verbose): the clips ended while subtracting held, the room apart; the
+    # misplaced clip, its voice left whole, brings the figure down.
+    assert session[2] is not None and session[2] >= HOLDS
+    assert session[3] is not None and session[3] < session[2] - 10
 
 
 def test_a_clip_heard_within_its_paths_reach_of_where_it_was_placed_was_placed_right() -> None:
@@ -1567,3 +1573,6 @@ def test_through_laptop_speakers_pause_and_ouch_said_over_the_coach_are_obeyed_a
     assert len(echo) == 1 and found, coach.errors
     # The loopback's 150 ms and the sound server's own buffering, which grows on a loaded machine.
     assert 140 <= int(found[1]) <= 450, echo
+    # Through a sound server the echo is the clip itself: subtracting holds, and takes it out.
+    alone = re.search(r"its own sound alone, once subtracting held: ([0-9.]+) dB", echo[0])
+    assert alone and float(alone[1]) >= 25.0, echo  # canceller.HOLDS

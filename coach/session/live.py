@@ -332,10 +332,12 @@ class LiveSession:
             def report_echo() -> None:
                 """--verbose: what the echo canceller did, once the listening has ended."""
                 assert listener is not None
-                reduction, delay = listener.echo
+                reduction, delay, alone = listener.echo
                 if reduction is not None:
                     found = f", {delay * 1000:.0f} ms from play to microphone" if delay is not None else ""
-                    self._note(f"coach: echo cancelled: {reduction:.1f} dB off the coach's voice{found}")
+                    # The first figure counts a room talking over the coach (a television) as echo left.
+                    apart = f"; its own sound alone, once subtracting held: {alone:.1f} dB" if alone is not None else ""
+                    self._note(f"coach: echo cancelled: {reduction:.1f} dB off the coach's voice{found}{apart}")
 
             def listening_lost(line: str) -> None:
                 listening.clear()

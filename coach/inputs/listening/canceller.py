@@ -39,7 +39,10 @@ The echo reduction it reports is the microphone's energy over the output's while
 coach sounds and the canceller's output is used: ERLE, in dB. A room that talks over the
 coach (a television) is in both, and keeps that figure low however well the coach is taken
 out; so each clip is also measured by what is left of it that its own sound explains
-(`ClipPath.left_of_it`), and that is what says whether the linear stage holds there.
+(`ClipPath.left_of_it`), and that is what says whether the linear stage holds there. Over
+the clips that ended while it held, that is the session's second figure
+(`own_sound_reduction`): in the rig test's short session, where a person's commands count
+as echo left too, 11.7 dB off the microphone and 38.7 dB off the coach's own sound.
 """
 
 from __future__ import annotations
@@ -289,6 +292,18 @@ class LinearPath:
         self._last: np.ndarray = np.zeros(TAPS)
         self._last[TAPS - 1 - TAPS_BEFORE] = 1.0
         self.reductions: deque[float] = deque(maxlen=HOLDS_CLIPS)  # dB off each of the last clips judged
+        # Over the clips that ended while subtracting held: their echo's energy, and what was left
+        # of it that their own sound explains (`ClipPath.left_of_it`): a room talking is not in it.
+        self.echo_heard = 0.0
+        self.echo_left = 0.0
+
+    @property
+    def own_sound_reduction(self) -> float | None:
+        """dB the linear stage took off the coach's echo over the session, counting only what is
+        left of each clip that its own sound explains (None: no clip ended while it held)."""
+        if self.echo_heard <= 0:
+            return None
+        return float(10 * np.log10(self.echo_heard / max(self.echo_left, 1e-15)))
 
     @property
     def holds(self) -> bool:
@@ -393,6 +408,9 @@ class LinearPath:
             if ended and path.gram_sum is not None:
                 path.apart = path.left_of_it()
                 path.gram_sum = None  # 300 kB a clip, no longer needed
+                if path.apart is not None and self.holds:
+                    self.echo_heard += path.echo_energy
+                    self.echo_left += path.echo_energy / 10 ** (path.apart / 10)
             if key not in alive:
                 del self._paths[key]
 
@@ -436,6 +454,12 @@ class EchoCanceller:
         if self._echo_in <= 0:
             return None
         return float(10 * np.log10(self._echo_in / max(self._echo_out, 1e-12)))
+
+    @property
+    def own_sound_reduction(self) -> float | None:
+        """dB taken off the coach's voice alone where it was subtracted: a room talking over it
+        (a television) keeps `echo_reduction` low however well the coach is taken out."""
+        return self._linear.own_sound_reduction
 
     def __call__(self, samples: np.ndarray, at: float) -> tuple[np.ndarray, float]:
         """A block of the microphone (with the clock time of its first sample) in; out, the

@@ -11,7 +11,8 @@ as tuples on one pipe:
 
     in:  ("start",) ("vocabulary", Vocabulary) ("played", at, frames, words) ("stopped", at) ("stop",)
     out: ("loaded",) ("failed", message) ("started", error or None) ("heard", Saying)
-         ("rejected", line) ("note", line) ("warning", line) ("trouble", line) ("echo", reduction dB, delay s)
+         ("rejected", line) ("note", line) ("warning", line) ("trouble", line)
+         ("echo", reduction dB, delay s, reduction of the coach's voice alone dB)
 
 sounddevice's callback only queues the microphone's blocks; a worker thread cancels the
 coach's echo from them, cuts utterances and decides. Whatever the coach plays is the
@@ -230,10 +231,12 @@ class Hearing:
             return Coach.CANCELLED
         return Coach.SOUNDING
 
-    def echo_figures(self) -> tuple[float | None, float | None]:
+    def echo_figures(self) -> tuple[float | None, float | None, float | None]:
+        """dB off the microphone while the coach sounded, the delay found (s), and dB off the
+        coach's voice alone where subtracted: --verbose says them when the session ends."""
         if self._canceller is None:
-            return None, None
-        return self._canceller.echo_reduction, self._canceller.delay
+            return None, None, None
+        return self._canceller.echo_reduction, self._canceller.delay, self._canceller.own_sound_reduction
 
     def _open_stream(self) -> Any:
         sounddevice = self._sounddevice

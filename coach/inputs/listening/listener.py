@@ -49,7 +49,8 @@ class Listener:
         self.on_trouble = on_trouble  # said once: why listening stopped
         self.on_rejected = on_rejected  # what was heard and not acted on, and other notes (--verbose)
         self.on_warning = on_warning or on_trouble  # listening goes on, less well (no canceller)
-        self.echo: tuple[float | None, float | None] = (None, None)  # reduction (dB), delay (s): at the end
+        # At the end: dB off the microphone while the coach sounded, delay (s), dB off its voice alone
+        self.echo: tuple[float | None, float | None, float | None] = (None, None, None)
         self._connection: Connection | None = None
         self._process: Any = None
         self._outgoing: queue.Queue[tuple[Any, ...] | None] = queue.Queue()
@@ -166,7 +167,7 @@ class Listener:
         elif kind == "failed":
             self._failure = message[1]
         elif kind == "echo":
-            self.echo = (message[1], message[2])
+            self.echo = (message[1], message[2], message[3])
 
     def _trouble(self, line: str) -> None:
         if not self._trouble_told and not self._stopping:
