@@ -24,7 +24,9 @@ lets it adjust its rate to hold its latency, as a microphone on a clock of its o
 ready, say continue. To end, say stop the session."). By turns the person stays silent through the
 answer and 4 s after it (any going on acted on then is the coach obeying its own word), or says
 the word it asked for in answer to the coach's own, 0.2-0.6 s after that word reached the room
-(taken or not), in the three voices; loopback 150 ms, the echo as loud as the person and 6 dB louder.
+(taken or not), in the three voices. Paused, a pain word is answered again, so any heard through
+a silent answer is the coach's own words ("stop" in "say stop the session"). Loopback 150 ms,
+the echo as loud as the person and 6 dB louder.
 
 --whole-routine: the built-in routine through the rig, the echo 6 dB louder than a person would
 be, with --listen and then without: cue onset error (p50, p99, max), actions taken (any is the
@@ -327,7 +329,8 @@ def pain_answer_run(delay_ms: int, echo_db: int, count: int, folder: Path, rng: 
     word it asks for at once, after the others they stay silent. See the module docstring."""
     import numpy as np
 
-    result = {"answers": 0, "pain_missed": 0, "own_resumes": 0, "silent": 0, "taken": 0, "said": 0, "latency": []}
+    counted = ("answers", "pain_missed", "own_resumes", "own_pain", "silent", "taken", "said")
+    result: dict[str, Any] = {**dict.fromkeys(counted, 0), "latency": []}
     cache = folder / f"cache-{delay_ms}-{echo_db}"
     with laptop(delay_ms, folder) as env:
         env["COACH_CACHE_DIR"] = str(cache)  # the bench reads the coach's own clips of its answer
@@ -371,6 +374,11 @@ def pain_answer_run(delay_ms: int, echo_db: int, count: int, folder: Path, rng: 
             if n % 2 == 0:  # silent through the answer and after: any going on now is the coach's own
                 time.sleep(max(0.0, answered + heard_delay + answer_end + 4.0 - time.monotonic()))
                 result["silent"] += 1
+                # Paused, a pain word is answered again: the answer's own "stop" must not be one.
+                heard_pain = [w for at, w in session.heard(answered + 0.01) if meaning(w) is Command.PAIN]
+                if heard_pain:
+                    result["own_pain"] += 1
+                    print(f"  the coach's own words in its answer taken as a pain word: {heard_pain}")
                 own = resumes(answered, time.monotonic())
                 if own:
                     result["own_resumes"] += 1
@@ -655,7 +663,8 @@ def main() -> None:
                 )
             return
         if args.pain_answers:
-            totals = {"answers": 0, "pain_missed": 0, "own_resumes": 0, "silent": 0, "taken": 0, "said": 0}
+            counted = ("answers", "pain_missed", "own_resumes", "own_pain", "silent", "taken", "said")
+            totals = dict.fromkeys(counted, 0)
             latency: list[float] = []
             asked = ASKED_TO_GO_ON.rstrip(".").lower()
             for echo_db in (0, 6):
@@ -666,11 +675,13 @@ def main() -> None:
                 print(
                     f"delay 150 ms, echo {echo_db:+d} dB: {r['answers']} answers "
                     f"({r['pain_missed']} pain words missed); "
-                    f"the coach's own {asked!r} acted on {r['own_resumes']} times in {r['silent']} silent answers; "
+                    f"the coach's own {asked!r} acted on {r['own_resumes']} times in {r['silent']} silent answers, "
+                    f"its words taken as a pain word {r['own_pain']} times; "
                     f"{ASKED_TO_GO_ON!r} said in answer to it taken {r['taken']} of {r['said']}"
                 )
             print(
                 f"the coach's own {asked!r} acted on: {totals['own_resumes']} of {totals['silent']} answers; "
+                f"its own words taken as a pain word: {totals['own_pain']} of {totals['silent']}; "
                 f"{ASKED_TO_GO_ON!r} said 0.2-0.6 s after it: {totals['taken']} of {totals['said']} taken"
                 + (f"; latency p50 {percentile(latency, 0.5):.2f} s" if latency else "")
             )
