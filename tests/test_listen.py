@@ -1245,18 +1245,18 @@ def test_ctrl_c_while_the_model_loads_ends_coach_and_its_listening(tmp_path: Pat
 
 @needs_listen
 @needs_pulse
-@pytest.mark.slow(seconds=76)
+@pytest.mark.slow(seconds=82)
 def test_a_session_steered_by_voice_alone_as_the_keys_would(
     microphone: dict[str, str], tmp_path: Path, capture: Path, private_history: Path
 ) -> None:
-    """Pause, go on, again, next, done at a self-paced wait, stop: one session (one
+    """Pause, a pain word while paused, go on, again, next, done at a self-paced wait, stop: one session (one
     model load), every command in a voice that is not the coach's (the check-in by voice
     is the next test's). The coach speaks with eSpeak NG, which renders at once: its
     voice goes to the capture device, not the microphone (that is the echo test's), and
     here the listener is the subject."""
     voice = Voice(VoiceSettings(ESPEAK))
     hold = voice.clip("Hold.").frames
-    commands = [("rp", "Pause."), ("joe-fast", "Go on."), ("joe-slow", "Again.")]
+    commands = [("rp", "Pause."), ("rp", "Ouch."), ("joe-fast", "Go on."), ("joe-slow", "Again.")]
     commands += [("joe-slow", "Next."), ("joe-fast", "Done."), ("joe-slow", "Stop the session.")]
     for command_voice, text in commands:
         spoken_file(tmp_path, command_voice, text)
@@ -1269,6 +1269,10 @@ def test_a_session_steered_by_voice_alone_as_the_keys_would(
     paused = len(read_captures(capture))
     time.sleep(2.0)
     assert len(read_captures(capture)) == paused, "sound went on while paused"
+    # Paused, a pain word is answered all the same: how to rest, go on or end.
+    command(coach, microphone, tmp_path, "rp", "Ouch.", "ouch")
+    answer = voice.joined(ENGLISH_PHRASES.pain_answer_parts()).frames
+    wait_until(lambda: answer in read_captures(capture)[paused:])
     command(coach, microphone, tmp_path, "joe-fast", "Go on.", "go on")
     wait_until(lambda: read_captures(capture).count(hold) >= 2)  # the hold starts again, with its words
     time.sleep(1.0)
@@ -1289,7 +1293,7 @@ def test_a_session_steered_by_voice_alone_as_the_keys_would(
     time.sleep(1.0)
     command(coach, microphone, tmp_path, "joe-slow", "Stop the session.", "stop the session")
     assert coach.finish() == 0, "".join(coach.errors)
-    assert coach.heard() == ["pause", "go on", "again", "next", "done", "stop the session"]
+    assert coach.heard() == ["pause", "ouch", "go on", "again", "next", "done", "stop the session"]
     assert any("as asked" in line for line in coach.errors)
     played = read_captures(capture)  # the process has ended: its plays are all written
     assert voice.clip("Number 5 out of 5.").frames not in played  # the reach's last rep: skipped with "next"
