@@ -141,3 +141,29 @@ def test_every_cue_is_heard_in_order_and_the_first_on_time(sound_server: dict[st
     bounds = [0.100 if cue_late > 5 else 0.030 for cue_late in late]
     assert all(abs(error) < bound for error, bound in zip(errors, bounds, strict=True)), (errors, late)
     assert max(late) < 100, late  # even starved of CPU, never a tenth of a second late
+
+
+@pytest.mark.slow(seconds=3)
+def test_closing_the_sink_waits_until_simpleaudio_has_let_go_of_every_clip(sound_server: dict[str, str]) -> None:
+    """simpleaudio's playback thread drains the sound server's buffer, then takes the interpreter's
+    lock to let go of its clip: a process ending before that died of SIGSEGV (this file's session
+    test, once in a suite). Closed, the sink has waited for every thread, stopped or not."""
+    script = (
+        "import time\n"
+        "from coach.common.audio import Clip, RATE\n"
+        "from coach.sound.speaker import SimpleaudioSink\n"
+        "sink = SimpleaudioSink()\n"
+        "sink.open()\n"
+        "sink.play(Clip(bytes(RATE)))\n"  # half a second of silence, left playing
+        "sink.play(Clip(bytes(4 * RATE)))\n"  # two seconds, stopped at once
+        "sink.stop()\n"
+        "held = list(sink._playing)\n"  # simpleaudio's own handles on the two clips
+        "started = time.monotonic()\n"
+        "sink.close()\n"
+        "print(time.monotonic() - started, sum(p.is_playing() for p in held))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], env=sound_server, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    waited, playing = done.stdout.split()
+    assert int(playing) == 0
+    assert 0.2 < float(waited) < 3.0  # the half second left playing, at least: it waited

@@ -300,6 +300,7 @@ class LiveSession:
             ]
 
         with ExitStack() as stack:
+            stack.callback(self.sink.close)  # last on every way out: the process ends once its sound has let go
             stack.enter_context(signals_raise())
             keyboard = stack.enter_context(Keyboard(on_help=lambda: self.err(HELP))) if keyboard_ok else None
             commands: CommandStream | None = None

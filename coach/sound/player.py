@@ -51,6 +51,8 @@ class Sink(Protocol):
 
     def stop(self) -> None: ...
 
+    def close(self) -> None: ...  # done with sound: returns once nothing it started still holds on
+
 
 REPEAT_BREATH = 0.5  # seconds of quiet after a repeated instruction
 # A pain word heard this soon after the answer to one ended may be the answer's own "stop" (in

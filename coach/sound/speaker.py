@@ -2,12 +2,20 @@
 
 libasound prints its own complaints straight to stderr (no card, unknown PCM...);
 they are silenced here so a missing device ends in coach's one clear line instead.
+
+Each clip plays on a thread of simpleaudio's own, which, once the clip has ended or been
+stopped, waits for the device to play what it holds (a sound server keeps a buffer), then
+takes the interpreter's lock to let go of the clip. A process that exits before that has
+no interpreter to take: it crashed with SIGSEGV (one session in a few hundred through the
+test suite's PulseAudio; simpleaudio issue 74). So the session closes its sink, which waits
+for those threads before the process goes on to end.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +30,9 @@ NO_DEVICE_HINT = (
 )
 
 OPENING_SILENCE = bytes(SAMPLE_BYTES * (RATE // 20))  # 50 ms, played to its end before the clock starts
+# Longest close() waits for clips to let go: a sound server's buffer (PulseAudio's default is 2 s)
+# drained after the last clip or a stop. Past it the process ends all the same.
+CLOSE_SECONDS = 3.0
 
 _silencer: Any = None
 
@@ -51,6 +62,7 @@ class SimpleaudioSink:
             ) from None
         silence_alsa_messages()
         self._simpleaudio = simpleaudio
+        self._playing: list[Any] = []  # simpleaudio's PlayObjects not yet seen to have let go
 
     def open(self) -> None:
         """Open the output before the clock starts: the first stream to a sound server
@@ -63,12 +75,20 @@ class SimpleaudioSink:
 
     def play(self, clip: Clip) -> None:
         try:
-            self._simpleaudio.play_buffer(clip.frames, CHANNELS, SAMPLE_BYTES, RATE)
+            started = self._simpleaudio.play_buffer(clip.frames, CHANNELS, SAMPLE_BYTES, RATE)
         except Exception as error:  # simpleaudio raises its own SimpleaudioError
             raise AudioUnavailable(NO_DEVICE_HINT.format(detail=_short(error))) from None
+        self._playing = [*(playing for playing in self._playing if playing.is_playing()), started]
 
     def stop(self) -> None:
         self._simpleaudio.stop_all()
+
+    def close(self, seconds: float = CLOSE_SECONDS) -> None:
+        """Return once every clip's thread has let go of it (at most `seconds`): the process may then end."""
+        deadline = time.monotonic() + seconds
+        while any(playing.is_playing() for playing in self._playing) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self._playing = []
 
 
 def _short(error: Exception) -> str:

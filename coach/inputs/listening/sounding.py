@@ -130,6 +130,9 @@ class SpeakingSink:
         self.sink.stop()
         self.told.stopped(self.clock())
 
+    def close(self) -> None:
+        self.sink.close()
+
 
 def is_echo(heard: str, coach_said: str) -> bool:
     """Every word heard is one the coach was saying: its own voice, back through the microphone."""
