@@ -1245,7 +1245,7 @@ def test_ctrl_c_while_the_model_loads_ends_coach_and_its_listening(tmp_path: Pat
 
 @needs_listen
 @needs_pulse
-@pytest.mark.slow(seconds=82)
+@pytest.mark.slow(seconds=88)
 def test_a_session_steered_by_voice_alone_as_the_keys_would(
     microphone: dict[str, str], tmp_path: Path, capture: Path, private_history: Path
 ) -> None:
@@ -1271,8 +1271,11 @@ def test_a_session_steered_by_voice_alone_as_the_keys_would(
     assert len(read_captures(capture)) == paused, "sound went on while paused"
     # Paused, a pain word is answered all the same: how to rest, go on or end.
     command(coach, microphone, tmp_path, "rp", "Ouch.", "ouch")
-    answer = voice.joined(ENGLISH_PHRASES.pain_answer_parts()).frames
-    wait_until(lambda: answer in read_captures(capture)[paused:])
+    answer = voice.joined(ENGLISH_PHRASES.pain_answer_parts())
+    wait_until(lambda: answer.frames in read_captures(capture)[paused:])
+    # The capture takes it at once, but it is heard for its length: "go on" once it has been said,
+    # as it asks (over it only a saying heard word for word counts, and this voice's may not be).
+    time.sleep(answer.seconds + 0.5)
     command(coach, microphone, tmp_path, "joe-fast", "Go on.", "go on")
     wait_until(lambda: read_captures(capture).count(hold) >= 2)  # the hold starts again, with its words
     time.sleep(1.0)
