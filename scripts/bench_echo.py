@@ -322,6 +322,7 @@ def pain_answers(session: Session) -> list[tuple[float, float]]:
 
 
 PAIN_WORDS = ["Ouch.", "Stop.", "It hurts."]
+PAIN_ANSWER_COUNTS = ("answers", "pain_missed", "own_resumes", "own_pain", "silent", "taken", "said")
 
 
 def pain_answer_run(delay_ms: int, echo_db: int, count: int, folder: Path, rng: random.Random) -> dict:
@@ -329,8 +330,7 @@ def pain_answer_run(delay_ms: int, echo_db: int, count: int, folder: Path, rng: 
     word it asks for at once, after the others they stay silent. See the module docstring."""
     import numpy as np
 
-    counted = ("answers", "pain_missed", "own_resumes", "own_pain", "silent", "taken", "said")
-    result: dict[str, Any] = {**dict.fromkeys(counted, 0), "latency": []}
+    result: dict[str, Any] = {**dict.fromkeys(PAIN_ANSWER_COUNTS, 0), "latency": []}
     cache = folder / f"cache-{delay_ms}-{echo_db}"
     with laptop(delay_ms, folder) as env:
         env["COACH_CACHE_DIR"] = str(cache)  # the bench reads the coach's own clips of its answer
@@ -663,8 +663,7 @@ def main() -> None:
                 )
             return
         if args.pain_answers:
-            counted = ("answers", "pain_missed", "own_resumes", "own_pain", "silent", "taken", "said")
-            totals = dict.fromkeys(counted, 0)
+            totals = dict.fromkeys(PAIN_ANSWER_COUNTS, 0)
             latency: list[float] = []
             asked = ASKED_TO_GO_ON.rstrip(".").lower()
             for echo_db in (0, 6):

@@ -62,7 +62,7 @@ class SimpleaudioSink:
             ) from None
         silence_alsa_messages()
         self._simpleaudio = simpleaudio
-        self._playing: list[Any] = []  # simpleaudio's PlayObjects not yet seen to have let go
+        self._playing: list[Any] = []  # simpleaudio's PlayObjects, each clip's since the last close
 
     def open(self) -> None:
         """Open the output before the clock starts: the first stream to a sound server
@@ -78,7 +78,7 @@ class SimpleaudioSink:
             started = self._simpleaudio.play_buffer(clip.frames, CHANNELS, SAMPLE_BYTES, RATE)
         except Exception as error:  # simpleaudio raises its own SimpleaudioError
             raise AudioUnavailable(NO_DEVICE_HINT.format(detail=_short(error))) from None
-        self._playing = [*(playing for playing in self._playing if playing.is_playing()), started]
+        self._playing.append(started)  # a small handle (its id); looked at only when closing
 
     def stop(self) -> None:
         self._simpleaudio.stop_all()
