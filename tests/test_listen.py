@@ -1273,9 +1273,10 @@ def test_a_session_steered_by_voice_alone_as_the_keys_would(
     command(coach, microphone, tmp_path, "rp", "Ouch.", "ouch")
     answer = voice.joined(ENGLISH_PHRASES.pain_answer_parts())
     wait_until(lambda: answer.frames in read_captures(capture)[paused:])
-    # The capture takes it at once, but it is heard for its length: "go on" once it has been said,
-    # as it asks (over it only a saying heard word for word counts, and this voice's may not be).
-    time.sleep(answer.seconds + 0.5)
+    # The capture takes it at once, but it is heard for its length and its echo's tail (ECHO_TAIL):
+    # "go on" a moment after it has been said, as it asks. Over it only a saying heard word for
+    # word counts, and this voice's "Go on." comes out "L1" (0.5 s after: 1 of 3 runs beside two others).
+    time.sleep(answer.seconds + 1.5)
     command(coach, microphone, tmp_path, "joe-fast", "Go on.", "go on")
     wait_until(lambda: read_captures(capture).count(hold) >= 2)  # the hold starts again, with its words
     time.sleep(1.0)
