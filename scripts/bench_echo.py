@@ -6,7 +6,9 @@ The rig is a private PulseAudio: coach plays into a sink `speakers`; module-loop
 on the sound path: coach runs as a user starts it, `coach --listen --verbose --timing-log`.
 
 Commands (the default run): the built-in routine plays; every few seconds, at a random moment,
-a pause or pain word is said, and a "go on" a moment later, in turn by three voices. Each is
+a pause or pain word is said, a "go on" a moment later, and then a word that moves the session
+("next", "back", "again"; a "go on" instead while the coach is still paused), by turns in three
+voices. Each is
 counted as said over the coach's speech or in its quiet (from the session's timing log), acted
 on rightly (its meaning), wrongly, or not at all, with the time from the end of the command to
 the session's "heard:" line. Configurations: loopback delays 80 and 250 ms; the echo as loud
@@ -60,7 +62,7 @@ from typing import TYPE_CHECKING, Any
 from benchlib import coach_command, command_line, machine, percentile
 
 from coach.common.audio import RATE
-from coach.inputs.listening.vocabulary import Vocabulary
+from coach.inputs.listening.vocabulary import STOPS_THE_COACH, Vocabulary
 from coach.plan.phrases import Phrases
 from coach.sound.player import Command
 from coach.voice.voices import Voice, VoiceSettings
@@ -75,6 +77,10 @@ PERSON_VOICES = [
 ]
 PAUSING = ["Pause.", "Wait.", "Hold on.", "Ouch.", "It hurts.", "Stop."]
 GOING_ON = ["Go on.", "Continue.", "Resume."]
+# What moves the session, as issue 30 asks a person to say at any moment; "next" skips an
+# exercise and "back" starts it again, so a run of the routine keeps enough exercises to go on.
+MOVING = ["Next.", "Skip.", "Back.", "Start again.", "Again.", "Repeat.", "Say that again."]
+KINDS = {"pausing": PAUSING, "going on": GOING_ON, "moving": MOVING}
 TELEVISION = [
     "Good evening, and welcome to the news at nine.",
     "The weather will stay dry for most of the week, with some rain in the north on Friday.",
@@ -231,6 +237,13 @@ def heard_with_nothing_to_do(session: Session, since: float) -> list[Any]:
     return [meaning(m.group(1)) for line in lines if (m := re.match(r"coach: heard '(.+)': nothing to do now", line))]
 
 
+def paused(session: Session) -> bool:
+    """The coach is paused: the last saying it acted on paused it (--verbose's "heard:" lines)."""
+    meanings = [meaning(words) for _, words in session.heard()]
+    moved = [m for m in meanings if m in STOPS_THE_COACH or m is Command.RESUME]
+    return bool(moved) and moved[-1] is not Command.RESUME
+
+
 def say_in_room(env: dict[str, str], wav: Path, volume: str) -> None:
     """The person says it: played into the room, returning when it has been said."""
     subprocess.run(["paplay", "--device=room", f"--volume={volume}", str(wav)], env=env, check=True)
@@ -238,7 +251,8 @@ def say_in_room(env: dict[str, str], wav: Path, volume: str) -> None:
 
 def commands_run(delay_ms: int, echo_db: int, count: int, tv: bool, folder: Path, rng: random.Random) -> dict:
     tv_volume = room_volume(echo_db + 10)  # 10 dB under the person
-    result = {"over": [0, 0, 0], "gap": [0, 0, 0], "latency": [], "tv_actions": 0, "echo": None}
+    result: dict[str, Any] = {"over": [0, 0, 0], "gap": [0, 0, 0], "latency": [], "tv_actions": 0, "echo": None}
+    result["kinds"] = {kind: [0, 0, 0] for kind in KINDS}
     with laptop(delay_ms, folder) as env:
         session = Session(env, folder, "--listen")
         started = session.started()
@@ -252,37 +266,46 @@ def commands_run(delay_ms: int, echo_db: int, count: int, tv: bool, folder: Path
             )
         time.sleep(20)  # the coach's first words: the canceller finds the echo and learns the room
         try:
-            for n in range(count // 2):
-                for text in (rng.choice(PAUSING), rng.choice(GOING_ON)):
-                    voice = PERSON_VOICES[n % len(PERSON_VOICES)]
-                    wav = wav_of(voice, text, folder)
-                    time.sleep(rng.uniform(1.0, 4.0))
-                    said_at = time.monotonic()
-                    say_in_room(env, wav, room_volume(echo_db))
-                    ended = time.monotonic()
-                    time.sleep(2.5)
-                    wanted = meaning(text.rstrip("."))
-                    got = [(at, words) for at, words in session.heard(said_at)]
-                    over = coach_was_speaking(session, said_at, ended)
-                    row = result["over" if over else "gap"]
-                    where = "over the coach" if over else "in a gap"
-                    if over and any(a < ended and b > said_at for a, b in pain_answers(session)):
-                        where = "over the answer to a pain word"
-                    if any(meaning(words) == wanted for _, words in got):
-                        row[0] += 1
-                        result["latency"].append(next(at for at, w in got if meaning(w) == wanted) - ended)
-                    elif wanted in heard_with_nothing_to_do(session, said_at):
-                        row[0] += 1  # heard rightly; the coach was paused already (a going-on missed before)
-                    elif got:
-                        row[2] += 1
-                        # --verbose tells of a saying the closed set found; one written word for word, it does not
-                        how = why_not(session, said_at).replace("nothing heard", "heard word for word")
-                        print(f"  wrong: {text!r} ({voice.voice}), {where}; taken as {[w for _, w in got]}; {how}")
-                    else:
-                        row[1] += 1
-                        print(f"  missed: {text!r} ({voice.voice}), {where}; {why_not(session, said_at)}")
-                    if session.process.poll() is not None:
-                        break
+            for n in range(count):
+                # By turns a word that pauses, one that goes on, one that moves the session; to a
+                # coach still paused (a going on missed), it goes on first: paused, moving does nothing.
+                text = rng.choice([PAUSING, GOING_ON, MOVING][n % 3])
+                if text in MOVING and paused(session):
+                    text = rng.choice(GOING_ON)
+                voice = PERSON_VOICES[(n + n // 3) % len(PERSON_VOICES)]
+                wav = wav_of(voice, text, folder)
+                time.sleep(rng.uniform(1.0, 4.0))
+                said_at = time.monotonic()
+                say_in_room(env, wav, room_volume(echo_db))
+                ended = time.monotonic()
+                time.sleep(2.5)
+                wanted = meaning(text.rstrip("."))
+                got = [(at, words) for at, words in session.heard(said_at)]
+                over = coach_was_speaking(session, said_at, ended)
+                row = result["over" if over else "gap"]
+                by_kind = result["kinds"][next(kind for kind, texts in KINDS.items() if text in texts)]
+                where = "over the coach" if over else "in a gap"
+                if over and any(a < ended and b > said_at for a, b in pain_answers(session)):
+                    where = "over the answer to a pain word"
+                if any(meaning(words) == wanted for _, words in got):
+                    row[0] += 1
+                    by_kind[0] += 1
+                    result["latency"].append(next(at for at, w in got if meaning(w) == wanted) - ended)
+                elif wanted in heard_with_nothing_to_do(session, said_at):
+                    row[0] += 1  # heard rightly; the coach was paused already (a going-on missed before)
+                    by_kind[0] += 1
+                elif got:
+                    row[2] += 1
+                    by_kind[2] += 1
+                    # --verbose tells of a saying the closed set found; one written word for word, it does not
+                    how = why_not(session, said_at).replace("nothing heard", "heard word for word")
+                    print(f"  wrong: {text!r} ({voice.voice}), {where}; taken as {[w for _, w in got]}; {how}")
+                else:
+                    row[1] += 1
+                    by_kind[1] += 1
+                    print(f"  missed: {text!r} ({voice.voice}), {where}; {why_not(session, said_at)}")
+                if session.process.poll() is not None:
+                    break
         finally:
             if television is not None:
                 television.terminate()
@@ -702,12 +725,15 @@ def main() -> None:
                 f"offline: {actions} actions from {sentences} sentences"
             )
         configurations = [(150, 0, True)] if args.tv else [(d, e, False) for d in (80, 250) for e in (0, 6)]
-        totals = {"over": [0, 0, 0], "gap": [0, 0, 0], "latency": []}
+        totals: dict[str, Any] = {"over": [0, 0, 0], "gap": [0, 0, 0], "latency": []}
+        kinds = {kind: [0, 0, 0] for kind in KINDS}
         for delay, echo_db, tv in configurations:
             r = commands_run(delay, echo_db, args.commands, tv, folder, rng)
             for key in ("over", "gap"):
                 totals[key] = [a + b for a, b in zip(totals[key], r[key], strict=True)]
             totals["latency"] += r["latency"]
+            for kind in KINDS:
+                kinds[kind] = [a + b for a, b in zip(kinds[kind], r["kinds"][kind], strict=True)]
             print(
                 f"delay {delay} ms, echo {echo_db:+d} dB{', television' if tv else ''}: over the coach "
                 f"{r['over'][0]} right, {r['over'][1]} missed, {r['over'][2]} wrong; in its gaps "
@@ -720,6 +746,10 @@ def main() -> None:
             said = right + missed + wrong
             if said:
                 print(f"{name}: {right} of {said} right ({100 * right / said:.0f}%), {wrong} wrong")
+        print(
+            "by kind, right of said (wrong): "
+            + "; ".join(f"{kind} {r} of {r + m + w} ({w})" for kind, (r, m, w) in kinds.items() if r + m + w)
+        )
         if totals["latency"]:
             lat = totals["latency"]
             p50, p95 = percentile(lat, 0.5), percentile(lat, 0.95)
