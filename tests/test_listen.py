@@ -634,14 +634,13 @@ def test_a_command_said_over_a_talking_television_is_cut_on_its_own_and_heard(re
 def test_over_a_television_going_on_is_heard_among_the_sayings_a_paused_coach_acts_on(recogniser: object) -> None:
     """Paused, the coach acts only on going on or ending, and the listener listens for those
     sayings (and those that pause) alone: a "Resume." or "Continue." said over the television
-    that the whole vocabulary rejected ("I feel", "Copy me"), other sayings as near, is heard
-    (issue 30)."""
+    that the whole vocabulary rejected, its guess nearer "again", is heard (issue 30)."""
     from coach.inputs.listening.segmenter import utterances_in
     from coach.sound.player import PAUSED
 
     commands = Vocabulary.commands(ENGLISH_PHRASES, "en")
     heard = []
-    for voice, text, seconds in (("us", "Resume.", 7.0), ("rp", "Continue.", 13.0)):
+    for voice, text, seconds in (("us", "Resume.", 6.0), ("rp", "Continue.", 16.4)):
         room, [(start, end)] = television_with([(voice, text, seconds)])
         [utterance] = [u for u in utterances_in(room) if u.start <= end and u.end >= start]
         heard.append(
@@ -655,8 +654,8 @@ def test_over_a_television_going_on_is_heard_among_the_sayings_a_paused_coach_ac
 @needs_listen
 def test_over_a_television_a_command_hidden_by_its_words_is_heard_with_them_turned_down(recogniser: object) -> None:
     """Turned down 12 dB around a command, a television 10 dB under the person is still loud
-    enough for Whisper base to write its words with it ("Hold on right start." for a "Hold
-    on."). Each utterance over a talking room carries a second view with the room turned
+    enough for Whisper base to write its words instead ("Thank you for watching." for an
+    "Ouch."). Each utterance over a talking room carries a second view with the room turned
     down 30 dB around its words, heard when the first is rejected."""
     from coach.inputs.listening.segmenter import GATE, QUIETED, Segmenter, silero_vad
 
@@ -667,16 +666,15 @@ def test_over_a_television_a_command_hidden_by_its_words_is_heard_with_them_turn
     heard = [(at, m[1].meaning) for at, m in sent if m[0] == "heard"]
     assert [meaning for _, meaning in heard] == [Command.PAIN, Command.HOLD, Command.RESUME], sent
     assert all(start <= at <= end + 2.5 for (at, _), (start, end) in zip(heard, spans, strict=True)), (heard, spans)
-    # What carried the "Hold on.": as cut, the television's words; the room turned down further, the word.
-    cut = Segmenter(silero_vad()).feed(room, 0.0)
-    [hold_on] = [u for u in cut if u.start <= spans[1][1] and u.end >= spans[1][0]]
-    assert hold_on.over_talk and hold_on.quieted is not None
-    assert recogniser.hear(hold_on.audio, commands).saying is None  # type: ignore[attr-defined]
-    quieted = recogniser.hear(hold_on.quieted, commands).saying  # type: ignore[attr-defined]
-    assert quieted is not None and quieted.meaning is Command.HOLD, quieted
+    # What carried the "Ouch.": as cut, the television's words; the room turned down further, the word.
+    [ouch] = [u for u in Segmenter(silero_vad()).feed(room, 0.0) if u.start <= spans[0][1] and u.end >= spans[0][0]]
+    assert ouch.over_talk and ouch.quieted is not None
+    assert recogniser.hear(ouch.audio, commands).saying is None  # type: ignore[attr-defined]
+    quieted = recogniser.hear(ouch.quieted, commands).saying  # type: ignore[attr-defined]
+    assert quieted is not None and quieted.meaning is Command.PAIN, quieted
     # The two views differ only where the room was turned down: by QUIETED instead of GATE.
-    ratio = np.abs(hold_on.quieted) / np.maximum(np.abs(hold_on.audio), 1e-9)
-    kept = np.abs(hold_on.audio) > 1e-4
+    ratio = np.abs(ouch.quieted) / np.maximum(np.abs(ouch.audio), 1e-9)
+    kept = np.abs(ouch.audio) > 1e-4
     assert np.isclose(ratio[kept].max(), 1.0, atol=1e-3)
     assert np.isclose(ratio[kept].min(), QUIETED / GATE, rtol=0.05)
 
@@ -696,27 +694,6 @@ def test_a_sound_whisper_writes_no_word_for_is_no_command(recogniser: object) ->
     assert normalise(hearing.guess) == "" and hearing.saying is None, hearing
     sent = heard_by_the_listening(recogniser, room)
     assert [m[1].meaning for _, m in sent if m[0] == "heard"] in ([], [Command.RESUME]), sent
-
-
-@pytest.mark.slow(seconds=1)
-@needs_listen
-def test_a_saying_whisper_writes_for_silence_must_stand_out_by_what_the_sound_adds(recogniser: object) -> None:
-    """Whisper scores "again" and "wait" far above "resume" for a sound holding no saying, and
-    over a television those two were most of what the closed set took wrongly. Held against
-    each other, sayings count by how much likelier the sound makes them than silence does."""
-    from coach.inputs.listening.recogniser import DISTINCT, MARGIN, _holds
-
-    commands = Vocabulary.commands(ENGLISH_PHRASES, "en")
-    priors = recogniser._priors_of(commands)  # type: ignore[attr-defined]
-    words = [saying.words for saying in commands.sayings]
-    again, resume = words.index("again"), words.index("resume")
-    assert priors[again] - priors[resume] > 2 * DISTINCT, priors
-    # A sound that makes "again" a little likelier than "resume" (as Whisper's "Review Time"
-    # for a "Resume." did) has made "resume" far likelier than silence would.
-    scores = {again: -9.0, resume: -9.0 - DISTINCT}
-    assert not _holds(commands.sayings, scores, priors, -9.0, again, "en")
-    assert _holds(commands.sayings, scores, priors, -9.0, resume, "en")
-    assert not _holds(commands.sayings, scores, priors, -9.0 + MARGIN + DISTINCT, resume, "en")  # far under the guess
 
 
 @pytest.mark.slow(seconds=2)

@@ -178,7 +178,6 @@ class Hearing:
     def load(self, sounddevice: Any) -> None:
         self._sounddevice = sounddevice
         self._recogniser = Recogniser()
-        self._recogniser.prepare(self.vocabulary)
         try:
             check_canceller()
             self._canceller = EchoCanceller(self.reference)

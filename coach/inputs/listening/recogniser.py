@@ -7,9 +7,8 @@ know is this? So an utterance is encoded once, and a greedy decode gives the mod
 own best guess. When that guess is not a saying word for word, the sayings are scored
 against the audio (the model's probability of exactly their tokens), and the best is
 taken only if the model finds it nearly as likely as its own guess and clearly likelier
-than any saying that means something else, each counted above what it scores for silence
-(the model writes "again" for almost nothing, "resume" hardly ever): "Renew" is "resume",
-and "Watch", as likely "what" as "hold on", is nothing. A guess well longer than a saying (by more than two
+than any saying that means something else: "Renew" is "resume", and "Watch", as likely
+"what" as "hold on", is nothing. A guess well longer than a saying (by more than two
 words or tokens), or holding a saying and more ("next, the bus"), is a sentence, not
 that saying, unless the model finds the saying alone nearly as likely as its guess of
 it and one word more (a live "go on, man.", its last word the television's), or
@@ -84,16 +83,6 @@ DISTINCT = 1.5
 # little French from these voices). Chosen on the same utterances they are measured on.
 DISTINCT_ELSEWHERE = 5.0
 DISTINCT_BY_LANGUAGE = {"en": DISTINCT, "fr": 7.0}
-# Whisper writes some sayings for sound that holds none: scored against silence, "wait",
-# "again" and "done" come out near -10, "resume" near -17. Over a television, "again" and
-# "wait" were most of what the closed set took wrongly ("Review Time" for "Resume." taken as
-# "again"). So a saying is held against its rivals by how much likelier the sound makes it
-# than silence does (its score less its score on silence, as "Calibrate Before Use", Zhao et
-# al. 2021, does with a content-free input); its margin under the guess stays as it was.
-# Offline on 2697e2c's rule: bench_listen.py 236 -> 243 of 254 right (0 wrong), its held-out
-# voices 228 -> 237 (4 -> 1 wrong); --tv's commands with next, back and again among them
-# (seeds 7, 11, 13, 17), 236 -> 238 of 324 heard, 18 -> 12 other actions.
-PRIOR_WEIGHT = 1.0
 EXTRA_WORDS = 2
 EXTRA_TOKENS = 2
 # A guess that is a saying and one word more (the room's, before or after it) is that saying
@@ -184,23 +173,6 @@ class Recogniser:
         # saying, or not cut short by plain_only): an utterance heard before the placing of the
         # clips under it is known (coach/inputs/listening/hearing.py) is decided without being heard twice.
         self._heard: deque[tuple[np.ndarray, Vocabulary, Hearing, bool]] = deque(maxlen=REMEMBERED)
-        self._silence: np.ndarray | None = None  # 10 s of silence, encoded
-        self._priors: dict[tuple[str, str], float] = {}  # (language, words): the saying's score on silence
-
-    def prepare(self, vocabulary: Vocabulary) -> None:
-        """Score the sayings against silence now, not while a person waits on a command."""
-        self._priors_of(vocabulary)
-
-    def _priors_of(self, vocabulary: Vocabulary) -> list[float]:
-        """Each saying's score on silence (PRIOR_WEIGHT), scored once per language."""
-        language = vocabulary.language
-        missing = [saying.words for saying in vocabulary.sayings if (language, saying.words) not in self._priors]
-        if missing:
-            if self._silence is None:
-                self._silence = self._encode_audio(np.zeros(0, np.float32))
-            scores = self._scores(self._silence, self._start(language), [self._tokens(words) for words in missing])
-            self._priors.update({(language, words): score for words, score in zip(missing, scores, strict=True)})
-        return [self._priors[language, saying.words] for saying in vocabulary.sayings]
 
     def _start(self, language: str) -> list[int]:
         token = self._tokenizer.token_to_id(f"<|{language}|>")
@@ -255,7 +227,11 @@ class Recogniser:
         return hearing
 
     def _hear(self, audio: np.ndarray, vocabulary: Vocabulary, plain_only: bool, prompted: bool) -> Hearing:
-        encoded = self._encode_audio(audio)
+        window = SAMPLE_RATE * ENCODED_SECONDS
+        clip = np.zeros(window, dtype=np.float32)
+        clip[: min(len(audio), window)] = audio[:window]
+        features = self._model.feature_extractor(clip, chunk_length=ENCODED_SECONDS)[:, : ENCODED_SECONDS * 100]
+        encoded = np.asarray(self._model.model.encode(self._storage.from_array(np.ascontiguousarray(features[None]))))
         start = self._start(vocabulary.language)
         guess_tokens, steps = self._decode(encoded, start, logits=True)
         guess = self._tokenizer.decode(guess_tokens).strip()
@@ -269,14 +245,6 @@ class Recogniser:
         if plain_only:
             return Hearing(guess, None)
         return Hearing(guess, self._closest(encoded, start, guess, guess_tokens, steps[0], vocabulary, prompted))
-
-    def _encode_audio(self, audio: np.ndarray) -> np.ndarray:
-        """The encoder's output for the sound's first ENCODED_SECONDS, padded with silence."""
-        window = SAMPLE_RATE * ENCODED_SECONDS
-        clip = np.zeros(window, dtype=np.float32)
-        clip[: min(len(audio), window)] = audio[:window]
-        features = self._model.feature_extractor(clip, chunk_length=ENCODED_SECONDS)[:, : ENCODED_SECONDS * 100]
-        return np.asarray(self._model.model.encode(self._storage.from_array(np.ascontiguousarray(features[None]))))
 
     def _closest(
         self,
@@ -309,13 +277,8 @@ class Recogniser:
         if fitting or held:
             guess_score, scores = self._score_likeliest(encoded, start, guess_tokens, tokens, first_step)
             alone = [n for n in held if n in scores and scores[n] >= guess_score - HELD_MARGIN]
-            priors = self._priors_of(vocabulary)
-            best = max(
-                (n for n in [*fitting, *alone] if n in scores),
-                key=lambda n: scores[n] - PRIOR_WEIGHT * priors[n],
-                default=None,
-            )
-            if best is not None and _holds(sayings, scores, priors, guess_score, best, vocabulary.language):
+            best = max((n for n in [*fitting, *alone] if n in scores), key=scores.__getitem__, default=None)
+            if best is not None and _holds(sayings, scores, guess_score, best, vocabulary.language):
                 return sayings[best]
         if not prompted:
             return None
@@ -331,8 +294,7 @@ class Recogniser:
             guess_score, scores = self._score_likeliest(encoded, start, guess_tokens, tokens, first_step)
         if n not in scores:
             scores[n] = self._scores(encoded, start, [tokens[n]])[0]
-        priors = self._priors_of(vocabulary)
-        return proposed if _holds(sayings, scores, priors, guess_score, n, vocabulary.language) else None
+        return proposed if _holds(sayings, scores, guess_score, n, vocabulary.language) else None
 
     def _score_likeliest(
         self,
@@ -395,18 +357,10 @@ class Recogniser:
         return scores
 
 
-def _holds(
-    sayings: tuple[Saying, ...],
-    scores: dict[int, float],
-    priors: list[float],
-    guess_score: float,
-    n: int,
-    language: str,
-) -> bool:
+def _holds(sayings: tuple[Saying, ...], scores: dict[int, float], guess_score: float, n: int, language: str) -> bool:
     """Saying `n` is nearly as likely as the guess, and clearly likelier than any scored
-    saying that means something else, each counted above what silence scores it."""
+    saying that means something else."""
     meaning = sayings[n].meaning
-    above = {k: score - PRIOR_WEIGHT * priors[k] for k, score in scores.items()}
-    rival = max((score for k, score in above.items() if sayings[k].meaning != meaning), default=-math.inf)
+    rival = max((score for k, score in scores.items() if sayings[k].meaning != meaning), default=-math.inf)
     distinct = DISTINCT_BY_LANGUAGE.get(language, DISTINCT_ELSEWHERE)
-    return scores[n] >= guess_score - MARGIN and above[n] - rival >= distinct
+    return scores[n] >= guess_score - MARGIN and scores[n] - rival >= distinct
