@@ -8,8 +8,7 @@ on the sound path: coach runs as a user starts it, `coach --listen --verbose --t
 Commands (the default run): the built-in routine plays; every few seconds, at a random moment,
 a pause or pain word is said, a "go on" a moment later, and then a word that moves the session
 ("next", "back", "again"; a "go on" instead while the coach is still paused), by turns in three
-voices. Each is
-counted as said over the coach's speech or in its quiet (from the session's timing log), acted
+voices. Each is counted as said over the coach's speech or in its quiet (from the session's timing log), acted
 on rightly (its meaning), wrongly, or not at all, with the time from the end of the command to
 the session's "heard:" line. Configurations: loopback delays 80 and 250 ms; the echo as loud
 as the person, and 6 dB louder (the person 6 dB quieter: nothing clips). With --tv, a television
@@ -249,6 +248,14 @@ def say_in_room(env: dict[str, str], wav: Path, volume: str) -> None:
     subprocess.run(["paplay", "--device=room", f"--volume={volume}", str(wav)], env=env, check=True)
 
 
+RIGHT, MISSED, WRONG = range(3)  # where each is counted in a tally
+
+
+def tally_as(tallies: Iterable[list[int]], outcome: int) -> None:
+    for tally in tallies:
+        tally[outcome] += 1
+
+
 def commands_run(delay_ms: int, echo_db: int, count: int, tv: bool, folder: Path, rng: random.Random) -> dict:
     tv_volume = room_volume(echo_db + 10)  # 10 dB under the person
     result: dict[str, Any] = {"over": [0, 0, 0], "gap": [0, 0, 0], "latency": [], "tv_actions": 0, "echo": None}
@@ -282,27 +289,23 @@ def commands_run(delay_ms: int, echo_db: int, count: int, tv: bool, folder: Path
                 wanted = meaning(text.rstrip("."))
                 got = [(at, words) for at, words in session.heard(said_at)]
                 over = coach_was_speaking(session, said_at, ended)
-                row = result["over" if over else "gap"]
-                by_kind = result["kinds"][next(kind for kind, texts in KINDS.items() if text in texts)]
+                kind = next(kind for kind, texts in KINDS.items() if text in texts)
+                tallies = (result["over" if over else "gap"], result["kinds"][kind])  # right, missed, wrong
                 where = "over the coach" if over else "in a gap"
                 if over and any(a < ended and b > said_at for a, b in pain_answers(session)):
                     where = "over the answer to a pain word"
                 if any(meaning(words) == wanted for _, words in got):
-                    row[0] += 1
-                    by_kind[0] += 1
+                    tally_as(tallies, RIGHT)
                     result["latency"].append(next(at for at, w in got if meaning(w) == wanted) - ended)
                 elif wanted in heard_with_nothing_to_do(session, said_at):
-                    row[0] += 1  # heard rightly; the coach was paused already (a going-on missed before)
-                    by_kind[0] += 1
+                    tally_as(tallies, RIGHT)  # heard rightly; the coach was paused already (a going-on missed before)
                 elif got:
-                    row[2] += 1
-                    by_kind[2] += 1
+                    tally_as(tallies, WRONG)
                     # --verbose tells of a saying the closed set found; one written word for word, it does not
                     how = why_not(session, said_at).replace("nothing heard", "heard word for word")
                     print(f"  wrong: {text!r} ({voice.voice}), {where}; taken as {[w for _, w in got]}; {how}")
                 else:
-                    row[1] += 1
-                    by_kind[1] += 1
+                    tally_as(tallies, MISSED)
                     print(f"  missed: {text!r} ({voice.voice}), {where}; {why_not(session, said_at)}")
                 if session.process.poll() is not None:
                     break
