@@ -1350,7 +1350,12 @@ def test_a_pain_score_said_back_and_put_right_then_a_microphone_that_goes_away(
     coach.saw("Say the number.")  # no terminal: the pain is answered aloud, once asked
     time.sleep(question.seconds)
     command(coach, microphone, tmp_path, "joe-fast", "Four.", "four")
-    wait_until(lambda: said_back("four") in read_captures(capture), 15)  # the whole of it, played
+    # The capture device takes a clip whole as it starts: the correction is said once the
+    # coach has asked for it, in its quiet wait, as its words invite. Said over them, it
+    # counted only if heard word for word, and joe-slow's "Three." was heard "Tari." there
+    # in about one full test run in three, on a loaded machine.
+    wait_until(lambda: said_back("four") in read_captures(capture), 15)
+    time.sleep(voice.clip(ENGLISH_PHRASES.say("checkin_heard", number="four")).seconds)
     command(coach, microphone, tmp_path, "joe-slow", "Three.", "three")
     coach.saw("pain 3")
     coach.saw("speech  Reach up.")
