@@ -8,10 +8,10 @@ on the sound path: coach runs as a user starts it, `coach --listen --verbose --t
 Commands (the default run): the built-in routine plays; every few seconds, at a random moment,
 a pause or pain word is said, a "go on" a moment later, and then a word that moves the session
 ("next", "back", "again"; a "go on" instead while the coach is still paused), by turns in three
-voices. Each is counted as said over the coach's speech or in its quiet (from the session's timing log), acted
-on rightly (its meaning), wrongly, or not at all, with the time from the end of the command to
-the session's "heard:" line. Configurations: loopback delays 80 and 250 ms; the echo as loud
-as the person, and 6 dB louder (the person 6 dB quieter: nothing clips). With --tv, a television
+voices. Each is counted as said over the coach's speech or in its quiet (from the session's
+timing log), acted on rightly (its meaning), wrongly, or not at all, with the time from the end
+of the command to the session's "heard:" line. Configurations: loopback delays 80 and 250 ms;
+the echo as loud as the person, and 6 dB louder (the person 6 dB quieter: nothing clips). With --tv, a television
 (ordinary sentences in another voice, without pause) talks into the room 10 dB under the person
 throughout, and every action not caused by a command is counted as the television's; before
 that live run, the listening path alone is fed 30 minutes of the television's talk (actions
