@@ -24,14 +24,18 @@ blocks `rise` dB above the room on average. What is kept of it is turned down by
 wherever it was not above the room, so that the recogniser hears the command, not the
 television around it; where the recogniser still writes the television's words, it hears
 the utterance again with them turned down 30 dB. Over the coach's voice the room is its
-running median, as its words rise and fall; once the canceller has taken its voice out, a
-room that talked while the coach was quiet still talks, and is held to the same rules, and
-what falls 12 dB under an utterance's loudest there is the room, not the utterance going
-on; and a voice rising 12 dB above all an utterance held before is someone starting to
-speak into what the canceller left of the coach's sentence: the utterance starts anew
-there. What it says at its loudest is learned there too: a television turned up while the
-coach talked (or its louder advertisements) would otherwise rise above the level it was
-learned at. In a still room all of that is the noise floor and changes nothing.
+running median, as its words rise and fall, but not where the room heard alone talks: a
+chime is never counted as taken out, and cut with no rise over a television, its words
+under a chime were written "Stop." and acted on, and went on into a person's "Ouch." until
+the whole was too long for a command. There a command must rise above what the room says at
+its loudest, as with the coach quiet. Once the canceller has taken its voice out, a room
+that talked while the coach was quiet still talks, and is held to the same rules, and what
+falls 12 dB under an utterance's loudest there is the room, not the utterance going on; and
+a voice rising 12 dB above all an utterance held before is someone starting to speak into
+what the canceller left of the coach's sentence: the utterance starts anew there. What it
+says at its loudest is learned there too: a television turned up while the coach talked
+(or its louder advertisements) would otherwise rise above the level it was learned at. In a
+still room all of that is the noise floor and changes nothing.
 
 Over scripts/bench_echo.py --tv's television (ordinary sentences 10 dB under the person,
 many with command words in them), the median rule cut 2 of its 24 commands right and
@@ -197,6 +201,7 @@ class Segmenter:
         self._floor_at_start = -120.0  # and the level it had to rise above
         self._loudest_at_start = -120.0  # and the room heard alone, at its loudest
         self._room_talks = False  # the utterance under way began where whatever else talks is the room
+        self._coach_sounding = False  # and over the coach's sound not taken out
         self._talk_around = False  # and the room was talking, not still or steadily noisy
         self._rise_at_start = rise  # and the rise it was started by
         self._over_coach = False  # it started over the coach's voice, taken out
@@ -262,14 +267,22 @@ class Segmenter:
             self._levels.append(level)
             self._alone.extend(self._alone_now)
             self._alone_now.clear()
-            # Over the coach's voice not yet cancelled, the room's level is the coach's: a rise above
-            # it would cut its sentences into syllables ("-gin" of "Let us begin." heard as "Again.").
-            rise = 0.0 if coach is Coach.SOUNDING else self.rise
+            # Over the coach's sound not taken out (a chime, or its voice before the canceller has
+            # learned the room), the room's level is the coach's: a rise above it would cut its
+            # sentences into syllables ("-gin" of "Let us begin." heard as "Again."). Unless the room
+            # heard alone talks: its words go on under the coach's sound, and are held off as with
+            # the coach quiet (scripts/bench_echo.py --tv, replayed: a "Stop." under a chime).
+            sounding_over_talk = coach is Coach.SOUNDING and self._talks(loudest)
+            rise = 0.0 if coach is Coach.SOUNDING and not sounding_over_talk else self.rise
             # With the coach quiet, whatever talks is the room: a command must rise above what it
             # says at its loudest. Over the coach's voice its running median, as its words rise and fall.
             # Over the coach's voice taken out, a room that talks is still there: held to its loudest too.
-            room_talks = coach is Coach.QUIET or (coach is Coach.CANCELLED and self._talks(loudest))
-            floor = loudest if coach is Coach.QUIET else max(loudest, room) if room_talks else room
+            room_talks = (
+                coach is Coach.QUIET or sounding_over_talk or (coach is Coach.CANCELLED and self._talks(loudest))
+            )
+            floor = (
+                loudest if coach is Coach.QUIET or sounding_over_talk else max(loudest, room) if room_talks else room
+            )
             loud = rms >= QUIET and level >= floor + rise
             probability = self._probability(block) if loud else 0.0
             standing_out = coach is Coach.CANCELLED and level >= room + STANDING_OUT
@@ -278,6 +291,7 @@ class Segmenter:
                 self._loudest_at_start = loudest
                 self._floor_at_start = floor
                 self._room_talks = room_talks
+                self._coach_sounding = coach is Coach.SOUNDING
                 # Talk, not a steady noise: only then is what was not above it turned down (in
                 # steady noise that took "finished" for "next").
                 self._talk_around = room_talks and self._talks(loudest)
@@ -383,7 +397,7 @@ class Segmenter:
         self._too_long = False
         self._latest.clear()
         self._earlier_loudest = -120.0
-        if self._room_talks:
+        if self._room_talks and not self._coach_sounding:  # the coach's own sound is no one speaking on
             self.last_onset = at
 
     def room_said(self, utterance: Utterance) -> None:
