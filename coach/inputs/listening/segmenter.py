@@ -272,17 +272,13 @@ class Segmenter:
             # sentences into syllables ("-gin" of "Let us begin." heard as "Again."). Unless the room
             # heard alone talks: its words go on under the coach's sound, and are held off as with
             # the coach quiet (scripts/bench_echo.py --tv, replayed: a "Stop." under a chime).
-            sounding_over_talk = coach is Coach.SOUNDING and self._talks(loudest)
-            rise = 0.0 if coach is Coach.SOUNDING and not sounding_over_talk else self.rise
+            talks = self._talks(loudest)
+            rise = 0.0 if coach is Coach.SOUNDING and not talks else self.rise
             # With the coach quiet, whatever talks is the room: a command must rise above what it
             # says at its loudest. Over the coach's voice its running median, as its words rise and fall.
             # Over the coach's voice taken out, a room that talks is still there: held to its loudest too.
-            room_talks = (
-                coach is Coach.QUIET or sounding_over_talk or (coach is Coach.CANCELLED and self._talks(loudest))
-            )
-            floor = (
-                loudest if coach is Coach.QUIET or sounding_over_talk else max(loudest, room) if room_talks else room
-            )
+            room_talks = coach is Coach.QUIET or talks
+            floor = room if not room_talks else max(loudest, room) if coach is Coach.CANCELLED else loudest
             loud = rms >= QUIET and level >= floor + rise
             probability = self._probability(block) if loud else 0.0
             standing_out = coach is Coach.CANCELLED and level >= room + STANDING_OUT
@@ -294,7 +290,7 @@ class Segmenter:
                 self._coach_sounding = coach is Coach.SOUNDING
                 # Talk, not a steady noise: only then is what was not above it turned down (in
                 # steady noise that took "finished" for "next").
-                self._talk_around = room_talks and self._talks(loudest)
+                self._talk_around = talks
                 self._rise_at_start = rise
                 self._over_coach = coach is Coach.CANCELLED
                 self._quiet_at_start = coach is Coach.QUIET
