@@ -11,12 +11,13 @@ a pause or pain word is said, a "go on" a moment later, and then a word that mov
 voices. Each is counted as said over the coach's speech or in its quiet (from the session's
 timing log), acted on rightly (its meaning), wrongly, or not at all, with the time from the end
 of the command to the session's "heard:" line. Configurations: loopback delays 80 and 250 ms;
-the echo as loud as the person, and 6 dB louder (the person 6 dB quieter: nothing clips). With --tv, a television
-(ordinary sentences in another voice, without pause) talks into the room 10 dB under the person
-throughout, and every action not caused by a command is counted as the television's; before
-that live run, the listening path alone is fed 30 minutes of the television's talk (actions
-from its words), 7.5 minutes of it with a command said over it every 3-6 s (acted on), and
-12 minutes of it with a person's ordinary sentences said over it (actions: none is right).
+the echo as loud as the person, and 6 dB louder (the person 6 dB quieter: nothing clips). With
+--tv, a television (ordinary sentences in another voice, without pause) talks into the room
+10 dB under the person throughout, and every action not caused by a command is counted as the
+television's; before that live run, the listening path alone is fed 30 minutes of the
+television's talk (actions from its words), 7.5 minutes of it with a command said over it
+every 3-6 s (acted on), and 12 minutes of it with a person's ordinary sentences said over it
+(actions: none is right).
 
 The loopback holds its rate (a laptop's speakers and microphone share a clock); --drifting
 lets it adjust its rate to hold its latency, as a microphone on a clock of its own would.
