@@ -778,6 +778,56 @@ def test_a_television_heard_while_a_chime_sounds_is_the_room_and_a_person_over_b
     assert len(cut) == 1 and cut[0][0] < end and cut[0][1] > start, (cut, start, end)
 
 
+@needs_listen
+def test_the_listening_lets_the_coach_begin_once_it_has_heard_the_room_longer_if_it_talks(
+    recogniser: object,
+) -> None:
+    """The coach's first word waits for the room to be heard without it: a still room for
+    1 s, one where something speaks (a television) for 3 s, long enough to learn its talk."""
+    still = np.random.default_rng(30).normal(0, 10 ** (-70 / 20), 6 * 16000).astype(np.float32)
+    assert any("1.0 s before the first cue: still" in note for note in notes_hearing(recogniser, still))
+    talking = notes_hearing(recogniser, television_talk())
+    assert any("3.0 s before the first cue: someone" in note for note in talking), talking
+
+
+def notes_hearing(recogniser: object, room: np.ndarray) -> list[str]:
+    """What the listening notes (--verbose) hearing 6 s of `room`, queued as its microphone
+    would, until it lets the coach begin."""
+    from coach.inputs.listening.hearing import Hearing
+    from coach.inputs.listening.segmenter import Segmenter, silero_vad
+
+    sent: list[tuple[Any, ...]] = []
+    hearing = Hearing(Vocabulary.commands(ENGLISH_PHRASES, "en"), lambda *message: sent.append(message))
+    hearing._recogniser = recogniser  # type: ignore[assignment]
+    hearing._segmenter = Segmenter(silero_vad(), coach=hearing._coach_at)
+    for first in range(0, 6 * 16000, 512):
+        hearing._blocks.put((room[first : first + 512], first / 16000))
+    threading.Thread(target=hearing._listen).start()
+    assert hearing._room_heard.wait(30)
+    hearing.stop()
+    return [message[1] for message in sent if message[0] == "note"]
+
+
+@needs_listen
+def test_a_television_heard_before_the_coach_begins_is_the_room_from_its_first_words() -> None:
+    """With a television on, the room heard for 3 s before the coach's first word (as the
+    listening now does) is known to talk: an "Ouch." said over the coach's introduction, its
+    voice not yet taken out and then taken out, is cut on its own. Never heard without the
+    coach, the room's talk was taken for what was left of the coach over a still room, and an
+    "Ouch." said anywhere in its first 13 s was never cut (the first command of every recorded
+    live television run was missed)."""
+    from coach.inputs.listening.segmenter import Coach, Segmenter, silero_vad
+
+    for ouch_at in (7.0, 11.0):
+        room, [(start, end)] = television_with([("rp", "Ouch.", ouch_at)])
+
+        def coach(at: float) -> Coach:  # quiet, then its words: not yet taken out, then taken out
+            return Coach.QUIET if at < 3.0 else Coach.SOUNDING if at < 5.0 else Coach.CANCELLED
+
+        cut = [(u.start, u.end) for u in Segmenter(silero_vad(), coach=coach).feed(room, 0.0) if u.start > 3.0]
+        assert len(cut) == 1 and cut[0][0] < end and cut[0][1] > start, (cut, start, end)
+
+
 @pytest.mark.slow(seconds=4)
 @needs_listen
 def test_a_word_said_over_what_is_left_of_the_coachs_voice_is_cut_from_where_it_rises(recogniser: object) -> None:
@@ -1319,6 +1369,7 @@ def test_a_session_steered_by_voice_alone_as_the_keys_would(
     command(coach, microphone, tmp_path, "joe-slow", "Stop the session.", "stop the session")
     assert coach.finish() == 0, "".join(coach.errors)
     assert coach.heard() == ["pause", "ouch", "go on", "again", "next", "done", "stop the session"]
+    assert any(re.search(r"heard the room for 1\.\d s before the first cue: still", line) for line in coach.errors)
     assert any("as asked" in line for line in coach.errors)
     played = read_captures(capture)  # the process has ended: its plays are all written
     assert voice.clip("Number 5 out of 5.").frames not in played  # the reach's last rep: skipped with "next"

@@ -354,10 +354,10 @@ class LiveSession:
                 stack.callback(report_echo)
                 stack.callback(listener.stop)
             try:
-                if listener is not None and self.checkin and keyboard is None:
-                    listener.start()  # the question waits for the microphone that is to answer it
-                elif listener is not None:
-                    worker(listener.start, "coach-listen-start").start()  # the first cue does not wait for it
+                if listener is not None:
+                    # The first sound waits for the room to be heard without the coach (a television
+                    # already on is learned as the room), and a question for the microphone to answer it.
+                    listener.start()
                 # Asked only of someone who can answer: a key, or a microphone still heard.
                 pain_before = (
                     self._ask_pain(keyboard, questions[0], listener, listening)

@@ -84,6 +84,17 @@ FOLLOWED_WITHIN = 0.4
 # "Next," does not rise above it. A command is shorter ("I'm done for today" takes about 1.5 s),
 # so a person's misheard one does not raise what their next try must rise above.
 ROOM_TALK_SECONDS = 1.6
+# The room is heard without the coach before its first word, so that a television already on is
+# the room from the start. Opened as the coach began, the microphone first heard the room alone
+# in the coach's first pause, 25 s in, and until then a television's talk was taken for what was
+# left of the coach over a still room. Four live scripts/bench_echo.py --tv runs, the television
+# on before the session, replayed three times each without the room heard first and with it:
+# the first command (said over the introduction, 20-24 s in) heard 3 and 9 times in 12; 6 and 0
+# actions from the television's words; 289 and 294 of the 480 commands heard in all.
+ROOM_STILL_SECONDS = 1.0  # heard this long with no one beginning to speak, the room is still
+# and a room that speaks this long: a television heard this long, then under the coach's first
+# words, was known to talk 60 times in 60 (53 after 2 s, 36 after 1 s)
+ROOM_TALKING_SECONDS = 3.0
 NICENESS = 10  # how much lower the listening process runs than the session's
 SILENT_MICROPHONE = 3.0  # seconds without a single block: the microphone has gone
 RECOUNT_SECONDS = 0.25  # every block of LATE_WINDOW this late on its counted time: samples were lost, count anew
@@ -173,6 +184,7 @@ class Hearing:
         self._timeline: MicrophoneTimeline | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._room_heard = threading.Event()  # the room heard without the coach: it may begin
         self._trouble_told = False
         self._delay_told = False
         self._overflows = 0  # microphone blocks the sound library dropped: this process fell behind
@@ -205,13 +217,16 @@ class Hearing:
         self.reference.stopped(at)
 
     def start(self) -> str | None:
-        """Open the microphone and listen: None, or why there is none to open."""
+        """Open the microphone and hear the room without the coach (ROOM_STILL_SECONDS, or
+        ROOM_TALKING_SECONDS if it speaks): None, or why there is none to open."""
         try:
             self._stream = self._open_stream()
         except Exception as error:
             return f"no microphone to listen to ({_short(error)})"
         self._thread = threading.Thread(target=self._listen, name="coach-hear", daemon=True)
         self._thread.start()
+        # A microphone that sends nothing is told by the listening thread; the session goes on.
+        self._room_heard.wait(ROOM_TALKING_SECONDS + SILENT_MICROPHONE)
         return None
 
     def stop(self) -> None:
@@ -272,10 +287,13 @@ class Hearing:
             self._hear_blocks()
         except Exception as error:  # a fault here must not pass unseen: the session goes on, told so
             self._trouble(f"listening failed ({_short(error)})")
+        finally:
+            self._room_heard.set()  # nothing more will be heard: the coach need not wait for it
 
     def _hear_blocks(self) -> None:
         assert self._segmenter is not None
         heard_last = self.clock()
+        first_at: float | None = None  # the clock time of the first block heard
         while not self._stopping.is_set():
             try:
                 item = self._blocks.get(timeout=0.5)
@@ -291,10 +309,22 @@ class Hearing:
                 return
             samples, at = item
             heard_last = self.clock()
+            first_at = at if first_at is None else first_at
             if self._overflows > self._overflows_told:  # --verbose: what was heard then may be in pieces
                 self._overflows_told = self._overflows
                 self.send("note", f"coach: the microphone lost sound ({self._overflows} times): a busy machine")
             self.hear(samples, at)
+            if not self._room_heard.is_set():
+                self._hear_the_room_first(at + len(samples) / SAMPLE_RATE - first_at)
+
+    def _hear_the_room_first(self, heard: float) -> None:
+        """Once the room has been heard long enough without the coach, it may begin."""
+        assert self._segmenter is not None
+        spoke = self._segmenter.room_spoke
+        if heard >= ROOM_TALKING_SECONDS or (heard >= ROOM_STILL_SECONDS and not spoke):
+            self._room_heard.set()
+            how = "someone or something speaking in it" if spoke else "still"
+            self.send("note", f"coach: heard the room for {heard:.1f} s before the first cue: {how}")
 
     def hear(self, samples: np.ndarray, at: float) -> None:
         """One block of the microphone (16 kHz float32, begun at clock time `at`): the coach's

@@ -87,7 +87,8 @@ class Listener:
             raise ListenUnavailable(self._failure or "the listening process did not start")
 
     def start(self) -> bool:
-        """Open the microphone and listen; False (told once) when there is none to open."""
+        """Open the microphone and listen, once the room has been heard a moment without the
+        coach (1-3 s); False (told once) when there is none to open."""
         self._outgoing.put(("start",))
         try:
             why = self._started.get(timeout=30)

@@ -396,6 +396,11 @@ class Segmenter:
         if self._room_talks and not self._coach_sounding:  # the coach's own sound is no one speaking on
             self.last_onset = at
 
+    @property
+    def room_spoke(self) -> bool:
+        """Someone or something in the room was heard to begin speaking (the coach quiet)."""
+        return self.last_onset > -1e9
+
     def room_said(self, utterance: Utterance) -> None:
         """The utterance was the room's talk after all: what it says at its loudest counts it."""
         self._alone.extend(utterance.room_levels)
