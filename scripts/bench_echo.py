@@ -12,12 +12,12 @@ voices. Each is counted as said over the coach's speech or in its quiet (from th
 timing log), acted on rightly (its meaning), wrongly, or not at all, with the time from the end
 of the command to the session's "heard:" line. Configurations: loopback delays 80 and 250 ms;
 the echo as loud as the person, and 6 dB louder (the person 6 dB quieter: nothing clips). With
---tv, a television (ordinary sentences in another voice, without pause) talks into the room
-10 dB under the person throughout, and every action not caused by a command is counted as the
-television's; before that live run, the listening path alone is fed 30 minutes of the
-television's talk (actions from its words), 7.5 minutes of it with a command said over it
-every 3-6 s (acted on), and 12 minutes of it with a person's ordinary sentences said over it
-(actions: none is right).
+--tv, a television (ordinary sentences in another voice, without pause) talks into the room 10
+dB under the person throughout, on before the session starts (--tv-late: switched on as the
+coach begins), and every action not caused by a command is counted as the television's; before
+that live run, the listening path alone is fed 30 minutes of the television's talk (actions
+from its words), 7.5 minutes of it with a command said over it every 3-6 s (acted on), and 12
+minutes of it with a person's ordinary sentences said over it (actions: none is right).
 
 The loopback holds its rate (a laptop's speakers and microphone share a clock); --drifting
 lets it adjust its rate to hold its latency, as a microphone on a clock of its own would.
@@ -36,7 +36,7 @@ coach obeying itself), CPU of coach and its listening process, memory (its peak,
 in, and at each quarter of the rest: flat when those stay alike; in all and in coach's own
 process), echo reduction.
 
-    python scripts/bench_echo.py [--commands 16] [--tv] [--pain-answers 12] [--whole-routine] [--drifting]
+    python scripts/bench_echo.py [--commands 16] [--tv [--tv-late]] [--pain-answers 12] [--whole-routine] [--drifting]
     (needs the listen extra)
 """
 
@@ -257,21 +257,28 @@ def tally_as(tallies: Iterable[list[int]], outcome: int) -> None:
         tally[outcome] += 1
 
 
-def commands_run(delay_ms: int, echo_db: int, count: int, tv: bool, folder: Path, rng: random.Random) -> dict:
+def commands_run(
+    delay_ms: int, echo_db: int, count: int, tv: bool, folder: Path, rng: random.Random, tv_late: bool = False
+) -> dict:
     tv_volume = room_volume(echo_db + 10)  # 10 dB under the person
     result: dict[str, Any] = {"over": [0, 0, 0], "gap": [0, 0, 0], "latency": [], "tv_actions": 0, "echo": None}
     result["kinds"] = {kind: [0, 0, 0] for kind in KINDS}
     with laptop(delay_ms, folder) as env:
-        session = Session(env, folder, "--listen")
-        started = session.started()
-        television = None
-        if tv:
+
+        def television_on() -> subprocess.Popen:
             track = folder / "television.wav"
             if not track.exists():
                 write_wav(track, b"".join(said_frames(TV_VOICE, s) + bytes(2 * RATE // 5) for s in TELEVISION * 3))
-            television = subprocess.Popen(
+            return subprocess.Popen(
                 ["sh", "-c", f"while true; do paplay --device=room --volume={tv_volume} {track}; done"], env=env
             )
+
+        # On in the room as the person starts the session, or (tv_late) switched on as the coach begins.
+        television = television_on() if tv and not tv_late else None
+        session = Session(env, folder, "--listen")
+        started = session.started()
+        if tv and tv_late:
+            television = television_on()
         time.sleep(20)  # the coach's first words: the canceller finds the echo and learns the room
         try:
             for n in range(count):
@@ -658,6 +665,9 @@ def main() -> None:
     parser.add_argument(
         "--pain-answers", type=int, default=0, help="pain words answered, in each of two configurations"
     )
+    parser.add_argument(
+        "--tv-late", action="store_true", help="with --tv: switched on as the coach begins, not before the session"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--without-listening", action="store_true", help="with --whole-routine: only the run without")
     parser.add_argument("--with-listening", action="store_true", help="with --whole-routine: only the run with")
@@ -732,7 +742,7 @@ def main() -> None:
         totals: dict[str, Any] = {"over": [0, 0, 0], "gap": [0, 0, 0], "latency": []}
         kinds = {kind: [0, 0, 0] for kind in KINDS}
         for delay, echo_db, tv in configurations:
-            r = commands_run(delay, echo_db, args.commands, tv, folder, rng)
+            r = commands_run(delay, echo_db, args.commands, tv, folder, rng, args.tv_late)
             for key in ("over", "gap"):
                 totals[key] = [a + b for a, b in zip(totals[key], r[key], strict=True)]
             totals["latency"] += r["latency"]
