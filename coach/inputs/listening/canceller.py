@@ -206,6 +206,7 @@ class ClipPath:
         self.echo_energy = 0.0
         self.left_count = 0
         self.apart: float | None = None  # left_of_it, kept once the clip has ended
+        self._left_at: tuple[int, float | None] | None = None  # left_of_it, and left_count when it was found
         self.found = clip.heard is not None  # placed where its onset was found in the microphone
         self.right: bool | None = True if self.found else None  # placed where it was heard; None: not yet known
         self.judged = False
@@ -221,6 +222,13 @@ class ClipPath:
         if self.right is None and len(first) == FOUND_CHECKED and float(np.median(first)) >= HOLDS:
             return True
         return self.right
+
+    def left_of_it_lately(self, within: int) -> float | None:
+        """left_of_it, found again only once `within` more samples of what is left were measured:
+        asked for every block of the microphone, its 192 x 192 solve is the cost."""
+        if self.gram_sum is None or self._left_at is None or self.left_count - self._left_at[0] >= within:
+            self._left_at = (self.left_count, self.left_of_it())
+        return self._left_at[1]
 
     def left_of_it(self) -> float | None:
         """dB the clip lost, counting only what is left of it that its own sound explains: a room
@@ -523,17 +531,17 @@ class EchoCanceller:
                         known = None
         return known
 
-    def coach_left(self, start: float, end: float) -> float | None:
+    def coach_left(self, start: float, end: float, lately: int = 0) -> float | None:
         """The level (dB) of what the linear stage left of the coach's voice from clock time `start`
         to `end`, at its loudest: its echo's loudest less the least any clip sounding then lost,
-        counting only what its own sound explains (`ClipPath.left_of_it`). A room talking over the
-        coach (a television) is not counted as the coach. None: not known (a clip not yet measured);
-        -120 when the coach was not sounding."""
+        counting only what its own sound explains (`ClipPath.left_of_it`; measured at most `lately`
+        samples of it ago). A room talking over the coach (a television) is not counted as the coach.
+        None: not known (a clip not yet measured); -120 when the coach was not sounding."""
         during = [
             (power, paths) for begun, ended, power, paths in list(self._echo_levels) if begun < end and ended > start
         ]
         sounding = {id(path): path for _, paths in during for path in paths}  # each clip measured once
-        losses = [lost for path in sounding.values() if (lost := path.left_of_it()) is not None]
+        losses = [lost for path in sounding.values() if (lost := path.left_of_it_lately(lately)) is not None]
         if len(losses) < len(sounding):
             return None
         loudest = max((power for power, _ in during), default=0.0)

@@ -95,6 +95,7 @@ ROOM_STILL_SECONDS = 1.0  # heard this long with no one beginning to speak, the 
 # and a room that speaks this long: a television heard this long, then under the coach's first
 # words, was known to talk 60 times in 60 (53 after 2 s, 36 after 1 s)
 ROOM_TALKING_SECONDS = 3.0
+LEFT_LATELY = SAMPLE_RATE // 4  # samples: what is left of a clip, asked every block, is found again this often
 NICENESS = 10  # how much lower the listening process runs than the session's
 SILENT_MICROPHONE = 3.0  # seconds without a single block: the microphone has gone
 RECOUNT_SECONDS = 0.25  # every block of LATE_WINDOW this late on its counted time: samples were lost, count anew
@@ -201,7 +202,9 @@ class Hearing:
             self._canceller = EchoCanceller(self.reference)
         except CancellerUnavailable as missing:
             self.send("warning", f"coach: {missing}")
-        self._segmenter = Segmenter(silero_vad(), suppress=NoiseSuppressor(), coach=self._coach_at)
+        self._segmenter = Segmenter(
+            silero_vad(), suppress=NoiseSuppressor(), coach=self._coach_at, coach_left=self._coach_left_at
+        )
 
     def played(self, at: float, frames: bytes, words: str | None) -> None:
         samples = np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768
@@ -251,6 +254,11 @@ class Hearing:
         if canceller is not None and canceller.converged and said and not chime:
             return Coach.CANCELLED
         return Coach.SOUNDING
+
+    def _coach_left_at(self, at: float) -> float | None:
+        """dB of what the canceller left of the coach's voice in the block from clock time `at`."""
+        canceller = self._canceller
+        return None if canceller is None else canceller.coach_left(at, at + BLOCK / SAMPLE_RATE, LEFT_LATELY)
 
     def echo_figures(self) -> tuple[float | None, float | None, float | None]:
         """dB off the microphone while the coach sounded, the delay found (s), and dB off the
