@@ -10,7 +10,7 @@ session's process only forwards what it plays and takes back what was heard.
 as tuples on one pipe:
 
     in:  ("start",) ("vocabulary", Vocabulary) ("played", at, frames, words) ("stopped", at) ("stop",)
-    out: ("loaded",) ("failed", message) ("started", error or None) ("heard", Saying)
+    out: ("loaded",) ("failed", message) ("started", error or None: once the room is heard) ("heard", Saying)
          ("rejected", line) ("note", line) ("warning", line) ("trouble", line)
          ("echo", reduction dB, delay s, reduction of the coach's voice alone dB)
 
