@@ -332,7 +332,7 @@ class Hearing:
         if heard >= ROOM_TALKING_SECONDS or (heard >= ROOM_STILL_SECONDS and not spoke):
             self._room_heard.set()
             how = "someone or something speaking in it" if spoke else "still"
-            self.send("note", f"coach: heard the room for {heard:.1f} s before the first cue: {how}")
+            self.send("note", f"coach: listened to the room for {heard:.1f} s before the first cue: {how}")
 
     def hear(self, samples: np.ndarray, at: float) -> None:
         """One block of the microphone (16 kHz float32, begun at clock time `at`): the coach's
