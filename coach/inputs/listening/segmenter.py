@@ -418,7 +418,8 @@ class Segmenter:
 
     @property
     def room_spoke(self) -> bool:
-        """Someone or something in the room was heard to begin speaking (the coach quiet)."""
+        """Someone or something in the room was heard to begin speaking (`last_onset`): the
+        listening asks it before the coach's first word, when the room is all there is."""
         return self.last_onset > -1e9
 
     def room_said(self, utterance: Utterance) -> None:
