@@ -263,6 +263,7 @@ def commands_run(
     tv_volume = room_volume(echo_db + 10)  # 10 dB under the person
     result: dict[str, Any] = {"over": [0, 0, 0], "gap": [0, 0, 0], "latency": [], "tv_actions": 0, "echo": None}
     result["kinds"] = {kind: [0, 0, 0] for kind in KINDS}
+    result["latency_by_kind"] = {kind: [] for kind in KINDS}
     with laptop(delay_ms, folder) as env:
 
         def television_on() -> subprocess.Popen:
@@ -304,7 +305,9 @@ def commands_run(
                     where = "over the answer to a pain word"
                 if any(meaning(words) == wanted for _, words in got):
                     tally_as(tallies, RIGHT)
-                    result["latency"].append(next(at for at, w in got if meaning(w) == wanted) - ended)
+                    latency = next(at for at, w in got if meaning(w) == wanted) - ended
+                    result["latency"].append(latency)
+                    result["latency_by_kind"][kind].append(latency)
                 elif wanted in heard_with_nothing_to_do(session, said_at):
                     tally_as(tallies, RIGHT)  # heard rightly; the coach was paused already (a going-on missed before)
                 elif got:
@@ -741,6 +744,7 @@ def main() -> None:
         configurations = [(150, 0, True)] if args.tv else [(d, e, False) for d in (80, 250) for e in (0, 6)]
         totals: dict[str, Any] = {"over": [0, 0, 0], "gap": [0, 0, 0], "latency": []}
         kinds = {kind: [0, 0, 0] for kind in KINDS}
+        latency_by_kind: dict[str, list[float]] = {kind: [] for kind in KINDS}
         for delay, echo_db, tv in configurations:
             r = commands_run(delay, echo_db, args.commands, tv, folder, rng, args.tv_late)
             for key in ("over", "gap"):
@@ -748,6 +752,7 @@ def main() -> None:
             totals["latency"] += r["latency"]
             for kind in KINDS:
                 kinds[kind] = [a + b for a, b in zip(kinds[kind], r["kinds"][kind], strict=True)]
+                latency_by_kind[kind] += r["latency_by_kind"][kind]
             print(
                 f"delay {delay} ms, echo {echo_db:+d} dB{', television' if tv else ''}: over the coach "
                 f"{r['over'][0]} right, {r['over'][1]} missed, {r['over'][2]} wrong; in its gaps "
@@ -767,7 +772,14 @@ def main() -> None:
         if totals["latency"]:
             lat = totals["latency"]
             p50, p95 = percentile(lat, 0.5), percentile(lat, 0.95)
-            print(f"latency, end of the command to its effect: p50 {p50:.2f} s, p95 {p95:.2f} s")
+            # Over a talking room only a plain word that stops the coach acts at once; the others wait
+            # to hear that no sentence goes on (hearing.FOLLOWED_WITHIN), so their latency is told apart.
+            by_kind = "; ".join(
+                f"{kind} p50 {percentile(lat, 0.5):.2f} s, p95 {percentile(lat, 0.95):.2f} s ({len(lat)})"
+                for kind, lat in latency_by_kind.items()
+                if lat
+            )
+            print(f"latency, end of the command to its effect: p50 {p50:.2f} s, p95 {p95:.2f} s; {by_kind}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
