@@ -1112,7 +1112,7 @@ def test_what_a_clip_leaves_is_measured_apart_from_a_television_talking_over_it(
     for n, late in enumerate((0, 0, 0, 300)):  # samples later than where the clip is placed
         clip = (0.05 * talk(8.0)).astype(np.float32)
         played = 10.0 + 4 * n
-        reference.played(played, clip)
+        reference.played(played, clip, words=f"Sentence {n + 1}.")
         reference.clips()[-1].heard = played + 0.1
         echo = np.convolve(np.concatenate([np.zeros(late), clip]), room)[:count]
         television = talk(6.0)
@@ -1134,6 +1134,9 @@ def test_what_a_clip_leaves_is_measured_apart_from_a_television_talking_over_it(
     # misplaced clip, its voice left whole, brings the figure down.
     assert session[2] is not None and session[2] >= HOLDS
     assert session[3] is not None and session[3] < session[2] - 10
+    # And names it: most of what was left, the sentence whose voice was left whole.
+    assert linear.most_left is not None and linear.most_left[2] == "Sentence 4."
+    assert linear.most_left[1] == apart and linear.most_left[0] / linear.echo_left > 0.9
 
 
 def test_a_clip_heard_within_its_paths_reach_of_where_it_was_placed_was_placed_right() -> None:
@@ -1697,3 +1700,5 @@ def test_through_laptop_speakers_pause_and_ouch_said_over_the_coach_are_obeyed_a
     # Through a sound server the echo is the clip itself: subtracting holds, and takes it out.
     alone = re.search(r"its own sound alone, once subtracting held: ([0-9.]+) dB", echo[0])
     assert alone and float(alone[1]) >= 25.0, echo  # canceller.HOLDS
+    # And where most of what was left of it was: one of the sentences the coach said, or a chime.
+    assert re.search(r"\(\d+% of what was left in ('[A-Z].*'|a chime), -?[0-9.]+ dB off it\)", echo[0]), echo

@@ -15,6 +15,7 @@ import json
 import queue
 import signal
 import sys
+import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -333,12 +334,18 @@ class LiveSession:
             def report_echo() -> None:
                 """--verbose: what the echo canceller did, once the listening has ended."""
                 assert listener is not None
-                reduction, delay, alone = listener.echo
-                if reduction is not None:
+                echo = listener.echo
+                if echo.reduction is not None:
+                    delay, alone = echo.delay, echo.own_sound
                     found = f", {delay * 1000:.0f} ms from play to microphone" if delay is not None else ""
                     # The first figure counts a room talking over the coach (a television) as echo left.
                     apart = f"; its own sound alone, once subtracting held: {alone:.1f} dB" if alone is not None else ""
-                    self._note(f"coach: echo cancelled: {reduction:.1f} dB off the coach's voice{found}{apart}")
+                    if alone is not None and echo.most_left_by is not None:
+                        # A session's figure is a sum of energy: one sentence left nearly whole brings it down.
+                        words, lost, share = echo.most_left_by
+                        which = repr(textwrap.shorten(words, 60, placeholder="...")) if words else "a chime"
+                        apart += f" ({share:.0%} of what was left in {which}, {lost:.1f} dB off it)"
+                    self._note(f"coach: echo cancelled: {echo.reduction:.1f} dB off the coach's voice{found}{apart}")
 
             def listening_lost(line: str) -> None:
                 listening.clear()

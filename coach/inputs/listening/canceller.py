@@ -120,6 +120,7 @@ class Played:
     samples: np.ndarray  # float32, 16 kHz
     speech: bool = True  # words, not a chime
     heard: float | None = None  # clock time its echo began in the microphone, once found
+    words: str | None = None  # what it says (--verbose names the sentence whose echo was left the most)
 
 
 class Reference:
@@ -131,9 +132,9 @@ class Reference:
         self.lag = 0.0  # where a clip not yet found is expected: the median delay of the last found
         self.stops: deque[float] = deque(maxlen=16)  # clock times the coach was cut off
 
-    def played(self, start: float, samples: np.ndarray, speech: bool = True) -> None:
+    def played(self, start: float, samples: np.ndarray, speech: bool = True, words: str | None = None) -> None:
         with self._lock:
-            self._played.append(Played(start, samples, speech))
+            self._played.append(Played(start, samples, speech, words=words))
         self.forget(start - KEPT_PLAYED)
 
     def forget(self, before: float) -> None:
@@ -304,6 +305,9 @@ class LinearPath:
         # of it that their own sound explains (`ClipPath.left_of_it`): a room talking is not in it.
         self.echo_heard = 0.0
         self.echo_left = 0.0
+        # The clip that left the most of it (its energy left, the dB it lost, its words): a session's
+        # figure is an energy sum, and one clip left nearly whole brings it down on its own.
+        self.most_left: tuple[float, float, str | None] | None = None
 
     @property
     def own_sound_reduction(self) -> float | None:
@@ -417,8 +421,11 @@ class LinearPath:
                 path.apart = path.left_of_it()
                 path.gram_sum = None  # 300 kB a clip, no longer needed
                 if path.apart is not None and self.holds:
+                    left = path.echo_energy / 10 ** (path.apart / 10)
                     self.echo_heard += path.echo_energy
-                    self.echo_left += path.echo_energy / 10 ** (path.apart / 10)
+                    self.echo_left += left
+                    if self.most_left is None or left > self.most_left[0]:
+                        self.most_left = (left, path.apart, path.clip.words)
             if key not in alive:
                 del self._paths[key]
 
@@ -468,6 +475,16 @@ class EchoCanceller:
         """dB taken off the coach's voice alone where it was subtracted: a room talking over it
         (a television) keeps `echo_reduction` low however well the coach is taken out."""
         return self._linear.own_sound_reduction
+
+    @property
+    def most_left_by(self) -> tuple[str | None, float, float] | None:
+        """The clip that left the most of its echo where subtracting held: its words, the dB it
+        lost, and its share of all that was left (a low session figure is one sentence, or all)."""
+        most = self._linear.most_left
+        if most is None:
+            return None
+        left, lost, words = most
+        return words, lost, left / max(self._linear.echo_left, 1e-15)
 
     def __call__(self, samples: np.ndarray, at: float) -> tuple[np.ndarray, float]:
         """A block of the microphone (with the clock time of its first sample) in; out, the

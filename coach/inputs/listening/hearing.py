@@ -12,7 +12,8 @@ as tuples on one pipe:
     in:  ("start",) ("vocabulary", Vocabulary) ("played", at, frames, words) ("stopped", at) ("stop",)
     out: ("loaded",) ("failed", message) ("started", error or None: once the room is heard) ("heard", Saying)
          ("rejected", line) ("note", line) ("warning", line) ("trouble", line)
-         ("echo", reduction dB, delay s, reduction of the coach's voice alone dB)
+         ("echo", reduction dB, delay s, reduction of the coach's voice alone dB,
+                  (words, dB, share) of the clip that left the most of it)
 
 sounddevice's callback only queues the microphone's blocks; a worker thread cancels the
 coach's echo from them, cuts utterances and decides. Whatever the coach plays is the
@@ -213,7 +214,7 @@ class Hearing:
             import soxr
 
             resampled = np.asarray(soxr.resample(samples, RATE, SAMPLE_RATE), dtype=np.float32)
-            self.reference.played(at, resampled, speech=words is not None)
+            self.reference.played(at, resampled, speech=words is not None, words=words)
 
     def stopped(self, at: float) -> None:
         self.speech.stopped(at)
@@ -260,12 +261,14 @@ class Hearing:
         canceller = self._canceller
         return None if canceller is None else canceller.coach_left(at, at + BLOCK / SAMPLE_RATE, LEFT_LATELY)
 
-    def echo_figures(self) -> tuple[float | None, float | None, float | None]:
-        """dB off the microphone while the coach sounded, the delay found (s), and dB off the
-        coach's voice alone where subtracted: --verbose says them when the session ends."""
+    def echo_figures(self) -> tuple[float | None, float | None, float | None, tuple[str | None, float, float] | None]:
+        """dB off the microphone while the coach sounded, the delay found (s), dB off the coach's
+        voice alone where subtracted, and the clip that left the most of it (words, dB, share):
+        --verbose says them when the session ends."""
         if self._canceller is None:
-            return None, None, None
-        return self._canceller.echo_reduction, self._canceller.delay, self._canceller.own_sound_reduction
+            return None, None, None, None
+        canceller = self._canceller
+        return canceller.echo_reduction, canceller.delay, canceller.own_sound_reduction, canceller.most_left_by
 
     def _open_stream(self) -> Any:
         sounddevice = self._sounddevice

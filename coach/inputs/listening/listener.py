@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, NamedTuple
 
 from coach.common.audio import Clip
 from coach.common.threads import worker
@@ -31,6 +31,16 @@ from coach.inputs.listening.recogniser import ListenUnavailable
 from coach.inputs.listening.vocabulary import Saying, Vocabulary
 
 LOAD_SECONDS = 120.0  # the model checked and loaded on a busy 2-core machine takes ~10 s
+
+
+class EchoFigures(NamedTuple):
+    """What the echo canceller did over a session, said by --verbose at its end."""
+
+    reduction: float | None = None  # dB off the microphone while the coach sounded
+    delay: float | None = None  # s from play() to the microphone
+    own_sound: float | None = None  # dB off the coach's voice alone, where subtracting held
+    # The clip that left the most of it: its words, the dB it lost, its share of all that was left
+    most_left_by: tuple[str | None, float, float] | None = None
 
 
 class Listener:
@@ -49,8 +59,7 @@ class Listener:
         self.on_trouble = on_trouble  # said once: why listening stopped
         self.on_rejected = on_rejected  # what was heard and not acted on, and other notes (--verbose)
         self.on_warning = on_warning or on_trouble  # listening goes on, less well (no canceller)
-        # At the end: dB off the microphone while the coach sounded, delay (s), dB off its voice alone
-        self.echo: tuple[float | None, float | None, float | None] = (None, None, None)
+        self.echo = EchoFigures()  # at the end, from the listening process
         self._connection: Connection | None = None
         self._process: Any = None
         self._outgoing: queue.Queue[tuple[Any, ...] | None] = queue.Queue()
@@ -168,7 +177,7 @@ class Listener:
         elif kind == "failed":
             self._failure = message[1]
         elif kind == "echo":
-            self.echo = (message[1], message[2], message[3])
+            self.echo = EchoFigures(*message[1:])
 
     def _trouble(self, line: str) -> None:
         if not self._trouble_told and not self._stopping:
