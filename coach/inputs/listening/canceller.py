@@ -50,7 +50,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -112,6 +112,16 @@ def check_canceller() -> None:
             f"no echo canceller ({error}): commands said over the coach's voice will not be heard; "
             "install it: pip install 'coach[listen]'"
         ) from None
+
+
+class EchoFigures(NamedTuple):
+    """What the echo canceller did over a session, said by --verbose at its end."""
+
+    reduction: float | None = None  # dB off the microphone while the coach sounded
+    delay: float | None = None  # s from play() to the microphone
+    own_sound: float | None = None  # dB off the coach's voice alone, where subtracting held
+    # The clip that left the most of it: its words, the dB it lost, its share of all that was left
+    most_left_by: tuple[str | None, float, float] | None = None
 
 
 @dataclass
@@ -477,14 +487,12 @@ class EchoCanceller:
         return self._linear.own_sound_reduction
 
     @property
-    def most_left_by(self) -> tuple[str | None, float, float] | None:
-        """The clip that left the most of its echo where subtracting held: its words, the dB it
-        lost, and its share of all that was left (a low session figure is one sentence, or all)."""
+    def figures(self) -> EchoFigures:
+        """The session's figures so far; the clip that left the most of its echo where subtracting
+        held is told with its share of all that was left (a low figure is one sentence, or all)."""
         most = self._linear.most_left
-        if most is None:
-            return None
-        left, lost, words = most
-        return words, lost, left / max(self._linear.echo_left, 1e-15)
+        left_by = None if most is None else (most[2], most[1], most[0] / max(self._linear.echo_left, 1e-15))
+        return EchoFigures(self.echo_reduction, self.delay, self.own_sound_reduction, left_by)
 
     def __call__(self, samples: np.ndarray, at: float) -> tuple[np.ndarray, float]:
         """A block of the microphone (with the clock time of its first sample) in; out, the

@@ -52,7 +52,13 @@ from typing import Any
 import numpy as np
 
 from coach.common.audio import RATE
-from coach.inputs.listening.canceller import CancellerUnavailable, EchoCanceller, Reference, check_canceller
+from coach.inputs.listening.canceller import (
+    CancellerUnavailable,
+    EchoCanceller,
+    EchoFigures,
+    Reference,
+    check_canceller,
+)
 from coach.inputs.listening.denoise import NoiseSuppressor
 from coach.inputs.listening.recogniser import ListenUnavailable, Recogniser
 from coach.inputs.listening.segmenter import BLOCK, SAMPLE_RATE, Coach, Segmenter, Utterance, silero_vad
@@ -261,14 +267,9 @@ class Hearing:
         canceller = self._canceller
         return None if canceller is None else canceller.coach_left(at, at + BLOCK / SAMPLE_RATE, LEFT_LATELY)
 
-    def echo_figures(self) -> tuple[float | None, float | None, float | None, tuple[str | None, float, float] | None]:
-        """dB off the microphone while the coach sounded, the delay found (s), dB off the coach's
-        voice alone where subtracted, and the clip that left the most of it (words, dB, share):
-        --verbose says them when the session ends."""
-        if self._canceller is None:
-            return None, None, None, None
-        canceller = self._canceller
-        return canceller.echo_reduction, canceller.delay, canceller.own_sound_reduction, canceller.most_left_by
+    def echo_figures(self) -> EchoFigures:
+        """What the echo canceller did: --verbose says it when the session ends."""
+        return EchoFigures() if self._canceller is None else self._canceller.figures
 
     def _open_stream(self) -> Any:
         sounddevice = self._sounddevice

@@ -23,24 +23,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
-from typing import Any, NamedTuple
+from typing import Any
 
 from coach.common.audio import Clip
 from coach.common.threads import worker
+from coach.inputs.listening.canceller import EchoFigures
 from coach.inputs.listening.recogniser import ListenUnavailable
 from coach.inputs.listening.vocabulary import Saying, Vocabulary
 
 LOAD_SECONDS = 120.0  # the model checked and loaded on a busy 2-core machine takes ~10 s
-
-
-class EchoFigures(NamedTuple):
-    """What the echo canceller did over a session, said by --verbose at its end."""
-
-    reduction: float | None = None  # dB off the microphone while the coach sounded
-    delay: float | None = None  # s from play() to the microphone
-    own_sound: float | None = None  # dB off the coach's voice alone, where subtracting held
-    # The clip that left the most of it: its words, the dB it lost, its share of all that was left
-    most_left_by: tuple[str | None, float, float] | None = None
 
 
 class Listener:
