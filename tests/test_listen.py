@@ -783,16 +783,27 @@ def test_the_listening_lets_the_coach_begin_once_it_has_heard_the_room_longer_if
     recogniser: object,
 ) -> None:
     """The coach's first word waits for the room to be heard without it: a still room for
-    1 s, one where something speaks (a television) for 3 s, long enough to learn its talk."""
+    1 s, one where something speaks (a television) for 3 s, long enough to learn its talk.
+    A room that talks is told to the session, which tells the person; a person's word said
+    into a still room is waited out, and is no talking room."""
     still = np.random.default_rng(30).normal(0, 10 ** (-70 / 20), 6 * 16000).astype(np.float32)
-    assert any("1.0 s before the first cue: still" in note for note in notes_hearing(recogniser, still))
-    talking = notes_hearing(recogniser, television_talk())
-    assert any("3.0 s before the first cue: someone" in note for note in talking), talking
+    quiet = told_hearing(recogniser, still)
+    assert any("1.0 s before the first cue: still" in note for kind, note in quiet if kind == "note"), quiet
+    assert ("room", "talking") not in quiet
+    talking = told_hearing(recogniser, television_talk())
+    assert any("3.0 s before the first cue: someone" in note for kind, note in talking if kind == "note"), talking
+    assert ("room", "talking") in talking
+    word = still.copy()
+    person = spoken(COMMAND_VOICES["rp"], "Hold on.")[8000:-16000]
+    word[8000 : 8000 + len(person)] += person
+    spoke = told_hearing(recogniser, word)
+    assert any("3.0 s before the first cue: someone" in note for kind, note in spoke if kind == "note"), spoke
+    assert ("room", "talking") not in spoke
 
 
-def notes_hearing(recogniser: object, room: np.ndarray) -> list[str]:
-    """What the listening notes (--verbose) hearing 6 s of `room`, queued as its microphone
-    would, until it lets the coach begin."""
+def told_hearing(recogniser: object, room: np.ndarray) -> list[tuple[Any, ...]]:
+    """What the listening tells the session (but what it heard) hearing 6 s of `room`, queued
+    as its microphone would, until it lets the coach begin."""
     from coach.inputs.listening.hearing import Hearing
     from coach.inputs.listening.segmenter import Segmenter, silero_vad
 
@@ -805,7 +816,7 @@ def notes_hearing(recogniser: object, room: np.ndarray) -> list[str]:
     threading.Thread(target=hearing._listen).start()
     assert hearing._room_heard.wait(30)
     hearing.stop()
-    return [message[1] for message in sent if message[0] == "note"]
+    return [message for message in sent if message[0] in ("note", "room")]
 
 
 @needs_listen
@@ -1495,6 +1506,36 @@ def test_a_pain_score_said_back_and_put_right_then_a_microphone_that_goes_away(
     assert played[-1] == load_chime("session-end").frames
     [session] = History(private_history).sessions()
     assert (session.status, session.pain_before, session.pain_after) == ("finished", 3, None)
+
+
+@needs_listen
+@needs_pulse
+@pytest.mark.slow(seconds=20)
+def test_a_television_talking_as_the_session_begins_is_told_aloud_before_the_first_cue(
+    microphone: dict[str, str], tmp_path: Path, capture: Path
+) -> None:
+    """Over a television commands are heard less often, so a person who has one on is told,
+    aloud and on the terminal, before the coach's first word: the room heard first talks."""
+    television = tmp_path / "television.wav"
+    with wave.open(str(television), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes((np.tile(television_talk(), 4) * 32767).astype("<i2").tobytes())  # on past the model's loading
+    talking = subprocess.Popen(["paplay", str(television)], env=microphone)
+    try:
+        coach = Coach(microphone, write(tmp_path, SHORT_ROUTINE), "--listen", "--verbose", "--voice", ESPEAK)
+        notice = ENGLISH_PHRASES.say("room_talking")
+        coach.saw(f"coach: {notice}", 120)
+    finally:
+        talking.terminate()
+        talking.wait(10)
+    voice = Voice(VoiceSettings(ESPEAK))
+    begun = voice.clip("Let us begin.").frames
+    wait_until(lambda: begun in read_captures(capture), 60)  # the session went on: ended there, as `kill` would
+    assert coach.stop() == 143, "".join(coach.errors)
+    played = read_captures(capture)
+    assert played[0] == voice.clip(notice).frames, "said before anything else"
 
 
 @needs_listen

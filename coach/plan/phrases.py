@@ -77,6 +77,9 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "checkin_heard": frozenset({"number"}),
         # The answer to a pain word ("ouch", "it hurts"): paused, and how to go on or end.
         "paused_for_pain": frozenset({"resume", "stop"}),
+        # Said before the first cue when the room talks (a television): over it, commands are heard
+        # less often (docs/performance.md), so the person knows, and stops on pain heard or not.
+        "room_talking": frozenset(),
         # Spoken commands (coach --listen): "|" between the ways of saying one thing.
         "heard_pause": frozenset(),
         "heard_resume": frozenset(),
@@ -170,6 +173,10 @@ ENGLISH: Mapping[str, str] = {
     "paused_for_pain": (
         "I have paused. Rest as long as you need. When you are ready, say {resume}. To end, say {stop}."
     ),
+    "room_talking": (
+        "I can hear talking in the room, perhaps a television. Over it, I may not hear you: turn it down "
+        "if you can. If you feel pain, stop and rest, whether I have heard you or not."
+    ),
     "heard_pause": "pause | wait | hold on",
     "heard_resume": "continue | go on | resume",
     "heard_next": "next | skip",
@@ -230,6 +237,11 @@ GERMAN: Mapping[str, str] = {
         "Ich habe pausiert. Ruhen Sie sich aus, so lange Sie brauchen. "
         "Wenn Sie bereit sind, sagen Sie {resume}. Zum Beenden sagen Sie {stop}."
     ),
+    "room_talking": (
+        "Ich höre im Raum jemanden sprechen, vielleicht einen Fernseher. Darüber höre ich Sie womöglich nicht: "
+        "Stellen Sie ihn leiser, wenn Sie können. Wenn Sie Schmerzen spüren, hören Sie auf und ruhen Sie sich aus, "
+        "ob ich Sie gehört habe oder nicht."
+    ),
     "heard_pause": "Pause | warten | Moment",
     "heard_resume": "weiter | weitermachen | fortsetzen",
     "heard_next": "nächste Übung | überspringen",
@@ -284,6 +296,10 @@ SPANISH: Mapping[str, str] = {
     "paused_for_pain": (
         "He hecho una pausa. Descanse todo lo que necesite. "
         "Cuando esté listo, diga {resume}. Para terminar, diga {stop}."
+    ),
+    "room_talking": (
+        "Oigo hablar en la sala, quizá una televisión. Puede que no le oiga por encima: bájela si puede. "
+        "Si siente dolor, deténgase y descanse, le haya oído o no."
     ),
     "heard_pause": "pausa | espera | un momento",
     "heard_resume": "sigue | continuar | seguimos",
@@ -343,6 +359,10 @@ FRENCH: Mapping[str, str] = {
     "paused_for_pain": (
         "J'ai fait une pause. Reposez-vous autant qu'il le faut. "
         "Quand vous êtes prêt, dites {resume}. Pour arrêter, dites {stop}."
+    ),
+    "room_talking": (
+        "J'entends parler dans la pièce, peut-être une télévision. Par-dessus, je risque de ne pas vous entendre : "
+        "baissez-la si vous le pouvez. Si vous avez mal, arrêtez-vous et reposez-vous, que je vous aie entendu ou non."
     ),
     "heard_pause": "pause | attends | attendez",
     "heard_resume": "reprendre | continue | on continue",

@@ -291,7 +291,9 @@ class LiveSession:
         # Said in parts, so the listener holds what it hears against the part sounding then: a
         # "resume" said over "When you are ready, say" or "To end, say" is the person's.
         pain_parts = self.timeline.words.pain_answer_parts()
-        farewell_words = [goodbye, *pain_parts] if self.listen else [goodbye]
+        # And what it says before the first cue when the room talks (a television).
+        room_talking = self.timeline.words.say("room_talking")
+        farewell_words = [goodbye, *pain_parts, room_talking] if self.listen else [goodbye]
         worker(self.voice.render_all, "coach-farewell", daemon=False, args=(farewell_words,)).start()
 
         def farewell() -> list[Cue]:
@@ -365,6 +367,8 @@ class LiveSession:
                     # The first sound waits for the room to be heard without the coach (a television
                     # already on is learned as the room), and a question for the microphone to answer it.
                     listener.start()
+                    if listener.room_talking:
+                        self._tell_room_talking(room_talking)
                 # Asked only of someone who can answer: a key, or a microphone still heard.
                 pain_before = (
                     self._ask_pain(keyboard, questions[0], listener, listening)
@@ -471,6 +475,15 @@ class LiveSession:
         )
         stack.enter_context(live)
         return live
+
+    def _tell_room_talking(self, words: str) -> None:
+        """Something talks in the room (a television, a radio), heard before the first cue: over
+        it commands are heard less often (scripts/bench_echo.py --tv: about two in three), so the
+        person is told, aloud and on the terminal, and told to stop on pain, heard or not."""
+        self.err(f"coach: {words}")
+        clip = self.voice.clip(words)
+        self.sink.play(clip)
+        time.sleep(clip.seconds)  # said whole before the session begins
 
     def _ask_pain(
         self, keyboard: Keyboard | None, question: str, listener: Listener | None, listening: threading.Event

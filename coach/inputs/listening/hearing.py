@@ -10,7 +10,8 @@ session's process only forwards what it plays and takes back what was heard.
 as tuples on one pipe:
 
     in:  ("start",) ("vocabulary", Vocabulary) ("played", at, frames, words) ("stopped", at) ("stop",)
-    out: ("loaded",) ("failed", message) ("started", error or None: once the room is heard) ("heard", Saying)
+    out: ("loaded",) ("failed", message) ("room", "talking": before "started", when it does)
+         ("started", error or None: once the room is heard) ("heard", Saying)
          ("rejected", line) ("note", line) ("warning", line) ("trouble", line)
          ("echo", reduction dB, delay s, reduction of the coach's voice alone dB,
                   (words, dB, share) of the clip that left the most of it)
@@ -102,6 +103,12 @@ ROOM_STILL_SECONDS = 1.0  # heard this long with no one beginning to speak, the 
 # and a room that speaks this long: a television heard this long, then under the coach's first
 # words, was known to talk 60 times in 60 (53 after 2 s, 36 after 1 s)
 ROOM_TALKING_SECONDS = 3.0
+# Heard to speak, and sounding ROOM_TALKS_ABOVE dB over its quietest tenth through this share of the
+# time it is heard first, the room talks (a television, a radio), and the person is told that commands
+# over it are heard less often. A person's word or two at the start is less ("Hold on." in 3 s of a
+# still room: about a quarter); a steady noise (a fan) never rises over itself.
+ROOM_TALKS_SHARE = 0.5
+ROOM_TALKS_ABOVE = 15.0
 LEFT_LATELY = SAMPLE_RATE // 4  # samples: what is left of a clip, asked every block, is found again this often
 NICENESS = 10  # how much lower the listening process runs than the session's
 SILENT_MICROPHONE = 3.0  # seconds without a single block: the microphone has gone
@@ -193,6 +200,7 @@ class Hearing:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._room_heard = threading.Event()  # the room heard without the coach: it may begin
+        self._room_levels: list[float] = []  # dB of each block heard then
         self._trouble_told = False
         self._delay_told = False
         self._overflows = 0  # microphone blocks the sound library dropped: this process fell behind
@@ -327,6 +335,7 @@ class Hearing:
                 self.send("note", f"coach: the microphone lost sound ({self._overflows} times): a busy machine")
             self.hear(samples, at)
             if not self._room_heard.is_set():
+                self._room_levels.append(10 * float(np.log10(float(np.mean(samples**2)) + 1e-12)))
                 self._hear_the_room_first(at + len(samples) / SAMPLE_RATE - first_at)
 
     def _hear_the_room_first(self, heard: float) -> None:
@@ -334,8 +343,12 @@ class Hearing:
         assert self._segmenter is not None
         spoke = self._segmenter.room_spoke
         if heard >= ROOM_TALKING_SECONDS or (heard >= ROOM_STILL_SECONDS and not spoke):
+            levels = np.asarray(self._room_levels)
+            share = float(np.mean(levels >= np.percentile(levels, 10) + ROOM_TALKS_ABOVE)) if len(levels) else 0.0
+            if spoke and share >= ROOM_TALKS_SHARE:  # told before the coach begins
+                self.send("room", "talking")
             self._room_heard.set()
-            how = "someone or something speaking in it" if spoke else "still"
+            how = f"someone or something speaking in it ({share:.0%} of the time)" if spoke else "still"
             self.send("note", f"coach: listened to the room for {heard:.1f} s before the first cue: {how}")
 
     def hear(self, samples: np.ndarray, at: float) -> None:

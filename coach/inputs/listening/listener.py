@@ -51,6 +51,7 @@ class Listener:
         self.on_rejected = on_rejected  # what was heard and not acted on, and other notes (--verbose)
         self.on_warning = on_warning or on_trouble  # listening goes on, less well (no canceller)
         self.echo = EchoFigures()  # at the end, from the listening process
+        self.room_talking = False  # the room talked (a television) as it was heard before the first cue
         self._connection: Connection | None = None
         self._process: Any = None
         self._outgoing: queue.Queue[tuple[Any, ...] | None] = queue.Queue()
@@ -88,7 +89,7 @@ class Listener:
 
     def start(self) -> bool:
         """Open the microphone and listen, once the room has been heard a moment without the
-        coach (1-3 s); False (told once) when there is none to open."""
+        coach (1-3 s; `room_talking` says what it was); False (told once) when there is none to open."""
         self._outgoing.put(("start",))
         try:
             why = self._started.get(timeout=30)
@@ -161,6 +162,8 @@ class Listener:
             self._tell(self.on_warning, message[1])
         elif kind == "trouble":
             self._trouble(message[1])
+        elif kind == "room":
+            self.room_talking = True
         elif kind == "started":
             self._started.put(message[1])
         elif kind == "loaded":
