@@ -330,6 +330,8 @@ def commands_run(
         heard_lines = len(session.heard())
         result["tv_actions"] = max(0, heard_lines - said) if tv else 0
         result["minutes"] = (time.monotonic() - started) / 60
+        # Heard first, a talking room is told to the person before the first cue (live.py)
+        result["told"] = any(WORDS.say("room_talking") in line for _, line in session.lines)
     return result
 
 
@@ -758,6 +760,7 @@ def main() -> None:
                 f"{r['over'][0]} right, {r['over'][1]} missed, {r['over'][2]} wrong; in its gaps "
                 f"{r['gap'][0]} right, {r['gap'][1]} missed, {r['gap'][2]} wrong"
                 + (f"; actions from the television: {r['tv_actions']} in {r['minutes']:.1f} min" if tv else "")
+                + (f"; the room {'told' if r['told'] else 'not told'} as talking" if tv or r["told"] else "")
                 + f"; {r['echo'] or 'no echo figure'}"
             )
         for key, name in (("over", "over the coach's speech"), ("gap", "in its quiet gaps")):
