@@ -1191,6 +1191,28 @@ def test_a_clip_heard_within_its_paths_reach_of_where_it_was_placed_was_placed_r
         assert path.confirmed is right, late
 
 
+def test_a_clip_cut_off_as_it_began_is_no_path_to_fit() -> None:
+    """A stop at a clip's play() leaves it no samples. Fitted all the same, its path's weight
+    was the mean of nothing, and the listening process printed numpy's "Mean of empty slice"
+    into the person's terminal (found replaying recorded television sessions)."""
+    import warnings
+
+    from coach.inputs.listening.canceller import SAMPLE_RATE, LinearPath, Reference
+
+    reference = Reference()
+    reference.lag = 0.1
+    linear = LinearPath(reference)
+    reference.played(10.0, (0.05 * np.random.default_rng(5).standard_normal(SAMPLE_RATE)).astype(np.float32))
+    reference.stopped(10.0)
+    microphone = np.zeros(512, dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for first in range(0, 4 * 512, 512):
+            linear.learn(microphone, 10.05 + first / SAMPLE_RATE)
+            linear.cancel(microphone, 10.05 + first / SAMPLE_RATE)
+    assert linear._paths == {}
+
+
 @needs_listen
 def test_what_is_left_of_the_coachs_sound_is_told_from_a_persons_voice_by_what_it_played() -> None:
     from coach.inputs.listening.canceller import EchoCanceller, Reference

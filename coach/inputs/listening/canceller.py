@@ -389,6 +389,8 @@ class LinearPath:
         clips = self.reference.clips()
         for clip in clips:
             samples = clip.samples
+            if not len(samples):  # cut off as it began (a stop at its play()): nothing of it sounds
+                continue
             heard = self.reference.heard_at(clip)
             path = self._paths.get(id(clip))
             if path is not None and clip.heard is not None and not path.found:
