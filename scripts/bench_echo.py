@@ -36,7 +36,11 @@ coach obeying itself), CPU of coach and its listening process, memory (its peak,
 in, and at each quarter of the rest: flat when those stay alike; in all and in coach's own
 process), echo reduction.
 
+--record FOLDER keeps each live commands run (what the listening process was given, and each
+command said), for scripts/replay_listening.py to hear again through the code as it is then.
+
     python scripts/bench_echo.py [--commands 16] [--tv [--tv-late]] [--pain-answers 12] [--whole-routine] [--drifting]
+                                 [--record FOLDER]
     (needs the listen extra)
 """
 
@@ -97,6 +101,7 @@ COMMANDS = Vocabulary.commands(WORDS, "en")
 PAIN_ANSWER = WORDS.pain_answer_parts()  # said part by part, each a clip of its own
 ASKED_TO_GO_ON = WORDS.first_saying("heard_resume").capitalize() + "."  # what the answer asks for
 LOOPBACK_RATE = " adjust_time=0"  # held; "" with --drifting
+TAP = Path(__file__).resolve().parent / "listening_tap"  # --record: what the listening process is given
 
 
 @contextmanager
@@ -258,13 +263,26 @@ def tally_as(tallies: Iterable[list[int]], outcome: int) -> None:
 
 
 def commands_run(
-    delay_ms: int, echo_db: int, count: int, tv: bool, folder: Path, rng: random.Random, tv_late: bool = False
+    delay_ms: int,
+    echo_db: int,
+    count: int,
+    tv: bool,
+    folder: Path,
+    rng: random.Random,
+    tv_late: bool = False,
+    record: Path | None = None,
 ) -> dict:
+    """`record`: where to keep what the listening process was given (`record`.listening) and
+    each command said, when, and how it went (`record`.json), for scripts/replay_listening.py."""
     tv_volume = room_volume(echo_db + 10)  # 10 dB under the person
     result: dict[str, Any] = {"over": [0, 0, 0], "gap": [0, 0, 0], "latency": [], "tv_actions": 0, "echo": None}
     result["kinds"] = {kind: [0, 0, 0] for kind in KINDS}
     result["latency_by_kind"] = {kind: [] for kind in KINDS}
+    commands: list[dict[str, Any]] = []  # each said, for the record
     with laptop(delay_ms, folder) as env:
+        if record is not None:
+            env["PYTHONPATH"] = os.pathsep.join([str(TAP), *filter(None, [env.get("PYTHONPATH")])])
+            env["COACH_LISTENING_RECORD"] = str(record.with_suffix(".listening"))
 
         def television_on() -> subprocess.Popen:
             track = folder / "television.wav"
@@ -303,6 +321,11 @@ def commands_run(
                 where = "over the coach" if over else "in a gap"
                 if over and any(a < ended and b > said_at for a, b in pain_answers(session)):
                     where = "over the answer to a pain word"
+                commands.append({"text": text, "voice": voice.voice, "said": said_at, "ended": ended, "where": where})
+                commands[-1]["live"] = [words for _, words in got]
+                commands[-1]["right"] = any(meaning(words) == wanted for _, words in got) or (
+                    wanted in heard_with_nothing_to_do(session, said_at)
+                )
                 if any(meaning(words) == wanted for _, words in got):
                     tally_as(tallies, RIGHT)
                     latency = next(at for at, w in got if meaning(w) == wanted) - ended
@@ -332,6 +355,9 @@ def commands_run(
         result["minutes"] = (time.monotonic() - started) / 60
         # Heard first, a talking room is told to the person before the first cue (live.py)
         result["told"] = any(WORDS.say("room_talking") in line for _, line in session.lines)
+        if record is not None:
+            heard = [{"at": at, "words": words} for at, words in session.heard()]
+            record.with_suffix(".json").write_text(json.dumps({"commands": commands, "heard": heard}, indent=1))
     return result
 
 
@@ -682,6 +708,11 @@ def main() -> None:
     parser.add_argument(
         "--drifting", action="store_true", help="the rig's loopback adjusts its rate, as two clocks would"
     )
+    parser.add_argument(
+        "--record",
+        type=Path,
+        help="a folder: keep each live commands run's sound and commands there, for scripts/replay_listening.py",
+    )
     args = parser.parse_args()
     global LOOPBACK_RATE
     LOOPBACK_RATE = "" if args.drifting else LOOPBACK_RATE
@@ -748,7 +779,11 @@ def main() -> None:
         kinds = {kind: [0, 0, 0] for kind in KINDS}
         latency_by_kind: dict[str, list[float]] = {kind: [] for kind in KINDS}
         for delay, echo_db, tv in configurations:
-            r = commands_run(delay, echo_db, args.commands, tv, folder, rng, args.tv_late)
+            label = f"seed{args.seed}-delay{delay}-echo{echo_db}{'-tv' if tv else ''}"
+            if args.record is not None:
+                args.record.mkdir(parents=True, exist_ok=True)
+            record = None if args.record is None else args.record / label
+            r = commands_run(delay, echo_db, args.commands, tv, folder, rng, args.tv_late, record)
             for key in ("over", "gap"):
                 totals[key] = [a + b for a, b in zip(totals[key], r[key], strict=True)]
             totals["latency"] += r["latency"]
