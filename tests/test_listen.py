@@ -470,6 +470,30 @@ def test_a_saying_with_a_faint_word_of_the_room_before_or_after_it_is_that_sayin
         assert plainly.saying is None, (text, plainly)
 
 
+@needs_listen
+def test_a_saying_that_moves_the_session_is_not_taken_where_a_stop_was_nearly_as_likely() -> None:
+    """Over a television a "Stop." was written "top in." and the closed set found "again", its
+    "stop" 1.6 less likely (scores from scripts/replay_listening.py over a recorded live run):
+    the coach would have said its instruction again over someone who asked it to stop. Unsure
+    between moving and stopping, it does neither; a stop well below, or a rival that does not
+    stop the coach, leaves the closed set's find as it was."""
+    from coach.inputs.listening.recogniser import _holds
+
+    sayings = Vocabulary.commands(ENGLISH_PHRASES, "en").sayings
+    index = {saying.words: n for n, saying in enumerate(sayings)}
+
+    def holds(guess: float, **scored: float) -> bool:
+        scores = {index[words.replace("_", " ")]: score for words, score in scored.items()}
+        return _holds(sayings, scores, guess, index[next(iter(scored)).replace("_", " ")], "en")
+
+    assert not holds(-3.25, again=-8.90, stop=-10.48)  # "top in.", said "Stop."
+    assert not holds(-2.73, again=-7.42, stop=-9.56)  # "is", said "Stop."
+    assert holds(-2.73, again=-7.42, stop=-10.50)  # the stop 3 or more less likely
+    assert holds(-3.93, again=-7.15, next=-9.65)  # "and": the rival moves too, and stands 2.5 below
+    assert holds(-0.41, resume=-0.82, wait=-4.00)  # a going on is held only to the usual margin
+    assert not holds(-3.25, next=-8.90, hold_on=-10.00)  # "next" as "again": any word that stops the coach
+
+
 @pytest.mark.slow(seconds=2)
 @needs_listen
 def test_an_utterance_heard_ahead_of_its_decision_is_decided_as_if_heard_then(recogniser: object) -> None:

@@ -45,6 +45,9 @@ Meaning = Command | int  # a command, or a number from 0 to 10 for the pain chec
 # Sayings that pause the coach: wrongly taken, it waits for a word to go on; missed while it
 # talks, someone in pain is not heard
 STOPS_THE_COACH = frozenset({Command.HOLD, Command.PAIN})
+# Sayings that move the session on or back: taken for a stop, the coach talks on into the next
+# movement, or the same one again, over someone who asked it to stop
+MOVES_THE_SESSION = frozenset({Command.NEXT, Command.BACK, Command.REPEAT})
 
 
 def normalise(text: str) -> str:
