@@ -281,7 +281,7 @@ def commands_run(
     commands: list[dict[str, Any]] = []  # each said, for the record
     with laptop(delay_ms, folder) as env:
         if record is not None:
-            env["PYTHONPATH"] = os.pathsep.join([str(TAP), *filter(None, [env.get("PYTHONPATH")])])
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TAP), env.get("PYTHONPATH")]))
             env["COACH_LISTENING_RECORD"] = str(record.with_suffix(".listening"))
 
         def television_on() -> subprocess.Popen:
@@ -321,18 +321,21 @@ def commands_run(
                 where = "over the coach" if over else "in a gap"
                 if over and any(a < ended and b > said_at for a, b in pain_answers(session)):
                     where = "over the answer to a pain word"
-                commands.append({"text": text, "voice": voice.voice, "said": said_at, "ended": ended, "where": where})
-                commands[-1]["live"] = [words for _, words in got]
-                commands[-1]["right"] = any(meaning(words) == wanted for _, words in got) or (
-                    wanted in heard_with_nothing_to_do(session, said_at)
+                acted_rightly = [at for at, words in got if meaning(words) == wanted]
+                # heard rightly, where the coach was paused already (a going-on missed before), counts too
+                right = bool(acted_rightly) or wanted in heard_with_nothing_to_do(session, said_at)
+                live = [words for _, words in got]
+                commands.append(
+                    {"text": text, "voice": voice.voice, "said": said_at, "ended": ended, "where": where}
+                    | {"live": live, "right": right}
                 )
-                if any(meaning(words) == wanted for _, words in got):
+                if acted_rightly:
                     tally_as(tallies, RIGHT)
-                    latency = next(at for at, w in got if meaning(w) == wanted) - ended
+                    latency = acted_rightly[0] - ended
                     result["latency"].append(latency)
                     result["latency_by_kind"][kind].append(latency)
-                elif wanted in heard_with_nothing_to_do(session, said_at):
-                    tally_as(tallies, RIGHT)  # heard rightly; the coach was paused already (a going-on missed before)
+                elif right:
+                    tally_as(tallies, RIGHT)
                 elif got:
                     tally_as(tallies, WRONG)
                     # --verbose tells of a saying the closed set found; one written word for word, it does not
@@ -356,8 +359,7 @@ def commands_run(
         # Heard first, a talking room is told to the person before the first cue (live.py)
         result["told"] = any(WORDS.say("room_talking") in line for _, line in session.lines)
         if record is not None:
-            heard = [{"at": at, "words": words} for at, words in session.heard()]
-            record.with_suffix(".json").write_text(json.dumps({"commands": commands, "heard": heard}, indent=1))
+            record.with_suffix(".json").write_text(json.dumps({"commands": commands}, indent=1))
     return result
 
 
@@ -778,10 +780,10 @@ def main() -> None:
         totals: dict[str, Any] = {"over": [0, 0, 0], "gap": [0, 0, 0], "latency": []}
         kinds = {kind: [0, 0, 0] for kind in KINDS}
         latency_by_kind: dict[str, list[float]] = {kind: [] for kind in KINDS}
+        if args.record is not None:
+            args.record.mkdir(parents=True, exist_ok=True)
         for delay, echo_db, tv in configurations:
             label = f"seed{args.seed}-delay{delay}-echo{echo_db}{'-tv' if tv else ''}"
-            if args.record is not None:
-                args.record.mkdir(parents=True, exist_ok=True)
             record = None if args.record is None else args.record / label
             r = commands_run(delay, echo_db, args.commands, tv, folder, rng, args.tv_late, record)
             for key in ("over", "gap"):

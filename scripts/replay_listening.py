@@ -41,9 +41,7 @@ def events(path: Path) -> Iterator[tuple[Any, ...]]:
         while True:
             try:
                 yield pickle.load(file)
-            except EOFError:
-                return
-            except pickle.UnpicklingError:
+            except (EOFError, pickle.UnpicklingError):
                 return
 
 
@@ -86,10 +84,7 @@ def acted_on(heard: list[tuple[float, Any]]) -> set[int]:
     for n, (_, saying) in enumerate(heard):
         if saying.meaning in (PAUSED if paused else PLAYING):
             acted.add(n)
-            if saying.meaning in STOPS_THE_COACH or saying.meaning is Command.PAUSE:
-                paused = not paused if saying.meaning is Command.PAUSE else True
-            elif saying.meaning is Command.RESUME:
-                paused = False
+            paused = saying.meaning in STOPS_THE_COACH or (paused and saying.meaning is not Command.RESUME)
     return acted
 
 

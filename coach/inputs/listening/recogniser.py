@@ -16,8 +16,8 @@ saying and more ("next, the bus"), is a sentence, not that saying, unless the mo
 finds the saying alone nearly as likely as its guess of it and one word more (a live "go
 on, man.", its last word the television's), or Whisper, shown the sayings as the text
 before (its prompt), writes that very saying for the same audio, and it holds unprompted
-as above: a garbled "See, I'll check in." is "say that again", while "Skip the bread, please." (prompted:
-"Skip.") stays a sentence. Anything else, a sentence, a cough, the coach's "Stop
+as above: a garbled "See, I'll check in." is "say that again", while "Skip the bread,
+please." (prompted: "Skip.") stays a sentence. Anything else, a sentence, a cough, the coach's "Stop
 there.", is rejected. A rejected utterance is heard once more, by the same rule, with
 the room's steady noise suppressed (coach/inputs/listening/denoise.py): "Bow down." for a "hold on" said
 under loud hiss is taken, where the sound as it came gave "so, none". In a quiet room that
