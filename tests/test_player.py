@@ -12,7 +12,7 @@ from coach.plan.routine import load_builtin
 from coach.plan.script import CueKind, SessionOptions, Timeline
 from coach.plan.selection import select_exercises
 from coach.session.prepare import clip_source, plan
-from coach.sound.player import ANSWER_HEARD_BACK, Command, Player
+from coach.sound.player import ANSWER_HEARD_BACK, NOTICE_BREATH, Command, Player
 from coach.sound.speaker import SimpleaudioSink
 from coach.voice.voices import Voice, VoiceSettings
 from tests.conftest import FakeClock, read_captures, settled_captures, wait_until
@@ -219,12 +219,15 @@ class ToldInOrder:
 
     def __init__(self) -> None:
         self.told: list[str | None] = []
+        self.at: list[float] = []  # the clock time of each
 
     def played(self, at: float, clip: Clip, words: str | None) -> None:
         self.told.append(words)
+        self.at.append(at)
 
     def stopped(self, at: float) -> None:
         self.told.append(self.STOPPED)
+        self.at.append(at)
 
 
 @pytest.mark.parametrize(("go_on_after", "cut_off"), [(1.0, True), (60.0, False)])
@@ -275,6 +278,52 @@ def test_a_pain_word_to_a_paused_coach_is_answered_but_not_over_its_answer(
     assert told.told.count(parts[0]) == 2 and told.told.count(parts[1]) == 2
     assert [s.command for s in player.steered] == [Command.HOLD]  # one pause, answered twice
     assert fake.now - fake.start == pytest.approx(two_exercises.total + 60 + 2.0)
+
+
+ROOM_NOTICE = "I can hear talking in the room. Over it, I may not hear you."
+
+
+def test_a_notice_waits_for_the_coachs_words_to_end_and_what_follows_waits_for_it(
+    two_exercises: Timeline, voice: Voice
+) -> None:
+    """A television heard switched on mid-sentence: the person is told once the sentence has
+    ended, never over it, and the next cue waits for the notice and a breath."""
+    notice = voice.clip(ROOM_NOTICE)
+    move = next(c for c in two_exercises.cues if c.phase == "move")
+    after = next(c for c in two_exercises.cues if c.start > move.start)
+    fake = FakeClock(press=[(move.start + 0.3, Command.NOTICE)])
+    told = ToldInOrder()
+    sink = SpeakingSink(SimpleaudioSink(), told, voice.parts_of, fake.clock)
+    player = Player(two_exercises, clip_source(voice), sink, fake.clock, fake.wait, notice=lambda: notice)
+    player.run()
+    said = told.told.index(ROOM_NOTICE)
+    assert told.told[said - 1] == move.text and ToldInOrder.STOPPED not in told.told  # nothing cut off
+    assert told.told[said + 1] == after.text and told.told.count(ROOM_NOTICE) == 1
+    clip_ends = fake.start + move.start + clip_source(voice)(move).seconds
+    assert told.at[said] == pytest.approx(clip_ends)
+    assert told.at[said + 1] == pytest.approx(max(fake.start + after.start, clip_ends + notice.seconds + NOTICE_BREATH))
+    assert player.steered == []  # not the person's command
+    assert all(p.error == pytest.approx(0.0, abs=1e-9) for p in player.played)
+
+
+def test_a_notice_to_a_paused_coach_is_said_once_it_goes_on(two_exercises: Timeline, voice: Voice) -> None:
+    """Paused, the coach says nothing it was not asked: the notice comes after "go on", before
+    the interrupted phase is said again; a notice to a coach told to stop is never said."""
+    notice = voice.clip(ROOM_NOTICE)
+    paused_at = first(two_exercises, exercise="back-extensions", rep=1, phase="hold") + 2.0
+    for going_on, said in ((Command.RESUME, 1), (Command.QUIT, 0)):
+        press = [(paused_at, Command.HOLD), (paused_at + 5, Command.NOTICE), (paused_at + 30, going_on)]
+        fake = FakeClock(press=press)
+        told = ToldInOrder()
+        sink = SpeakingSink(SimpleaudioSink(), told, voice.parts_of, fake.clock)
+        player = Player(two_exercises, clip_source(voice), sink, fake.clock, fake.wait, notice=lambda: notice)
+        player.run()
+        assert told.told.count(ROOM_NOTICE) == said
+        if said:
+            at = told.told.index(ROOM_NOTICE)
+            assert told.at[at] == pytest.approx(fake.start + paused_at + 30)  # at "go on", not before
+            hold = next(c.text for c in two_exercises.cues if c.phase == "hold" and c.exercise == "back-extensions")
+            assert hold in told.told[at + 1 :]
 
 
 def test_next_skips_the_rest_of_the_exercise(two_exercises: Timeline, voice: Voice) -> None:

@@ -22,6 +22,10 @@ What the player acts on depends on its state: while it plays, "resume" and "done
 nothing; on a self-paced set, "done" ends it; paused, only going on or ending counts. It says
 so to `on_meaningful` as that changes, so the listener can listen for those sayings alone.
 
+An input may also have something to tell the person (`notice`: the listener hears a television
+switched on mid-session). It is said once the coach's own sound has ended, never over it and
+never while paused, and like a repeat it moves the origin: what comes next waits for it.
+
 The clock, the wait and the sink are injected, so tests can use a fake clock with the
 real sound path; the live run uses time.monotonic, the keyboard and simpleaudio.
 """
@@ -59,6 +63,7 @@ REPEAT_BREATH = 0.5  # seconds of quiet after a repeated instruction
 # "say stop the session") come back through the microphone: its echo arrives up to 0.3 s late,
 # and the listener decides 0.2-0.5 s after a word ends. The answer is not said again for it.
 ANSWER_HEARD_BACK = 2.0
+NOTICE_BREATH = 0.8  # seconds of quiet after a notice, before the plan goes on
 
 
 class Command(StrEnum):
@@ -73,6 +78,7 @@ class Command(StrEnum):
     QUIT = "quit"  # end politely
     DONE = "done"  # self-paced reps finished (recorded when space or n ends a wait); nothing elsewhere
     PAIN = "pain"  # "ouch", "it hurts": pauses at once, and the coach says how to go on or end (paused: again)
+    NOTICE = "notice"  # not the person's: an input has something to tell them (the `notice` clip), once free
 
 
 # What the player acts on in each of its states; anything else it takes as unsaid.
@@ -139,6 +145,7 @@ class Player:
         await_listener: bool = False,
         pain_answer: Callable[[], Clip | None] = lambda: None,
         on_meaningful: Callable[[frozenset[Command]], None] | None = None,
+        notice: Callable[[], Clip | None] = lambda: None,
     ) -> None:
         self.timeline = timeline
         self.clip_for = clip_for
@@ -148,6 +155,9 @@ class Player:
         self.farewell = farewell  # what `quit` plays: closing words and chime, fetched when asked
         self.await_listener = await_listener  # self-paced waits last until the listener is done
         self.pain_answer = pain_answer  # what the coach says when a pain word pauses it
+        self.notice = notice  # what it says for Command.NOTICE
+        self.notice_pending = False  # a notice waits for the coach's own sound to end
+        self.sounding_until = 0.0  # the clock time the last clip it started ends (or it was stopped)
         # Told what the player acts on, as that changes (PLAYING, WAITING, PAUSED): the listener
         # then listens for those sayings alone, never the player itself.
         self.on_meaningful = on_meaningful
@@ -184,7 +194,13 @@ class Player:
                     # A finished plan never moves: a stall of this thread is not a late layout.
                     self.origin = now - cue.start
                 due = cue.start if cue is not None else self.timeline.total
-                command = self.wait(self.origin + due)
+                deadline = self.origin + due
+                if self.notice_pending:  # told as soon as the coach's own sound ends, if that is sooner
+                    deadline = min(deadline, self.sounding_until)
+                command = self.wait(deadline)
+                if command is None and self.notice_pending and self.clock() >= self.sounding_until:
+                    self._tell_notice(self.origin + due)
+                    continue
                 if command is None:
                     if cue is None:
                         break  # the last sound has had its time
@@ -193,7 +209,7 @@ class Player:
                     now = self.clock()
                     played = Played(index, cue, cue.start, now - self.origin, now)
                     if clip is not None:
-                        self.sink.play(clip)
+                        self._play(clip)
                     self.played.append(played)
                     if on_cue is not None:
                         on_cue(played)
@@ -214,6 +230,25 @@ class Player:
             raise
         return self.played
 
+    def _play(self, clip: Clip) -> None:
+        self.sink.play(clip)
+        self.sounding_until = self.clock() + clip.seconds
+
+    def _silence(self) -> None:
+        self.sink.stop()
+        self.sounding_until = self.clock()
+
+    def _tell_notice(self, due: float | None) -> None:
+        """Say the notice now (the coach's sound has ended): what was due at clock time `due`
+        (None: nothing, a self-paced set) waits until it and a breath are over."""
+        self.notice_pending = False
+        clip = self.notice()
+        if clip is None:
+            return
+        self._play(clip)
+        if due is not None:
+            self.origin += max(0.0, self.sounding_until + NOTICE_BREATH - due)
+
     def _heed(self, meaningful: frozenset[Command]) -> None:
         if meaningful != self.meaningful:
             self.meaningful = meaningful
@@ -224,12 +259,20 @@ class Player:
         """Stay on a self-paced wait until space or `n` says done (None: go on from now), or
         return another command for _steer; a repeat is answered and the wait goes on."""
         while True:
-            command = self.wait(None)
+            command = self.wait(self.sounding_until if self.notice_pending else None)
+            if command is None:  # the coach's sound has ended: a self-paced set is silent, said now
+                self._tell_notice(None)
+                continue
+            if command is Command.NOTICE:
+                self.notice_pending = True
+                continue
             if command is Command.PAIN:
                 return command  # a pain word pauses here too, and says so
             if command in (Command.PAUSE, Command.NEXT, Command.DONE):
                 now = self.clock()
-                self.origin = now - wait.end
+                # What comes next waits for a notice still being said, and a breath.
+                after = self.sounding_until + NOTICE_BREATH if self.sounding_until > now else now
+                self.origin = after - wait.end
                 self.steered.append(Steered(Command.DONE, now - (self.started_at or now), index))
                 return None
             if command is Command.REPEAT:
@@ -244,16 +287,16 @@ class Player:
         answer_clip = self.pain_answer()
         if answer_clip is None:
             return None
-        self.sink.play(answer_clip)
-        return self.clock() + answer_clip.seconds
+        self._play(answer_clip)
+        return self.sounding_until
 
     def _say_again(self, index: int) -> Cue | None:
         """The last instruction before cue `index`, spoken again at once (None: there is none)."""
         last = last_speech(self.timeline.cues, index)
         if last is None:
             return None
-        self.sink.stop()
-        self.sink.play(self.clip_for(self.timeline.cues[last]))
+        self._silence()
+        self._play(self.clip_for(self.timeline.cues[last]))
         return self.timeline.cues[last]
 
     def _steer(self, command: Command, index: int) -> int:
@@ -262,14 +305,20 @@ class Player:
         resume = index
         if command in (Command.RESUME, Command.DONE):
             return index  # nothing to resume, no self-paced set to end: as if unsaid
+        if command is Command.NOTICE:
+            self.notice_pending = True  # said when the coach's sound ends (the run loop)
+            return index
         if command in (Command.PAUSE, Command.HOLD, Command.PAIN):
-            self.sink.stop()
+            self._silence()
             answer_ends = self._answer_pain() if command is Command.PAIN else None
             self.paused = True
             self._heed(PAUSED)
             # Paused, only going on or ending mean anything, and a pain word: someone who paused,
-            # then says "it hurts" or "stop", is told again how to rest, go on or end.
+            # then says "it hurts" or "stop", is told again how to rest, go on or end. A notice
+            # waits until the session goes on: paused, the coach says nothing it was not asked.
             while (answer := self.wait(None)) not in PAUSED or answer is Command.PAIN:
+                if answer is Command.NOTICE:
+                    self.notice_pending = True
                 if answer is Command.PAIN and (answer_ends is None or self.clock() >= answer_ends + ANSWER_HEARD_BACK):
                     answer_ends = self._answer_pain()
             self.paused = False
@@ -277,20 +326,22 @@ class Player:
             if answer_ends is not None and self.clock() < answer_ends:
                 # "Go on" said over the answer: it is cut off, not left talking over the phase
                 # said again (or the farewell), and the listener is told it stopped.
-                self.sink.stop()
+                self._silence()
             if answer is Command.QUIT:
+                self.notice_pending = False  # the farewell is all that is said now
                 self.quit = True
             else:
                 resume = phase_start(cues, index - 1) if index > 0 else 0
                 resumed = cue_at(cues, resume)
                 self.origin = self.clock() - resumed.start if resumed is not None else self.origin
         elif command is Command.QUIT:
-            self.sink.stop()
+            self._silence()
+            self.notice_pending = False  # the farewell is all that is said now
             self.quit = True
         elif command in (Command.NEXT, Command.BACK):
             target = next_exercise_start(cues, index) if command is Command.NEXT else exercise_start(cues, index)
             if target is not None:
-                self.sink.stop()
+                self._silence()
                 resume = target
                 landing = cue_at(cues, target)
                 self.origin = now - (landing.start if landing is not None else self.timeline.total)
@@ -312,7 +363,7 @@ class Player:
             self._sleep_until(start + offset)
             now = self.clock()
             played = Played(-1, cue, offset, now - start, now)
-            self.sink.play(clip)
+            self._play(clip)
             self.played.append(played)
             if on_cue is not None:
                 on_cue(played)
