@@ -294,10 +294,12 @@ def commands_run(
 
         # On in the room as the person starts the session, or (tv_late) switched on as the coach begins.
         television = television_on() if tv and not tv_late else None
+        tv_on_at = time.monotonic()
         session = Session(env, folder, "--listen")
         started = session.started()
         if tv and tv_late:
             television = television_on()
+            tv_on_at = time.monotonic()
         time.sleep(20)  # the coach's first words: the canceller finds the echo and learns the room
         try:
             for n in range(count):
@@ -356,11 +358,20 @@ def commands_run(
         heard_lines = len(session.heard())
         result["tv_actions"] = max(0, heard_lines - said) if tv else 0
         result["minutes"] = (time.monotonic() - started) / 60
-        # Heard first, a talking room is told to the person before the first cue (live.py)
-        result["told"] = any(WORDS.say("room_talking") in line for _, line in session.lines)
+        # A talking room is told to the person: heard before the first cue, or once it begins (live.py);
+        # when, in seconds after the television came on (or the session began, in a still room)
+        told = [at for at, line in session.lines if WORDS.say("room_talking") in line]
+        result["told"] = told[0] - tv_on_at if told else None
         if record is not None:
             record.with_suffix(".json").write_text(json.dumps({"commands": commands}, indent=1))
     return result
+
+
+def told_when(told: float | None, tv_late: bool) -> str:
+    """Whether the room was told as talking, and when, after the television came on."""
+    if told is None:
+        return "the room not told as talking"
+    return "the room told as talking" + (f" {told:.0f} s after the television came on" if tv_late else "")
 
 
 def spoken(at: float, text: str) -> tuple[float, float]:
@@ -512,6 +523,8 @@ def whole_routine(folder: Path, listen: bool, coach_args: list[str]) -> dict:
             "max": max(errors),
             "cues": len(errors),
             "actions": len(session.heard()),
+            # a still room: the coach's own voice must never be told as the room talking
+            "told": sum(WORDS.say("room_talking") in line for _, line in session.lines),
             "cpu": 100 * cpu / seconds,
             "coach_cpu": 100 * coach_cpu / seconds,  # the session's own process: player, keys, remote
             "memory": memory,
@@ -732,6 +745,7 @@ def main() -> None:
                 print(
                     f"whole routine {'with' if listen else 'without'} --listen: {r['cues']} cues, onset error "
                     f"p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms, max {r['max']:.2f} ms; actions {r['actions']}; "
+                    f"told the room talks {r['told']} times; "
                     f"CPU {r['cpu']:.1f}% of one core ({r['coach_cpu']:.1f}% in coach's own process); "
                     f"memory {memory_course(r['memory'])} (coach's own process: {memory_course(r['coach_memory'])}); "
                     f"{r['echo'] or 'no echo figure'}"
@@ -797,7 +811,7 @@ def main() -> None:
                 f"{r['over'][0]} right, {r['over'][1]} missed, {r['over'][2]} wrong; in its gaps "
                 f"{r['gap'][0]} right, {r['gap'][1]} missed, {r['gap'][2]} wrong"
                 + (f"; actions from the television: {r['tv_actions']} in {r['minutes']:.1f} min" if tv else "")
-                + (f"; the room {'told' if r['told'] else 'not told'} as talking" if tv or r["told"] else "")
+                + (f"; {told_when(r['told'], args.tv_late)}" if tv or r["told"] is not None else "")
                 + f"; {r['echo'] or 'no echo figure'}"
             )
         for key, name in (("over", "over the coach's speech"), ("gap", "in its quiet gaps")):

@@ -832,8 +832,8 @@ def test_the_listening_lets_the_coach_begin_once_it_has_heard_the_room_longer_if
 
 
 def told_hearing(recogniser: object, room: np.ndarray) -> list[tuple[Any, ...]]:
-    """What the listening tells the session hearing 6 s of `room`, queued as its microphone
-    would, in order: the room, and what it heard in it."""
+    """What the listening tells the session hearing `room`, queued as its microphone would,
+    in order: the room, and what it heard in it."""
     from coach.inputs.listening.hearing import Hearing
     from coach.inputs.listening.segmenter import Segmenter, silero_vad
 
@@ -841,7 +841,7 @@ def told_hearing(recogniser: object, room: np.ndarray) -> list[tuple[Any, ...]]:
     hearing = Hearing(Vocabulary.commands(ENGLISH_PHRASES, "en"), lambda *message: sent.append(message))
     hearing._recogniser = recogniser  # type: ignore[assignment]
     hearing._segmenter = Segmenter(silero_vad(), coach=hearing._coach_at)
-    for first in range(0, 6 * 16000, 512):
+    for first in range(0, len(room), 512):
         hearing._blocks.put((room[first : first + 512], first / 16000))
     listening = threading.Thread(target=hearing._listen)
     listening.start()
@@ -850,6 +850,29 @@ def told_hearing(recogniser: object, room: np.ndarray) -> list[tuple[Any, ...]]:
     hearing.stop()
     listening.join(60)
     return [message for message in sent if message[0] in ("note", "room", "heard", "rejected")]
+
+
+@needs_listen
+def test_a_television_switched_on_once_the_session_has_begun_is_told_and_a_persons_commands_are_not(
+    recogniser: object,
+) -> None:
+    """A still room as the coach begins, then a television switched on: the session is told,
+    once, within a few seconds of the coach's quiet. A person's commands said every 2 s into a
+    still room (more often than anyone steers a session) never make it a talking room."""
+    still = np.random.default_rng(31).normal(0, 10 ** (-70 / 20), 24 * 16000).astype(np.float32)
+    talk = television_talk()
+    switched_on = still.copy()
+    switched_on[8 * 16000 :] += np.resize(talk, 16 * 16000)
+    told = told_hearing(recogniser, switched_on)
+    assert [message for message in told if message[0] == "room"] == [("room", "talking")], told
+    note = next(i for i, (kind, note) in enumerate(told) if kind == "note" and "while the coach was quiet" in note)
+    assert any("1.0 s before the first cue: still" in note for kind, note in told[:note] if kind == "note"), told
+    commands = still.copy()
+    said = ["Pause.", "Go on.", "Next.", "Ouch.", "Hold on.", "Resume.", "Again.", "Wait.", "Skip."]
+    for n, words in enumerate(said):
+        person = spoken(COMMAND_VOICES["rp"], words)[8000:-16000]
+        commands[(2 + 2 * n) * 16000 : (2 + 2 * n) * 16000 + len(person)] += person
+    assert not [message for message in told_hearing(recogniser, commands) if message[0] == "room"]
 
 
 @needs_listen
@@ -1563,6 +1586,17 @@ def test_a_pain_score_said_back_and_put_right_then_a_microphone_that_goes_away(
     assert (session.status, session.pain_before, session.pain_after) == ("finished", 3, None)
 
 
+def television_file(folder: Path, times: int) -> Path:
+    """television_talk(), `times` over, as a WAV file for paplay to play into the room."""
+    television = folder / "television.wav"
+    with wave.open(str(television), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes((np.tile(television_talk(), times) * 32767).astype("<i2").tobytes())
+    return television
+
+
 @needs_listen
 @needs_pulse
 @pytest.mark.slow(seconds=20)
@@ -1571,12 +1605,7 @@ def test_a_television_talking_as_the_session_begins_is_told_aloud_before_the_fir
 ) -> None:
     """Over a television commands are heard less often, so a person who has one on is told,
     aloud and on the terminal, before the coach's first word: the room heard first talks."""
-    television = tmp_path / "television.wav"
-    with wave.open(str(television), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(16000)
-        out.writeframes((np.tile(television_talk(), 4) * 32767).astype("<i2").tobytes())  # on past the model's loading
+    television = television_file(tmp_path, 4)  # on past the model's loading
     talking = subprocess.Popen(["paplay", str(television)], env=microphone)
     try:
         coach = Coach(microphone, write(tmp_path, SHORT_ROUTINE), "--listen", "--verbose", "--voice", ESPEAK)
@@ -1591,6 +1620,37 @@ def test_a_television_talking_as_the_session_begins_is_told_aloud_before_the_fir
     assert coach.stop() == 143, "".join(coach.errors)
     played = read_captures(capture)
     assert played[0] == voice.clip(notice).frames, "said before anything else"
+
+
+@needs_listen
+@needs_pulse
+@pytest.mark.slow(seconds=40)
+def test_a_television_switched_on_mid_session_is_told_aloud_at_the_coachs_next_pause_for_breath(
+    microphone: dict[str, str], tmp_path: Path, capture: Path
+) -> None:
+    """The room was still as the session began; then a television comes on. The person is told,
+    once, aloud and on the terminal, after the words the coach was saying, never over them."""
+    television = television_file(tmp_path, 6)
+    coach = Coach(microphone, write(tmp_path, ROUTINE), "--listen", "--verbose", "--voice", ESPEAK)
+    coach.saw("speech  Reach up.")  # the room was heard still; the exercise has begun
+    talking = subprocess.Popen(["paplay", str(television)], env=microphone)
+    notice = ENGLISH_PHRASES.say("room_talking")
+    try:
+        coach.saw(f"coach: {notice}", 60)
+        voice = Voice(VoiceSettings(ESPEAK))
+        said = voice.clip(notice).frames
+        wait_until(lambda: said in read_captures(capture), 30)
+    finally:
+        talking.terminate()
+        talking.wait(10)
+    assert coach.stop() == 143, "".join(coach.errors)
+    assert any("listened to the room for 1.0 s before the first cue: still" in line for line in coach.errors)
+    played = read_captures(capture)
+    assert played.count(said) == 1
+    # After whole words of the coach's, not cut off: a clip of the plan as it played, or a chime.
+    spoken_cues = [line.split("speech  ", 1)[1].strip() for line in coach.lines if "speech  " in line]
+    whole = {voice.clip(text).frames for text in spoken_cues} | {load_chime(name).frames for name in CHIMES}
+    assert played[played.index(said) - 1] in whole
 
 
 @needs_listen

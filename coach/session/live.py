@@ -291,7 +291,7 @@ class LiveSession:
         # Said in parts, so the listener holds what it hears against the part sounding then: a
         # "resume" said over "When you are ready, say" or "To end, say" is the person's.
         pain_parts = self.timeline.words.pain_answer_parts()
-        # And what it says before the first cue when the room talks (a television).
+        # And what it says when the room talks (a television): before the first cue, or once it is heard.
         room_talking = self.timeline.words.say("room_talking")
         farewell_words = [goodbye, *pain_parts, room_talking] if self.listen else [goodbye]
         worker(self.voice.render_all, "coach-farewell", daemon=False, args=(farewell_words,)).start()
@@ -356,6 +356,19 @@ class LiveSession:
                     player.await_listener = False  # nobody can say "done" now: a wait is its allowance
                     commands.put(Command.DONE)  # and the one under way, if any, ends
 
+            room_told = threading.Lock()
+            room_untold = False  # heard to talk after the room was first heard, before the session could say so
+
+            def tell_room_talking() -> None:
+                """A room that began to talk once the session had started (a television switched
+                on): said at the coach's next pause for breath, and on the terminal as it is heard."""
+                nonlocal room_untold
+                with room_told:
+                    if commands is None or not commands.put(Command.NOTICE):
+                        room_untold = True
+                        return
+                self.err(f"coach: {room_talking}")
+
             panel: Any = None
             if listener is not None:
                 listening.set()
@@ -369,6 +382,7 @@ class LiveSession:
                     listener.start()
                     if listener.room_talking:
                         self._tell_room_talking(room_talking)
+                    listener.on_room_talking = tell_room_talking  # once it is told, never again
                 # Asked only of someone who can answer: a key, or a microphone still heard.
                 pain_before = (
                     self._ask_pain(keyboard, questions[0], listener, listening)
@@ -393,6 +407,7 @@ class LiveSession:
                     wait=commands.wait if commands is not None else self.wait,
                     farewell=farewell,
                     pain_answer=lambda: self.voice.joined(pain_parts),
+                    notice=lambda: self.voice.clip(room_talking),
                     # Without a key to press or a voice heard, a wait is its allowance.
                     await_listener=keyboard is not None or listening.is_set(),
                     on_meaningful=heed if listener is not None else None,
@@ -427,7 +442,10 @@ class LiveSession:
 
             try:
                 if commands is not None:
-                    commands.open = True  # remote commands steer only the running session
+                    with room_told:
+                        commands.open = True  # remote commands steer only the running session
+                    if room_untold:
+                        tell_room_talking()
                 player.run(on_cue)
                 if commands is not None:
                     commands.open = False

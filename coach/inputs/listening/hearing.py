@@ -10,7 +10,7 @@ session's process only forwards what it plays and takes back what was heard.
 as tuples on one pipe:
 
     in:  ("start",) ("vocabulary", Vocabulary) ("played", at, frames, words) ("stopped", at) ("stop",)
-    out: ("loaded",) ("failed", message) ("room", "talking": before "started", when it does)
+    out: ("loaded",) ("failed", message) ("room", "talking": before "started", or later, once)
          ("started", error or None: once the room is heard) ("heard", Saying)
          ("rejected", line) ("note", line) ("warning", line) ("trouble", line)
          ("echo", reduction dB, delay s, reduction of the coach's voice alone dB,
@@ -62,7 +62,7 @@ from coach.inputs.listening.canceller import (
 )
 from coach.inputs.listening.denoise import NoiseSuppressor
 from coach.inputs.listening.recogniser import ListenUnavailable, Recogniser
-from coach.inputs.listening.segmenter import BLOCK, SAMPLE_RATE, Coach, Segmenter, Utterance, silero_vad
+from coach.inputs.listening.segmenter import BLOCK, QUIET, SAMPLE_RATE, Coach, Segmenter, Utterance, silero_vad
 from coach.inputs.listening.sounding import ECHO_TAIL, SUBTRACTED_TAIL, CoachSpeech, is_echo, rhymes_with_echo
 from coach.inputs.listening.vocabulary import STOPS_THE_COACH, Saying, Vocabulary
 
@@ -115,6 +115,12 @@ ROOM_HEARD_WITHIN = 20.0
 # still room: about a quarter); a steady noise (a fan) never rises over itself.
 ROOM_TALKS_SHARE = 0.5
 ROOM_TALKS_ABOVE = 15.0
+# A room that begins to talk once the session has begun (a television switched on) is told too,
+# once: by the same rule, over the last ROOM_BETWEEN_SECONDS heard while the coach was quiet (its
+# gaps, its waits, a pause), longer than before the first cue, so that a person's own words do not
+# make a talking room: a command is about half a second, and they are told only if, over the
+# last 6 s of quiet, the room has sounded 15 dB over its quietest for at least half of them.
+ROOM_BETWEEN_SECONDS = 6.0
 LEFT_LATELY = SAMPLE_RATE // 4  # samples: what is left of a clip, asked every block, is found again this often
 NICENESS = 10  # how much lower the listening process runs than the session's
 SILENT_MICROPHONE = 3.0  # seconds without a single block: the microphone has gone
@@ -207,6 +213,9 @@ class Hearing:
         self._stopping = threading.Event()
         self._room_heard = threading.Event()  # the room heard without the coach: it may begin
         self._room_levels: list[float] = []  # dB of each block heard then
+        self._room_told = False  # the room was told to talk (before the first cue, or since)
+        # dB and clock time of the blocks heard since with the coach quiet, the last ROOM_BETWEEN_SECONDS of them
+        self._between: deque[tuple[float, float]] = deque(maxlen=round(ROOM_BETWEEN_SECONDS * SAMPLE_RATE / BLOCK))
         self._trouble_told = False
         self._delay_told = False
         self._overflows = 0  # microphone blocks the sound library dropped: this process fell behind
@@ -352,10 +361,36 @@ class Hearing:
             levels = np.asarray(self._room_levels)
             share = float(np.mean(levels >= np.percentile(levels, 10) + ROOM_TALKS_ABOVE)) if len(levels) else 0.0
             if spoke and share >= ROOM_TALKS_SHARE:  # told before the coach begins
+                self._room_told = True
                 self.send("room", "talking")
             self._room_heard.set()
             how = f"someone or something speaking in it ({share:.0%} of the time)" if spoke else "still"
             self.send("note", f"coach: listened to the room for {heard:.1f} s before the first cue: {how}")
+
+    def _hear_the_room_between(self, samples: np.ndarray, at: float) -> None:
+        """A room heard to talk while the coach is quiet, once the session is under way, is
+        told (once): a television switched on after the first cue."""
+        assert self._segmenter is not None
+        # Where the echo's delay is known, it is known where the coach's sound ends in the
+        # microphone: the gaps between its sentences are heard nearly whole.
+        canceller = self._canceller
+        delay = canceller.delay if canceller is not None else None
+        tail = ECHO_TAIL if delay is None else SUBTRACTED_TAIL
+        start = at - (delay or 0.0)
+        said, chime = self.speech.during(start, start + len(samples) / SAMPLE_RATE, tail)
+        if said or chime:
+            return
+        rms = float(np.sqrt(np.mean(samples**2)))
+        self._between.append((20 * float(np.log10(max(rms, QUIET))), at))
+        if len(self._between) < (self._between.maxlen or 0):
+            return
+        levels = np.fromiter((level for level, _ in self._between), float)
+        share = float(np.mean(levels >= np.percentile(levels, 10) + ROOM_TALKS_ABOVE))
+        if share >= ROOM_TALKS_SHARE and self._segmenter.last_onset >= self._between[0][1]:
+            self._room_told = True
+            self.send("room", "talking")
+            quiet = f"{share:.0%} of its last {ROOM_BETWEEN_SECONDS:.0f} s"
+            self.send("note", f"coach: heard the room talking while the coach was quiet ({quiet})")
 
     def hear(self, samples: np.ndarray, at: float, decide: bool = True) -> None:
         """One block of the microphone (16 kHz float32, begun at clock time `at`): the coach's
@@ -379,6 +414,8 @@ class Hearing:
                 )
         if not len(samples):
             return
+        if decide and not self._room_told:
+            self._hear_the_room_between(samples, at)
         self._undecided.extend(self._segmenter.feed(samples, at))
         while decide and self._undecided:  # in the order they were said
             subtracted = self._subtracted(self._undecided[0], at)

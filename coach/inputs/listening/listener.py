@@ -52,6 +52,7 @@ class Listener:
         self.on_warning = on_warning or on_trouble  # listening goes on, less well (no canceller)
         self.echo = EchoFigures()  # at the end, from the listening process
         self.room_talking = False  # the room talked (a television) as it was heard before the first cue
+        self.on_room_talking: Callable[[], None] | None = None  # and since: told once, as it is heard
         self._connection: Connection | None = None
         self._process: Any = None
         self._outgoing: queue.Queue[tuple[Any, ...] | None] = queue.Queue()
@@ -164,6 +165,8 @@ class Listener:
             self._trouble(message[1])
         elif kind == "room":
             self.room_talking = True
+            if self.on_room_talking is not None:
+                self.on_room_talking()
         elif kind == "started":
             self._started.put(message[1])
         elif kind == "loaded":
