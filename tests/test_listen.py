@@ -132,6 +132,22 @@ say = "Reach up."
 seconds = 4
 """
 
+# Long quiet soon after the first cue: what the listening hears of the room between the coach's words.
+RESTING_ROUTINE = """
+title = "Resting"
+intro = "Let us begin."
+
+[[exercises]]
+id = "rest"
+name = "Rest"
+reps = 2
+
+[[exercises.phases]]
+kind = "hold"
+say = "Rest here."
+seconds = 12
+"""
+
 # Self-paced: with no keyboard and no microphone, nothing could ever say "done".
 NO_MICROPHONE_ROUTINE = """
 title = "No microphone"
@@ -1631,8 +1647,8 @@ def test_a_television_switched_on_mid_session_is_told_aloud_at_the_coachs_next_p
     """The room was still as the session began; then a television comes on. The person is told,
     once, aloud and on the terminal, after the words the coach was saying, never over them."""
     television = television_file(tmp_path, 6)
-    coach = Coach(microphone, write(tmp_path, ROUTINE), "--listen", "--verbose", "--voice", ESPEAK)
-    coach.saw("speech  Reach up.")  # the room was heard still; the exercise has begun
+    coach = Coach(microphone, write(tmp_path, RESTING_ROUTINE), "--listen", "--verbose", "--voice", ESPEAK)
+    coach.saw("speech  Let us begin.")  # the room was heard still; the session has begun
     talking = subprocess.Popen(["paplay", str(television)], env=microphone)
     notice = ENGLISH_PHRASES.say("room_talking")
     try:
