@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from coach.cli.main import app
-from coach.common.audio import load_chime
+from coach.common.audio import Clip, load_chime
 from coach.common.errors import RoutineError
 from coach.plan.phrases import BUILT_IN, ENGLISH, GERMAN, PLACEHOLDERS, Phrases
 from coach.plan.routine import Pace, Sides, Span, load_routine, parse_routine
@@ -41,7 +41,7 @@ from coach.plan.script import (
 )
 from coach.record.history import History
 from coach.session.prepare import clip_source, plan
-from coach.sound.player import PAUSED, PLAYING, WAITING, Command, Played, Player
+from coach.sound.player import NOTICE_BREATH, PAUSED, PLAYING, WAITING, Command, Played, Player
 from coach.sound.speaker import SimpleaudioSink
 from coach.voice.voices import Voice, VoiceSettings
 from tests.conftest import ALSA_CAPTURE_CONF, FakeClock, read_captures, wait_until
@@ -449,6 +449,32 @@ def test_the_player_stays_on_a_wait_until_done_then_goes_on_from_there(voice: Vo
     assert [s.command for s in player.steered] == [Command.DONE]
     assert fake.now - fake.start == pytest.approx(timeline.total + done_at - wait.end)
     assert len(read_captures(capture)) == len([c for c in timeline.cues if c.kind is not CueKind.WAIT])
+
+
+def test_a_notice_on_a_self_paced_set_is_said_at_once_and_done_waits_for_it(voice: Voice) -> None:
+    """The set is silent, so a notice (a television heard switched on) is said as it comes; "done"
+    said over it ends the set, and what follows waits for the notice and a breath."""
+    routine = parse_routine(SELF_PACED, source="own.toml")
+    timeline = plan(routine, SessionOptions(settle=1), voice, voice.settings)
+    wait = next(cue for cue in timeline.cues if cue.kind is CueKind.WAIT)
+    notice = voice.clip("I can hear talking in the room.")
+    noticed_at = wait.start + 10
+    fake = FakeClock(press=[(noticed_at, Command.NOTICE), (noticed_at + 0.5, Command.DONE)])
+    told: list[float] = []
+
+    def notice_told() -> Clip:
+        told.append(fake.now - fake.start)
+        return notice
+
+    player = Player(
+        timeline, clip_source(voice), SimpleaudioSink(), fake.clock, fake.wait, await_listener=True,
+        notice=notice_told,
+    )  # fmt: skip
+    played = player.run()
+    assert told == [pytest.approx(noticed_at)]
+    after = played[[p.cue for p in played].index(wait) + 1]
+    assert after.clock - fake.start == pytest.approx(noticed_at + notice.seconds + NOTICE_BREATH)
+    assert [s.command for s in player.steered] == [Command.DONE]
 
 
 def test_the_player_says_what_it_acts_on_as_that_changes(voice: Voice) -> None:

@@ -158,6 +158,7 @@ class Player:
         self.notice = notice  # what it says for Command.NOTICE
         self.notice_pending = False  # a notice waits for the coach's own sound to end
         self.sounding_until = 0.0  # the clock time the last clip it started ends (or it was stopped)
+        self.notice_until = 0.0  # and the last notice
         # Told what the player acts on, as that changes (PLAYING, WAITING, PAUSED): the listener
         # then listens for those sayings alone, never the player itself.
         self.on_meaningful = on_meaningful
@@ -237,6 +238,7 @@ class Player:
     def _silence(self) -> None:
         self.sink.stop()
         self.sounding_until = self.clock()
+        self.notice_until = min(self.notice_until, self.sounding_until)
 
     def _tell_notice(self, due: float | None) -> None:
         """Say the notice now (the coach's sound has ended): what was due at clock time `due`
@@ -246,6 +248,7 @@ class Player:
         if clip is None:
             return
         self._play(clip)
+        self.notice_until = self.sounding_until
         if due is not None:
             self.origin += max(0.0, self.sounding_until + NOTICE_BREATH - due)
 
@@ -271,7 +274,7 @@ class Player:
             if command in (Command.PAUSE, Command.NEXT, Command.DONE):
                 now = self.clock()
                 # What comes next waits for a notice still being said, and a breath.
-                after = self.sounding_until + NOTICE_BREATH if self.sounding_until > now else now
+                after = self.notice_until + NOTICE_BREATH if self.notice_until > now else now
                 self.origin = after - wait.end
                 self.steered.append(Steered(Command.DONE, now - (self.started_at or now), index))
                 return None
