@@ -121,6 +121,7 @@ ROOM_TALKS_ABOVE = 15.0
 # make a talking room: a command is about half a second, and they are told only if, over the
 # last 6 s of quiet, the room has sounded 15 dB over its quietest for at least half of them.
 ROOM_BETWEEN_SECONDS = 6.0
+ROOM_JUDGED_EVERY = 8  # blocks (0.26 s): its percentile taken every block was 0.35% of a core
 LEFT_LATELY = SAMPLE_RATE // 4  # samples: what is left of a clip, asked every block, is found again this often
 NICENESS = 10  # how much lower the listening process runs than the session's
 SILENT_MICROPHONE = 3.0  # seconds without a single block: the microphone has gone
@@ -216,6 +217,7 @@ class Hearing:
         self._room_told = False  # the room was told to talk (before the first cue, or since)
         # dB and clock time of the blocks heard since with the coach quiet, the last ROOM_BETWEEN_SECONDS of them
         self._between: deque[tuple[float, float]] = deque(maxlen=round(ROOM_BETWEEN_SECONDS * SAMPLE_RATE / BLOCK))
+        self._between_unjudged = 0  # blocks added since it was last judged
         self._trouble_told = False
         self._delay_told = False
         self._overflows = 0  # microphone blocks the sound library dropped: this process fell behind
@@ -382,8 +384,10 @@ class Hearing:
             return
         rms = float(np.sqrt(np.mean(samples**2)))
         self._between.append((20 * float(np.log10(max(rms, QUIET))), at))
-        if len(self._between) < (self._between.maxlen or 0):
+        self._between_unjudged += 1
+        if len(self._between) < (self._between.maxlen or 0) or self._between_unjudged < ROOM_JUDGED_EVERY:
             return
+        self._between_unjudged = 0
         levels = np.fromiter((level for level, _ in self._between), float)
         share = float(np.mean(levels >= np.percentile(levels, 10) + ROOM_TALKS_ABOVE))
         if share >= ROOM_TALKS_SHARE and self._segmenter.last_onset >= self._between[0][1]:
