@@ -136,6 +136,11 @@ AHEAD_RATE = 1.5
 AHEAD_SECONDS = 5.0
 
 
+def talking_share(levels: np.ndarray) -> float:
+    """The share of blocks (their dB) sounding ROOM_TALKS_ABOVE over the quietest tenth of them."""
+    return float(np.mean(levels >= np.percentile(levels, 10) + ROOM_TALKS_ABOVE)) if len(levels) else 0.0
+
+
 def check_microphone_library() -> Any:
     """sounddevice, with PortAudio under it: an install problem, told before the session starts."""
     try:
@@ -360,8 +365,7 @@ class Hearing:
         assert self._segmenter is not None
         spoke = self._segmenter.room_spoke
         if heard >= ROOM_TALKING_SECONDS or (heard >= ROOM_STILL_SECONDS and not spoke):
-            levels = np.asarray(self._room_levels)
-            share = float(np.mean(levels >= np.percentile(levels, 10) + ROOM_TALKS_ABOVE)) if len(levels) else 0.0
+            share = talking_share(np.asarray(self._room_levels))
             if spoke and share >= ROOM_TALKS_SHARE:  # told before the coach begins
                 self._room_told = True
                 self.send("room", "talking")
@@ -388,8 +392,7 @@ class Hearing:
         if len(self._between) < (self._between.maxlen or 0) or self._between_unjudged < ROOM_JUDGED_EVERY:
             return
         self._between_unjudged = 0
-        levels = np.fromiter((level for level, _ in self._between), float)
-        share = float(np.mean(levels >= np.percentile(levels, 10) + ROOM_TALKS_ABOVE))
+        share = talking_share(np.fromiter((level for level, _ in self._between), float))
         if share >= ROOM_TALKS_SHARE and self._segmenter.last_onset >= self._between[0][1]:
             self._room_told = True
             self.send("room", "talking")
