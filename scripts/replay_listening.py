@@ -13,7 +13,12 @@ The coach's sound, its pauses and the vocabulary it listened for are the live ru
 command heard only in the replay did not pause the coach there, and what followed is the
 live run's. Compare replays with replays; the live figure is printed beside them.
 
-    python scripts/replay_listening.py FOLDER_OR_RECORDING [...] [--times 1] [--verbose]
+--block-cost measures instead the CPU of the work done for every 32 ms block (the echo
+canceller, the noise suppressor, the voice detector, the segmenter's rules), with the
+decisions left out: Whisper runs only on utterances, and its share varies with what was
+heard, so two codes compare on the same work. The best of --times replays is printed.
+
+    python scripts/replay_listening.py FOLDER_OR_RECORDING [...] [--times 1] [--verbose] [--block-cost]
     (needs the listen extra)
 """
 
@@ -21,8 +26,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pickle
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -70,6 +77,36 @@ def replay(path: Path) -> list[tuple[float, tuple[Any, ...]]]:
             now[0] = max(event[3], event[2] + BLOCK / SAMPLE_RATE)  # decided no sooner than it was heard
             hearing.hear(event[1], event[2])
     return sent
+
+
+def block_cost(path: Path) -> tuple[float, float]:
+    """CPU seconds spent hearing the recording at `path` block by block, its utterances not
+    decided (no Whisper), and the seconds of sound it holds."""
+    from coach.inputs.listening.hearing import Hearing
+
+    now = [0.0]
+    hearing: Hearing | None = None
+    cpu = sound = 0.0
+    for event in events(path):
+        if event[0] == "vocabulary":
+            if hearing is None:
+                hearing = Hearing(event[1], lambda *message: None, clock=lambda: now[0])
+                hearing.load(None)
+                hearing._decide = lambda *_args, **_kwargs: None  # type: ignore[method-assign]
+                hearing._hear_ahead = lambda *_args, **_kwargs: None  # type: ignore[method-assign]
+            continue
+        assert hearing is not None, f"{path}: the recording does not begin with a vocabulary"
+        began = time.process_time()
+        if event[0] == "played":
+            hearing.played(event[1], event[2], event[3])
+        elif event[0] == "stopped":
+            hearing.stopped(event[1])
+        elif event[0] == "block":
+            now[0] = max(event[3], event[2] + BLOCK / SAMPLE_RATE)
+            hearing.hear(event[1], event[2])
+            sound += len(event[1]) / SAMPLE_RATE
+        cpu += time.process_time() - began
+    return cpu, sound
 
 
 def acted_on(heard: list[tuple[float, Any]]) -> set[int]:
@@ -141,12 +178,21 @@ def main() -> None:
     parser.add_argument("paths", nargs="+", type=Path, help="folders of recordings, or recordings")
     parser.add_argument("--times", type=int, default=1, help="replays of each recording")
     parser.add_argument("--verbose", action="store_true", help="every command, not only those that went otherwise")
+    parser.add_argument("--block-cost", action="store_true", help="the CPU of the block-by-block work, no Whisper")
     args = parser.parse_args()
+    if "OPENBLAS_NUM_THREADS" not in os.environ:  # numpy on one thread, as in the listening process (listener.py)
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "OPENBLAS_NUM_THREADS": "1"})
     found = recordings(args.paths)
     missing = [str(p) for p in found if not p.with_suffix(".json").exists() or not p.with_suffix(".listening").exists()]
     if not found or missing:
         sys.exit(f"replay_listening: no recording (a .listening and its .json) at {', '.join(missing) or args.paths}")
     print(f"{command_line()}\n{machine()}")
+    if args.block_cost:
+        for recording in found:
+            cpu, sound = min(block_cost(recording.with_suffix(".listening")) for _ in range(args.times))
+            share = 100 * cpu / sound
+            print(f"{recording.name}: {cpu:.2f} s of CPU for {sound:.0f} s of sound, {share:.2f}% of a core")
+        return
     totals = dict.fromkeys(("right", "missed", "wrong", "said", "others", "live_right"), 0)
     for recording in found:
         for _ in range(args.times):
