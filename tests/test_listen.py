@@ -1186,6 +1186,25 @@ def test_the_linear_stages_fit_from_the_sliding_window_is_the_least_squares_desi
         np.testing.assert_allclose(_against(window, heard), design.T @ heard, rtol=1e-9, atol=1e-9)
 
 
+def test_the_levels_median_and_percentile_are_numpys_to_the_last_bit() -> None:
+    """The segmenter's rules were tuned on numpy's figures: the quick ones must give the same,
+    on levels rounded to repeat, on runs of one value, and on the window's every length."""
+    from coach.inputs.listening.block_statistics import mean_square, median, percentile
+
+    rng = np.random.default_rng(11)
+    for count in range(1, 120):
+        for decimals in (None, 1, 0):
+            levels = rng.normal(-50.0, 12.0, count)
+            if decimals is not None:
+                levels = np.round(levels, decimals)
+            ordered = sorted(float(level) for level in levels)
+            assert median(ordered) == float(np.median(levels))
+            for q in (10, 50, 90):
+                assert percentile(ordered, q) == float(np.percentile(levels, q)), (count, q)
+    block = rng.standard_normal(512).astype(np.float32)
+    assert mean_square(block) == pytest.approx(float(np.mean(block.astype(np.float64) ** 2)), rel=1e-6)
+
+
 def test_what_a_clip_leaves_is_measured_apart_from_a_television_talking_over_it() -> None:
     """A television 10 dB under the coach's echo keeps the microphone's energy over the output's
     near 10 dB however well the clips are subtracted; counting only what each clip's own sound

@@ -54,6 +54,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from coach.inputs.listening.block_statistics import mean_square, median
 from coach.inputs.listening.segmenter import SAMPLE_RATE
 
 FRAME = SAMPLE_RATE // 100  # AEC3 takes 10 ms at a time
@@ -230,7 +231,7 @@ class ClipPath:
         left of it was the coach's voice, whole (a sound server's delay moved by 14 ms between
         two clips under load). None: not yet known."""
         first = self.reductions[:FOUND_CHECKED]
-        if self.right is None and len(first) == FOUND_CHECKED and float(np.median(first)) >= HOLDS:
+        if self.right is None and len(first) == FOUND_CHECKED and median(sorted(first)) >= HOLDS:
             return True
         return self.right
 
@@ -330,7 +331,7 @@ class LinearPath:
     @property
     def holds(self) -> bool:
         """The last clips lost at least HOLDS dB of their echo: subtracting works in this room."""
-        return len(self.reductions) >= HOLDS_JUDGED and float(np.median(self.reductions)) >= HOLDS
+        return len(self.reductions) >= HOLDS_JUDGED and median(sorted(self.reductions)) >= HOLDS
 
     def learn(self, near: np.ndarray, at: float) -> None:
         """Fit the path of the one clip sounding over this stretch of the microphone."""
@@ -371,7 +372,7 @@ class LinearPath:
         heard = float(samples @ samples)
         if len(windows) == 1 and heard >= len(near) * (ACTIVE * 10) ** 2:
             path = windows[0][0]
-            path.reductions.append(10 * float(np.log10(heard / max(float(np.sum(left**2)), 1e-15))))
+            path.reductions.append(10 * float(np.log10(heard / max(float(left @ left), 1e-15))))
             path.alone += len(near)
             window = windows[0][1]
             echo = samples - left
@@ -398,7 +399,7 @@ class LinearPath:
                 # neither there nor holding is placed there anew, and fitted anew.
                 path.found = True
                 lately = path.reductions[-FOUND_CHECKED:]
-                held = bool(lately) and float(np.median(lately)) >= HOLDS
+                held = bool(lately) and median(sorted(lately)) >= HOLDS
                 path.right = held or abs(clip.heard - path.placed) * SAMPLE_RATE <= PLACED_WITHIN
                 if not path.right:
                     path = None
@@ -410,7 +411,7 @@ class LinearPath:
             window = np.zeros(count + TAPS - 1)
             lo, hi = max(0, -first), min(count + TAPS - 1, len(samples) - first)
             window[lo:hi] = samples[first + lo : first + hi]
-            if float(np.sqrt(np.mean(window**2))) < ACTIVE:
+            if mean_square(window) < ACTIVE**2:
                 continue
             found.append((path, window))
         self._settle(at, {id(clip) for clip in clips})
@@ -472,8 +473,12 @@ class EchoCanceller:
         # (None), or by clips not yet confirmed where they were heard.
         self._unsubtracted: deque[tuple[float, float, list[ClipPath] | None]] = deque(maxlen=int(KEPT_SECONDS * 100))
         self._good_seconds = 0
-        # The level of the coach's echo as subtracted, and the clips it was, stretch by stretch of the output
-        self._echo_levels: deque[tuple[float, float, float, list[ClipPath]]] = deque(maxlen=int(KEPT_SECONDS * 100))
+        # The level of the coach's echo as subtracted, and the clips it was, stretch by stretch of the
+        # output; with the latest end of any stretch up to each, so a search back can stop.
+        self._echo_levels: deque[tuple[float, float, float, list[ClipPath], float]] = deque(
+            maxlen=int(KEPT_SECONDS * 100)
+        )
+        self._echo_ended = float("-inf")
 
     @property
     def echo_reduction(self) -> float | None:
@@ -564,9 +569,12 @@ class EchoCanceller:
         counting only what its own sound explains (`ClipPath.left_of_it`; measured at most `lately`
         samples of it ago). A room talking over the coach (a television) is not counted as the coach.
         None: not known (a clip not yet measured); -120 when the coach was not sounding."""
-        during = [
-            (power, paths) for begun, ended, power, paths in list(self._echo_levels) if begun < end and ended > start
-        ]
+        during = []
+        for begun, ended, power, paths, ended_by_then in reversed(list(self._echo_levels)):
+            if ended_by_then <= start:
+                break  # it is asked of the latest stretches: those before this one all ended before `start`
+            if begun < end and ended > start:
+                during.append((power, paths))
         sounding = {id(path): path for _, paths in during for path in paths}  # each clip measured once
         losses = [lost for path in sounding.values() if (lost := path.left_of_it_lately(lately)) is not None]
         if len(losses) < len(sounding):
@@ -590,14 +598,16 @@ class EchoCanceller:
             self._unsubtracted.append((start, start + len(near) / SAMPLE_RATE, unconfirmed))
         if paths:
             echo = near - subtracted
-            self._echo_levels.append((start, start + len(near) / SAMPLE_RATE, float(np.mean(echo**2)), paths))
+            ended = start + len(near) / SAMPLE_RATE
+            self._echo_ended = max(self._echo_ended, ended)  # kept beside each: a recounted clock can go back
+            self._echo_levels.append((start, ended, mean_square(echo), paths, self._echo_ended))
         out = []
         for first in range(0, len(near), FRAME):
             at = start + first / SAMPLE_RATE
             frame = near[first : first + FRAME]
             far = self.reference.window(at, FRAME)
-            sounding = float(np.sqrt(np.mean(far**2))) >= ACTIVE
-            if sounding and float(np.sqrt(np.mean(frame**2))) >= ACTIVE * 10:
+            sounding = mean_square(far) >= ACTIVE**2
+            if sounding and mean_square(frame) >= (ACTIVE * 10) ** 2:
                 self.sounding_seconds += FRAME / SAMPLE_RATE
             if self.delay is None:
                 out.append(frame)
@@ -614,7 +624,7 @@ class EchoCanceller:
 
     def _judge(self, near: np.ndarray, cancelled: np.ndarray, at: float) -> None:
         """The echo reduction, over the session and second by second: converged or not."""
-        before, after = float(np.sum(near**2)), float(np.sum(cancelled**2))
+        before, after = float(near @ near), float(cancelled @ cancelled)
         self._echo_in += before
         self._echo_out += after
         if self.reference.speaking(at):  # a chime is learned sooner than words: judged on words

@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from coach.common.audio import RATE
+from coach.inputs.listening.block_statistics import mean_square
 from coach.inputs.listening.canceller import (
     CancellerUnavailable,
     EchoCanceller,
@@ -386,7 +387,7 @@ class Hearing:
         said, chime = self.speech.during(start, start + len(samples) / SAMPLE_RATE, tail)
         if said or chime:
             return
-        rms = float(np.sqrt(np.mean(samples**2)))
+        rms = float(np.sqrt(mean_square(samples)))
         self._between.append((20 * float(np.log10(max(rms, QUIET))), at))
         self._between_unjudged += 1
         if len(self._between) < (self._between.maxlen or 0) or self._between_unjudged < ROOM_JUDGED_EVERY:

@@ -59,6 +59,8 @@ from enum import Enum
 
 import numpy as np
 
+from coach.inputs.listening.block_statistics import mean_square, median, percentile
+
 SAMPLE_RATE = 16000
 BLOCK = 512  # samples: what Silero VAD takes at 16 kHz
 CONTEXT = 64  # samples of the block before, which the model also takes
@@ -272,7 +274,7 @@ class Segmenter:
     def _block(self, block: np.ndarray, at: float) -> Utterance | None:
         self._unheard += 1  # until the voice detector hears this block
         pair = (block, self.suppress(block) if self.suppress is not None else block)
-        rms = float(np.sqrt(np.mean(block**2)))
+        rms = float(np.sqrt(mean_square(block)))
         # Below QUIET all is one silence: the echo canceller's output in a digital rig is exact
         # zeros between the coach's words, and a room "at -180 dB" made every sound stand out of
         # it, and no utterance over the coach ever end.
@@ -286,7 +288,7 @@ class Segmenter:
         if coach is Coach.QUIET or (coach is Coach.CANCELLED and (self._talks(loudest) or self._over_left(level, at))):
             self._alone_now.append(level)
         if not self._speech:
-            room = float(np.median(self._levels)) if self._levels else -120.0
+            room = median(sorted(self._levels)) if self._levels else -120.0
             self._levels.append(level)
             self._alone.extend(self._alone_now)
             self._alone_now.clear()
@@ -444,16 +446,16 @@ class Segmenter:
         if not self._alone:
             return -120.0
         levels = list(self._alone)
-        earlier = levels[: -round(ROOM_LAG * SAMPLE_RATE / BLOCK)]
+        earlier = sorted(levels[: -round(ROOM_LAG * SAMPLE_RATE / BLOCK)])
         if earlier:
-            loudest = float(np.percentile(earlier, LOUDEST))
-            if loudest - float(np.median(earlier)) < TALKING:
+            loudest = percentile(earlier, LOUDEST)
+            if loudest - median(earlier) < TALKING:
                 return loudest
-        return float(np.percentile(levels, LOUDEST))
+        return percentile(sorted(levels), LOUDEST)
 
     def _talks(self, loudest: float) -> bool:
         """The room heard without the coach talks (a television): its loudest well above its middle."""
-        return loudest - float(np.median(self._alone or [loudest])) >= TALKING
+        return loudest - median(sorted(self._alone or [loudest])) >= TALKING
 
     def _stands_out(self, speech: list[tuple[np.ndarray, np.ndarray]]) -> bool:
         """Its loudest blocks stand `rise` dB above what the room says at its loudest: a word said
