@@ -34,7 +34,8 @@ the echo as loud as the person and 6 dB louder.
 be, with --listen and then without: cue onset error (p50, p99, max), actions taken (any is the
 coach obeying itself), CPU of coach and its listening process, memory (its peak, two minutes
 in, and at each quarter of the rest: flat when those stay alike; in all and in coach's own
-process), echo reduction.
+process), echo reduction, and how fast the machine was before and after (a plain Python loop:
+its speed moves within the hour, and a CPU share with it).
 
 --record FOLDER keeps each live commands run (what the listening process was given, and each
 command said), for scripts/replay_listening.py to hear again through the code as it is then.
@@ -63,7 +64,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchlib import coach_command, command_line, machine, percentile
+from benchlib import coach_command, command_line, loop_seconds, machine, percentile
 
 from coach.common.audio import RATE
 from coach.inputs.listening.vocabulary import STOPS_THE_COACH, Vocabulary
@@ -741,14 +742,17 @@ def main() -> None:
         if args.whole_routine:
             runs = [True] if args.with_listening else [False] if args.without_listening else [True, False]
             for listen in runs:
+                before = loop_seconds()
                 r = whole_routine(folder, listen, args.coach_args.split())
+                after = loop_seconds()
                 print(
                     f"whole routine {'with' if listen else 'without'} --listen: {r['cues']} cues, onset error "
                     f"p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms, max {r['max']:.2f} ms; actions {r['actions']}; "
                     f"told the room talks {r['told']} times; "
                     f"CPU {r['cpu']:.1f}% of one core ({r['coach_cpu']:.1f}% in coach's own process); "
                     f"memory {memory_course(r['memory'])} (coach's own process: {memory_course(r['coach_memory'])}); "
-                    f"{r['echo'] or 'no echo figure'}"
+                    f"{r['echo'] or 'no echo figure'}; this machine ran 10 million additions in {before:.2f} s "
+                    f"before it and {after:.2f} s after"
                 )
             return
         if args.pain_answers:
