@@ -30,7 +30,7 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,23 +52,29 @@ def events(path: Path) -> Iterator[tuple[Any, ...]]:
                 return
 
 
-def replay(path: Path) -> list[tuple[float, tuple[Any, ...]]]:
-    """What the listening process sends, given the recording at `path`: with the clock at each."""
+def feed(path: Path, send: Callable[..., None], decide: bool = True) -> tuple[float, float]:
+    """The recording at `path` fed to a Hearing on its own clock, what it sends going to `send`
+    (with the clock at each); without `decide`, its utterances are not decided (no Whisper).
+    Returns the CPU seconds spent hearing it and the seconds of sound it holds."""
     from coach.inputs.listening.hearing import Hearing
 
     now = [0.0]
-    sent: list[tuple[float, tuple[Any, ...]]] = []
     hearing: Hearing | None = None
+    cpu = sound = 0.0
     for event in events(path):
         kind = event[0]
         if kind == "vocabulary":
             if hearing is None:
-                hearing = Hearing(event[1], lambda *message: sent.append((now[0], message)), clock=lambda: now[0])
+                hearing = Hearing(event[1], lambda *message: send(now[0], message), clock=lambda: now[0])
                 hearing.load(None)
+                if not decide:
+                    hearing._decide = lambda *_args, **_kwargs: None  # type: ignore[method-assign]
+                    hearing._hear_ahead = lambda *_args, **_kwargs: None  # type: ignore[method-assign]
             else:
                 hearing.vocabulary = event[1]
             continue
         assert hearing is not None, f"{path}: the recording does not begin with a vocabulary"
+        began = time.process_time()
         if kind == "played":
             hearing.played(event[1], event[2], event[3])
         elif kind == "stopped":
@@ -76,37 +82,22 @@ def replay(path: Path) -> list[tuple[float, tuple[Any, ...]]]:
         elif kind == "block":
             now[0] = max(event[3], event[2] + BLOCK / SAMPLE_RATE)  # decided no sooner than it was heard
             hearing.hear(event[1], event[2])
+            sound += len(event[1]) / SAMPLE_RATE
+        cpu += time.process_time() - began
+    return cpu, sound
+
+
+def replay(path: Path) -> list[tuple[float, tuple[Any, ...]]]:
+    """What the listening process sends, given the recording at `path`: with the clock at each."""
+    sent: list[tuple[float, tuple[Any, ...]]] = []
+    feed(path, lambda at, message: sent.append((at, message)))
     return sent
 
 
 def block_cost(path: Path) -> tuple[float, float]:
     """CPU seconds spent hearing the recording at `path` block by block, its utterances not
-    decided (no Whisper), and the seconds of sound it holds."""
-    from coach.inputs.listening.hearing import Hearing
-
-    now = [0.0]
-    hearing: Hearing | None = None
-    cpu = sound = 0.0
-    for event in events(path):
-        if event[0] == "vocabulary":
-            if hearing is None:
-                hearing = Hearing(event[1], lambda *message: None, clock=lambda: now[0])
-                hearing.load(None)
-                hearing._decide = lambda *_args, **_kwargs: None  # type: ignore[method-assign]
-                hearing._hear_ahead = lambda *_args, **_kwargs: None  # type: ignore[method-assign]
-            continue
-        assert hearing is not None, f"{path}: the recording does not begin with a vocabulary"
-        began = time.process_time()
-        if event[0] == "played":
-            hearing.played(event[1], event[2], event[3])
-        elif event[0] == "stopped":
-            hearing.stopped(event[1])
-        elif event[0] == "block":
-            now[0] = max(event[3], event[2] + BLOCK / SAMPLE_RATE)
-            hearing.hear(event[1], event[2])
-            sound += len(event[1]) / SAMPLE_RATE
-        cpu += time.process_time() - began
-    return cpu, sound
+    decided, and the seconds of sound it holds."""
+    return feed(path, lambda *_sent: None, decide=False)
 
 
 def acted_on(heard: list[tuple[float, Any]]) -> set[int]:
