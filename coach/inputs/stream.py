@@ -7,6 +7,12 @@ otherwise sleeps until the deadline. A remote command is as punctual as a key.
 
 Commands put while the stream is closed (during the check-in, after the session) are
 dropped: only a running session is steered.
+
+The same pipe is the process's signal wake-up (`signal.set_wakeup_fd`). The kernel hands
+SIGTERM to any thread that does not block it, and the sound library's own threads do not:
+taken there, it reached Python's handler only when the main thread next woke, which a paused
+session (waiting with no deadline) never did. A laptop lid closed on a session paused after
+"ouch" left the coach running until killed.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import collections
 import contextlib
 import os
 import select
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +41,10 @@ class CommandStream:
         self._read_end, self._write_end = os.pipe()
         os.set_blocking(self._write_end, False)
         self.open = False  # accepting remote commands
+        # Only the main thread may set it; a stream made elsewhere (a test's) goes without.
+        self._woken_by_signals = threading.current_thread() is threading.main_thread()
+        if self._woken_by_signals:
+            self._previous_wakeup = signal.set_wakeup_fd(self._write_end, warn_on_full_buffer=False)
 
     def put(self, command: Command) -> bool:
         """From any thread: queue a command for the player; False when the session is not running."""
@@ -62,7 +73,8 @@ class CommandStream:
                 timeout = min(timeout, SELECT_SLICE_SECONDS)
             ready, _, _ = select.select(sources, [], [], timeout)
             if self._read_end in ready:
-                os.read(self._read_end, 512)  # the commands themselves are in the queue
+                # The commands themselves are in the queue; a signal's handler runs on the way round.
+                os.read(self._read_end, 512)
             if self.keyboard is not None and self.keyboard.fd in ready:
                 command = self.keyboard.read_key()
                 if command is not None:
@@ -72,6 +84,9 @@ class CommandStream:
         with self._lock:
             self.open = False
             self._queue.clear()
+        if self._woken_by_signals:
+            signal.set_wakeup_fd(self._previous_wakeup)
+            self._woken_by_signals = False
         for end in (self._read_end, self._write_end):
             with contextlib.suppress(OSError):
                 os.close(end)
