@@ -446,6 +446,8 @@ def test_commands_in_other_voices_are_heard_and_everything_else_rejected(recogni
     # The second: Whisper told to expect the sayings writes "Skip." for it; it stays a sentence.
     for voice, text in [("us", "I'm done with the dishes."), ("rp", "Skip the bread, please.")]:
         assert heard(recogniser, spoken(COMMAND_VOICES[voice], text), commands) == [], text
+    # Written "What time limit?", a question, which the closed set had found as "wait".
+    assert heard(recogniser, spoken(VoiceSettings("gmw/en-GB-scotland", 195), "What time is it?"), commands) == []
     coach = VoiceSettings()  # the coach's own cue that sounds most like a command ("Switch sides.": the echo test)
     assert heard(recogniser, spoken(coach, "Stop there."), commands) == []
     for text in ("Next: Reach, 2 times.",):  # "Next." may be cut out of it

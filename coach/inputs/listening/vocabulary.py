@@ -48,6 +48,9 @@ STOPS_THE_COACH = frozenset({Command.HOLD, Command.PAIN})
 # Sayings that move the session on or back: taken for a stop, the coach talks on into the next
 # movement, or the same one again, over someone who asked it to stop
 MOVES_THE_SESSION = frozenset({Command.NEXT, Command.BACK, Command.REPEAT})
+# What a guess Whisper wrote as a question may still be: asking to hear it again ("Say it
+# again?"), and a pain word, a cry it writes as a question ("Yeah, how?" for an "Ouch.")
+MAY_BE_ASKED = frozenset({Command.REPEAT, Command.PAIN})
 
 
 def normalise(text: str) -> str:
