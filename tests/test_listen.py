@@ -1019,6 +1019,28 @@ def test_over_a_television_the_start_of_a_persons_sentence_is_not_taken_for_a_co
     assert command_end + FOLLOWED_WITHIN - 0.3 <= heard[0][0] <= command_end + 1.0, (heard, command_end)
 
 
+@pytest.mark.slow(seconds=3)
+@needs_listen
+def test_over_a_television_an_utterance_longer_than_its_saying_is_a_sentence(recogniser: object) -> None:
+    """Over a talking room a person's "What time is it?" was cut whole and heard "What I did...",
+    which the closed set found as "wait": its other words were under the room's. An utterance
+    well longer than its saying takes to say (SAYING_SECONDS) is a sentence; a pain word is taken
+    however long it took, and a saying of more words is given longer."""
+    from coach.inputs.listening.hearing import SAYING_SECONDS, _longer_than_said
+    from coach.inputs.listening.segmenter import Utterance
+    from coach.inputs.listening.vocabulary import Saying
+
+    room, [(start, end)] = television_with([("us", "What time is it?", 7.0)])
+    sent = heard_by_the_listening(recogniser, room)
+    during = [m for at, m in sent if start <= at <= end + 2.0]
+    assert not [m for m in during if m[0] == "heard"], sent
+    assert any(m[0] == "rejected" and "longer than 'wait' takes to say" in m[1] for m in during), sent
+    long = Utterance(np.zeros(16000, np.float32), 10.0, 10.0 + SAYING_SECONDS + 0.3, over_talk=True)
+    assert _longer_than_said(long, Saying("wait", Command.HOLD))
+    assert not _longer_than_said(long, Saying("ouch", Command.PAIN))
+    assert not _longer_than_said(long, Saying("stop the session", Command.QUIT))
+
+
 @pytest.mark.slow(seconds=4)
 @needs_listen
 def test_over_the_cancelled_coach_and_a_television_the_start_of_a_sentence_is_not_a_command(
