@@ -19,6 +19,9 @@ that live run, the listening path alone is fed 30 minutes of the television's ta
 from its words), 7.5 minutes of it with a command said over it every 3-6 s (acted on), and 12
 minutes of it with a person's ordinary sentences said over it (actions: none is right).
 
+--headphones: the same commands with no loopback, the coach's voice never in the room, as through
+headphones or earbuds.
+
 The loopback holds its rate (a laptop's speakers and microphone share a clock); --drifting
 lets it adjust its rate to hold its latency, as a microphone on a clock of its own would.
 
@@ -106,8 +109,9 @@ TAP = Path(__file__).resolve().parent / "listening_tap"  # --record: what the li
 
 
 @contextmanager
-def laptop(delay_ms: int, folder: Path) -> Iterator[dict[str, str]]:
+def laptop(delay_ms: int | None, folder: Path) -> Iterator[dict[str, str]]:
     """The private PulseAudio rig; yields the environment that routes coach and paplay to it.
+    `delay_ms` None: no loopback, the coach heard through headphones, never in the room.
 
     The loopback holds its rate, as tests/test_listen.py's does: a laptop's speakers and
     microphone share one sound card's clock. With --drifting it adjusts its rate every 10 s
@@ -115,10 +119,11 @@ def laptop(delay_ms: int, folder: Path) -> Iterator[dict[str, str]]:
     echo within a clip."""
     home = Path(tempfile.mkdtemp(prefix=f"pulse-{delay_ms}-", dir=folder))
     socket = home / "native"
+    loopback = f"source=speakers.monitor sink=room latency_msec={delay_ms}{LOOPBACK_RATE}"
     (home / "server.pa").write_text(
         "load-module module-null-sink sink_name=speakers\nload-module module-null-sink sink_name=room\n"
-        f"load-module module-loopback source=speakers.monitor sink=room latency_msec={delay_ms}{LOOPBACK_RATE}\n"
-        "set-default-sink speakers\nset-default-source room.monitor\n"
+        + ("" if delay_ms is None else f"load-module module-loopback {loopback}\n")
+        + "set-default-sink speakers\nset-default-source room.monitor\n"
         f"load-module module-native-protocol-unix auth-anonymous=1 socket={socket}\n"
     )
     (home / "asound.conf").write_text(f'pcm.!default {{ type pulse server "unix:{socket}" }}\n')
@@ -264,7 +269,7 @@ def tally_as(tallies: Iterable[list[int]], outcome: int) -> None:
 
 
 def commands_run(
-    delay_ms: int,
+    delay_ms: int | None,
     echo_db: int,
     count: int,
     tv: bool,
@@ -696,6 +701,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commands", type=int, default=16, help="commands said in each configuration")
     parser.add_argument("--tv", action="store_true", help="only the television configuration")
+    parser.add_argument(
+        "--headphones", action="store_true", help="only the coach heard through headphones: no echo in the room"
+    )
     parser.add_argument("--tv-minutes", type=float, default=30, help="of the television alone, offline, with --tv")
     parser.add_argument(
         "--whole-routine", action="store_true", help="the whole built-in routine, with and without --listen"
@@ -794,14 +802,19 @@ def main() -> None:
                 f"a person's ordinary sentences said over the television, {args.tv_sentence_minutes:.0f} min "
                 f"offline: {actions} actions from {sentences} sentences"
             )
-        configurations = [(150, 0, True)] if args.tv else [(d, e, False) for d in (80, 250) for e in (0, 6)]
+        configurations: list[tuple[int | None, int, bool]] = [(d, e, False) for d in (80, 250) for e in (0, 6)]
+        if args.tv:
+            configurations = [(150, 0, True)]
+        elif args.headphones:
+            configurations = [(None, 0, False)]
         totals: dict[str, Any] = {"over": [0, 0, 0], "gap": [0, 0, 0], "latency": []}
         kinds = {kind: [0, 0, 0] for kind in KINDS}
         latency_by_kind: dict[str, list[float]] = {kind: [] for kind in KINDS}
         if args.record is not None:
             args.record.mkdir(parents=True, exist_ok=True)
         for delay, echo_db, tv in configurations:
-            label = f"seed{args.seed}-delay{delay}-echo{echo_db}{'-tv' if tv else ''}"
+            path = "headphones" if delay is None else f"delay{delay}-echo{echo_db}"
+            label = f"seed{args.seed}-{path}{'-tv' if tv else ''}"
             record = None if args.record is None else args.record / label
             r = commands_run(delay, echo_db, args.commands, tv, folder, rng, args.tv_late, record)
             for key in ("over", "gap"):
@@ -811,7 +824,8 @@ def main() -> None:
                 kinds[kind] = [a + b for a, b in zip(kinds[kind], r["kinds"][kind], strict=True)]
                 latency_by_kind[kind] += r["latency_by_kind"][kind]
             print(
-                f"delay {delay} ms, echo {echo_db:+d} dB{', television' if tv else ''}: over the coach "
+                ("headphones" if delay is None else f"delay {delay} ms, echo {echo_db:+d} dB")
+                + f"{', television' if tv else ''}: over the coach "
                 f"{r['over'][0]} right, {r['over'][1]} missed, {r['over'][2]} wrong; in its gaps "
                 f"{r['gap'][0]} right, {r['gap'][1]} missed, {r['gap'][2]} wrong"
                 + (f"; actions from the television: {r['tv_actions']} in {r['minutes']:.1f} min" if tv else "")
