@@ -32,7 +32,8 @@ holds, every clip under it was placed where it was heard, and no stop was heard 
 before), the utterance stands CLEAR_OF_THE_COACH above what is left (or, with a room
 talking over the coach, CLEAR_OF_THE_COACH_ALONE above what is left of the coach's voice
 itself, and above the room's talk), and it does not correlate with what the coach played,
-it is heard as in a quiet room.
+it is heard as in a quiet room. So is what is said over a coach whose voice does not reach
+the microphone at all (headphones: `EchoCanceller.unheard`).
 
 Audio is processed in memory and never written or sent anywhere.
 """
@@ -139,6 +140,9 @@ SILENT_MICROPHONE = 3.0  # seconds without a single block: the microphone has go
 RECOUNT_SECONDS = 0.25  # every block of LATE_WINDOW this late on its counted time: samples were lost, count anew
 LATE_WINDOW = 2.0  # seconds: longer than a busy machine has held up this process's callbacks (0.6 s seen)
 NO_DELAY_SECONDS = 30.0  # of the coach sounding with no delay found: its echo is not reaching the microphone alike
+# --verbose: the coach's voice found not reaching the microphone (headphones), or reaching it again
+UNHEARD_NOTE = "coach: the coach's voice does not reach the microphone (headphones?): heard over it as in a quiet room"
+HEARD_AGAIN_NOTE = "coach: the coach's voice reaches the microphone again"
 # Sound coming this much faster than the clock since the first block, and this far ahead, is no
 # microphone (ALSA's null device as the default input sends it as fast as it is read: 4.5 GB
 # queued in 10 min, two cores busy). A sound server's burst after a stall is a buffer's length,
@@ -236,6 +240,7 @@ class Hearing:
         self._between_unjudged = 0  # blocks added since it was last judged
         self._trouble_told = False
         self._delay_told = False
+        self._unheard_told = False  # the coach's voice was last told not reaching the microphone
         self._overflows = 0  # microphone blocks the sound library dropped: this process fell behind
         self._overflows_told = 0
         self._undecided: deque[Utterance] = deque()  # cut, waiting to know whether the coach was subtracted
@@ -297,7 +302,8 @@ class Hearing:
         canceller = self._canceller
         delay = canceller.delay if canceller is not None and canceller.delay is not None else 0.0
         said, chime = self.speech.during(at - delay, at - delay)
-        if not said and not chime:
+        unheard = canceller is not None and canceller.unheard  # headphones: the microphone hears the room alone
+        if unheard or (not said and not chime):
             return Coach.QUIET
         if canceller is not None and canceller.converged and said and not chime:
             return Coach.CANCELLED
@@ -422,7 +428,11 @@ class Hearing:
             samples, at = self._canceller(samples, at)
             if delay is None and self._canceller.delay is not None:
                 self.send("note", f"coach: echo found {self._canceller.delay * 1000:.0f} ms after play")
+            if self._canceller.unheard != self._unheard_told:
+                self._unheard_told = self._canceller.unheard
+                self.send("note", UNHEARD_NOTE if self._unheard_told else HEARD_AGAIN_NOTE)
             lost = self._canceller.delay is None and self._canceller.sounding_seconds > NO_DELAY_SECONDS
+            lost = lost and not self._canceller.unheard
             if lost and not self._delay_told:
                 self._delay_told = True
                 self.send(
@@ -491,7 +501,10 @@ class Hearing:
         said, chime = self.speech.during(utterance.start - delay, utterance.end)
         over_the_coach = chime or bool(said)
         vocabulary = self.vocabulary
-        plain_only = over_the_coach and not subtracted
+        # Its voice not reaching the microphone (headphones), what is said over it is the person
+        # alone: heard as in a quiet room, the echo guard below kept for what does not stop it.
+        unheard = self._canceller is not None and self._canceller.unheard
+        plain_only = over_the_coach and not subtracted and not unheard
         hearing = self._recogniser.hear_utterance(utterance, vocabulary, plain_only)
         if hearing.saying is not None and utterance.over_talk and _longer_than_said(utterance, hearing.saying):
             self.send("rejected", f"coach: heard {hearing.guess!r}: longer than {hearing.saying.words!r} takes to say")
@@ -516,8 +529,9 @@ class Hearing:
         # A person's "stop" over the coach's "If a movement hurts, stop, and rest." is all the
         # coach's words. Where the coach's voice was subtracted and the utterance does not sound
         # like it, that is no echo: a word that stops the coach is taken. One that makes it go on
-        # ("resume" over its "say resume") is held against its words all the same.
-        stops_the_coach = subtracted and hearing.saying.meaning in STOPS_THE_COACH
+        # ("resume" over its "say resume") is held against its words all the same. So with headphones,
+        # where the microphone never hears the coach: a person's "Wait." over its "Wait for the chime."
+        stops_the_coach = (subtracted or unheard) and hearing.saying.meaning in STOPS_THE_COACH
         if said and (echo or rhyme) and not stops_the_coach:
             self.send("rejected", f"coach: heard {hearing.guess!r}: the coach's own voice")
             return
