@@ -20,7 +20,7 @@ from its words), 7.5 minutes of it with a command said over it every 3-6 s (acte
 minutes of it with a person's ordinary sentences said over it (actions: none is right).
 
 --headphones: the same commands with no loopback, the coach's voice never in the room, as through
-headphones or earbuds.
+headphones or earbuds; with --tv, a television on in that room.
 
 The loopback holds its rate (a laptop's speakers and microphone share a clock); --drifting
 lets it adjust its rate to hold its latency, as a microphone on a clock of its own would.
@@ -702,7 +702,9 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=16, help="commands said in each configuration")
     parser.add_argument("--tv", action="store_true", help="only the television configuration")
     parser.add_argument(
-        "--headphones", action="store_true", help="only the coach heard through headphones: no echo in the room"
+        "--headphones",
+        action="store_true",
+        help="the coach heard through headphones: no echo in the room (--tv: and a television)",
     )
     parser.add_argument("--tv-minutes", type=float, default=30, help="of the television alone, offline, with --tv")
     parser.add_argument(
@@ -803,10 +805,8 @@ def main() -> None:
                 f"offline: {actions} actions from {sentences} sentences"
             )
         configurations: list[tuple[int | None, int, bool]] = [(d, e, False) for d in (80, 250) for e in (0, 6)]
-        if args.tv:
-            configurations = [(150, 0, True)]
-        elif args.headphones:
-            configurations = [(None, 0, False)]
+        if args.tv or args.headphones:
+            configurations = [(None if args.headphones else 150, 0, args.tv)]
         totals: dict[str, Any] = {"over": [0, 0, 0], "gap": [0, 0, 0], "latency": []}
         kinds = {kind: [0, 0, 0] for kind in KINDS}
         latency_by_kind: dict[str, list[float]] = {kind: [] for kind in KINDS}
