@@ -575,7 +575,7 @@ def test_with_headphones_a_word_said_over_the_coach_is_heard_as_in_a_quiet_room(
     out "Houton" alone and clean). Before that is known, it counts over the coach only word for
     word: the same "Hold on." over the first sentence is not taken. A word that stops the coach is
     taken even where it is among the coach's own words, as where its voice was subtracted."""
-    from coach.inputs.listening.canceller import MISSES, EchoCanceller
+    from coach.inputs.listening.canceller import UNHEARD_MISSES, EchoCanceller
     from coach.inputs.listening.denoise import NoiseSuppressor
     from coach.inputs.listening.hearing import UNHEARD_NOTE, Hearing
     from coach.inputs.listening.segmenter import Segmenter, silero_vad
@@ -613,7 +613,7 @@ def test_with_headphones_a_word_said_over_the_coach_is_heard_as_in_a_quiet_room(
             room[start : start + len(person)] += person
             said_over.append(at + 0.8)
         at += len(frames) / RATE + 0.6
-    assert MISSES < 6  # clips missed before the seventh sentence: by then the coach is known unheard
+    assert UNHEARD_MISSES < 6  # clips missed before the seventh sentence: by then the coach is known unheard
     for first in range(0, round((at + 2.0) * 16000), 512):
         now[0] = first / 16000
         hearing.hear(room[first : first + 512], now[0])

@@ -33,9 +33,9 @@ whatever the microphone hears while the coach talks for echo until its filter ha
 the room: with headphones, where no echo ever comes, it muted a person saying "pause"
 over the coach by 50 dB in a trial here. So its output is used only while clips are
 found in the microphone, and five clips in a row not found there (headphones plugged
-in) put the raw microphone back. If the microphone is then no louder while the coach sounds
-than while it is quiet, its voice is not reaching it (`unheard`), and what is said over it
-is the person alone: with headphones, only a saying heard word for word had counted over the
+in) put the raw microphone back. Three not found before any was (five, once one was), and
+the microphone no louder while the coach sounds than while it is quiet, tell that its voice
+is not reaching it (`unheard`), and what is said over it is the person alone: with headphones, only a saying heard word for word had counted over the
 coach, and 14 of 22 commands said over it were heard (`scripts/bench_echo.py --headphones`).
 
 The echo reduction it reports is the microphone's energy over the output's while the
@@ -106,6 +106,10 @@ MISSES = 5  # clips in a row not found in the microphone: there is no echo (head
 # louder while it sounds than while it is quiet (the median of the last LEVELS_KEPT frames of each):
 # an echo that is there but not found (its onsets lost under a television) keeps it louder.
 UNHEARD_WITHIN = 3.0  # dB
+# Clips in a row not found, before the first is: the level check is the safety (an echo as loud as
+# the room's own sound keeps the microphone 3 dB louder while the coach sounds), and at 5 a person in
+# headphones waited out the routine's first 22 s, its "If a movement hurts, stop" among them.
+UNHEARD_MISSES = 3
 LEVELS_KEPT = 1000  # frames (10 s)
 LEVELS_JUDGED_EVERY = 25  # frames
 
@@ -644,11 +648,11 @@ class EchoCanceller:
 
     def _judge_unheard(self) -> None:
         """Whether the coach's voice is not reaching the microphone (headphones, earbuds, speakers
-        turned off): its last MISSES clips were looked for there and none was found, and the
+        turned off): its last UNHEARD_MISSES clips were looked for there and none was found, and the
         microphone is no louder while it sounds than while it is quiet. Then what is said over it
         is a person alone, heard as in a quiet room (coach/inputs/listening/hearing.py)."""
         enough = len(self._while_sounding) >= LEVELS_KEPT // 5 and len(self._while_quiet) >= LEVELS_KEPT // 10
-        if self.delay is not None or self._misses < MISSES or not enough:
+        if self.delay is not None or self._misses < UNHEARD_MISSES or not enough:
             self.unheard = False
             return
         sounding, quiet = median(sorted(self._while_sounding)), median(sorted(self._while_quiet))
