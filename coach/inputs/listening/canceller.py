@@ -28,15 +28,16 @@ it was heard, `LEAD` early: AEC3 always sees the same small delay. Until a clip'
 found (0.2 s after it is heard) it is placed by the median of the last clips' delays. The
 output lags the microphone by LOOKAHEAD (64 ms).
 
-Until it has found the echo, the microphone passes through as it came. AEC3 takes
-whatever the microphone hears while the coach talks for echo until its filter has learned
-the room: with headphones, where no echo ever comes, it muted a person saying "pause"
-over the coach by 50 dB in a trial here. So its output is used only while clips are
-found in the microphone, and five clips in a row not found there (headphones plugged
-in) put the raw microphone back. Three not found before any was (five, once one was), and
-the microphone no louder while the coach sounds than while it is quiet, tell that its voice
-is not reaching it (`unheard`), and what is said over it is the person alone: with headphones, only a saying heard word for word had counted over the
-coach, and 14 of 22 commands said over it were heard (`scripts/bench_echo.py --headphones`).
+Until it has found the echo, the microphone passes through as it came. AEC3 takes whatever
+the microphone hears while the coach talks for echo until its filter has learned the room:
+with headphones, where no echo ever comes, it muted a person saying "pause" over the coach
+by 50 dB in a trial here. So its output is used only while clips are found in the
+microphone, and five clips in a row not found there (headphones plugged in) put the raw
+microphone back. Three not found before any was (five, once one was), and the microphone no
+louder while the coach sounds than while it is quiet, tell that its voice is not reaching it
+(`unheard`), and what is said over it is the person alone: with headphones, only a saying
+heard word for word had counted over the coach, and 14 of 22 commands said over it were
+heard (`scripts/bench_echo.py --headphones`).
 
 The echo reduction it reports is the microphone's energy over the output's while the
 coach sounds and the canceller's output is used: ERLE, in dB. A room that talks over the
