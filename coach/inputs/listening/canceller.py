@@ -34,10 +34,10 @@ with headphones, where no echo ever comes, it muted a person saying "pause" over
 by 50 dB in a trial here. So its output is used only while clips are found in the
 microphone, and five clips in a row not found there (headphones plugged in) put the raw
 microphone back. Three not found before any was (five, once one was), and the microphone no
-louder while the coach sounds than while it is quiet, tell that its voice is not reaching it
-(`unheard`), and what is said over it is the person alone: with headphones, only a saying
-heard word for word had counted over the coach, and 14 of 22 commands said over it were
-heard (`scripts/bench_echo.py --headphones`).
+louder within a second of the coach's sound than away from it, tell that its voice is not
+reaching it (`unheard`), and what is said over it is the person alone: with headphones, only
+a saying heard word for word had counted over the coach, and 14 of 22 commands said over it
+were heard (`scripts/bench_echo.py --headphones`).
 
 The echo reduction it reports is the microphone's energy over the output's while the
 coach sounds and the canceller's output is used: ERLE, in dB. A room that talks over the
@@ -104,8 +104,9 @@ HOLDS_JUDGED = 2  # clips judged before the linear stage's output is used
 GAP = 0.1  # seconds between blocks' times past which samples were lost
 MISSES = 5  # clips in a row not found in the microphone: there is no echo (headphones)
 # With no clip found, the coach's voice does not reach the microphone only if the microphone is no
-# louder while it sounds than while it is quiet (the median of the last LEVELS_KEPT frames of each):
-# an echo that is there but not found (its onsets lost under a television) keeps it louder.
+# louder where its echo may sound (within LONGEST_DELAY of its sound) than where it cannot (the
+# median of the last LEVELS_KEPT frames of each): an echo that is there but not found (its onsets
+# lost under a television) keeps it louder.
 UNHEARD_WITHIN = 3.0  # dB
 # Clips in a row not found, before the first is: the level check is the safety (an echo as loud as
 # the room's own sound keeps the microphone 3 dB louder while the coach sounds), and at 5 a person in
@@ -493,10 +494,11 @@ class EchoCanceller:
             maxlen=int(KEPT_SECONDS * 100)
         )
         self._echo_ended = float("-inf")
-        # The microphone's energy, frame by frame, while the coach sounds and while it is quiet
+        # The microphone's energy, frame by frame, while the coach's echo may sound and while it cannot
         self._while_sounding: deque[float] = deque(maxlen=LEVELS_KEPT)
         self._while_quiet: deque[float] = deque(maxlen=LEVELS_KEPT)
         self._unjudged = 0
+        self._sounded_at = float("-inf")  # clock time of the last frame the coach sounded in
         self.unheard = False  # the coach's voice is not reaching the microphone: see `_judge_unheard`
 
     @property
@@ -629,7 +631,12 @@ class EchoCanceller:
             energy = mean_square(frame)
             if sounding and energy >= (ACTIVE * 10) ** 2:
                 self.sounding_seconds += FRAME / SAMPLE_RATE
-            (self._while_sounding if sounding else self._while_quiet).append(energy)
+            # Its echo may be heard up to LONGEST_DELAY after the coach sounds, where it is not yet
+            # known: counted from play(), the coach "sounding" and the echo missed each other by the
+            # delay, and a real echo, made unfindable, once stood only 2.3 dB above the quiet.
+            self._sounded_at = at if sounding else self._sounded_at
+            echo_may_sound = at - self._sounded_at <= LONGEST_DELAY
+            (self._while_sounding if echo_may_sound else self._while_quiet).append(energy)
             self._unjudged += 1
             if self._unjudged >= LEVELS_JUDGED_EVERY:
                 self._unjudged = 0
@@ -650,7 +657,7 @@ class EchoCanceller:
     def _judge_unheard(self) -> None:
         """Whether the coach's voice is not reaching the microphone (headphones, earbuds, speakers
         turned off): its last UNHEARD_MISSES clips were looked for there and none was found, and the
-        microphone is no louder while it sounds than while it is quiet. Then what is said over it
+        microphone is no louder where its echo may sound than where it cannot. Then what is said over it
         is a person alone, heard as in a quiet room (coach/inputs/listening/hearing.py)."""
         enough = len(self._while_sounding) >= LEVELS_KEPT // 5 and len(self._while_quiet) >= LEVELS_KEPT // 10
         if self.delay is not None or self._misses < UNHEARD_MISSES or not enough:
