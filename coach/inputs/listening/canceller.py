@@ -109,7 +109,7 @@ MISSES = 5  # clips in a row not found in the microphone: there is no echo (head
 # lost under a television) keeps it louder.
 UNHEARD_WITHIN = 3.0  # dB
 # Clips in a row not found, before the first is: the level check is the safety (an echo as loud as
-# the room's own sound keeps the microphone 3 dB louder while the coach sounds), and at 5 a person in
+# the room's own sound keeps the microphone 3 dB louder near the coach's sound), and at 5 a person in
 # headphones waited out the routine's first 22 s, its "If a movement hurts, stop" among them.
 UNHEARD_MISSES = 3
 LEVELS_KEPT = 1000  # frames (10 s)
@@ -494,9 +494,9 @@ class EchoCanceller:
             maxlen=int(KEPT_SECONDS * 100)
         )
         self._echo_ended = float("-inf")
-        # The microphone's energy, frame by frame, while the coach's echo may sound and while it cannot
-        self._while_sounding: deque[float] = deque(maxlen=LEVELS_KEPT)
-        self._while_quiet: deque[float] = deque(maxlen=LEVELS_KEPT)
+        # The microphone's energy, frame by frame, near the coach's sound (its echo may sound) and away from it
+        self._near_coach: deque[float] = deque(maxlen=LEVELS_KEPT)
+        self._away_from_coach: deque[float] = deque(maxlen=LEVELS_KEPT)
         self._unjudged = 0
         self._sounded_at = float("-inf")  # clock time of the last frame the coach sounded in
         self.unheard = False  # the coach's voice is not reaching the microphone: see `_judge_unheard`
@@ -636,7 +636,7 @@ class EchoCanceller:
             # delay, and a real echo, made unfindable, once stood only 2.3 dB above the quiet.
             self._sounded_at = at if sounding else self._sounded_at
             echo_may_sound = at - self._sounded_at <= LONGEST_DELAY
-            (self._while_sounding if echo_may_sound else self._while_quiet).append(energy)
+            (self._near_coach if echo_may_sound else self._away_from_coach).append(energy)
             self._unjudged += 1
             if self._unjudged >= LEVELS_JUDGED_EVERY:
                 self._unjudged = 0
@@ -659,12 +659,12 @@ class EchoCanceller:
         turned off): its last UNHEARD_MISSES clips were looked for there and none was found, and the
         microphone is no louder where its echo may sound than where it cannot. Then what is said over it
         is a person alone, heard as in a quiet room (coach/inputs/listening/hearing.py)."""
-        enough = len(self._while_sounding) >= LEVELS_KEPT // 5 and len(self._while_quiet) >= LEVELS_KEPT // 10
+        enough = len(self._near_coach) >= LEVELS_KEPT // 5 and len(self._away_from_coach) >= LEVELS_KEPT // 10
         if self.delay is not None or self._misses < UNHEARD_MISSES or not enough:
             self.unheard = False
             return
-        sounding, quiet = median(sorted(self._while_sounding)), median(sorted(self._while_quiet))
-        self.unheard = sounding <= quiet * 10 ** (UNHEARD_WITHIN / 10)
+        near, away = median(sorted(self._near_coach)), median(sorted(self._away_from_coach))
+        self.unheard = near <= away * 10 ** (UNHEARD_WITHIN / 10)
 
     def _judge(self, near: np.ndarray, cancelled: np.ndarray, at: float) -> None:
         """The echo reduction, over the session and second by second: converged or not."""
