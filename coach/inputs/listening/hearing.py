@@ -302,12 +302,16 @@ class Hearing:
         canceller = self._canceller
         delay = canceller.delay if canceller is not None and canceller.delay is not None else 0.0
         said, chime = self.speech.during(at - delay, at - delay)
-        unheard = canceller is not None and canceller.unheard  # headphones: the microphone hears the room alone
-        if unheard or (not said and not chime):
+        if self._coach_unheard or (not said and not chime):  # headphones: the microphone hears the room alone
             return Coach.QUIET
         if canceller is not None and canceller.converged and said and not chime:
             return Coach.CANCELLED
         return Coach.SOUNDING
+
+    @property
+    def _coach_unheard(self) -> bool:
+        """The coach's voice does not reach the microphone (headphones: `EchoCanceller.unheard`)."""
+        return self._canceller is not None and self._canceller.unheard
 
     def _coach_left_at(self, at: float) -> float | None:
         """dB of what the canceller left of the coach's voice in the block from clock time `at`."""
@@ -432,7 +436,7 @@ class Hearing:
                 self._unheard_told = self._canceller.unheard
                 self.send("note", UNHEARD_NOTE if self._unheard_told else HEARD_AGAIN_NOTE)
             lost = self._canceller.delay is None and self._canceller.sounding_seconds > NO_DELAY_SECONDS
-            lost = lost and not self._canceller.unheard
+            lost = lost and not self._coach_unheard
             if lost and not self._delay_told:
                 self._delay_told = True
                 self.send(
@@ -503,7 +507,7 @@ class Hearing:
         vocabulary = self.vocabulary
         # Its voice not reaching the microphone (headphones), what is said over it is the person
         # alone: heard as in a quiet room, the echo guard below kept for what does not stop it.
-        unheard = self._canceller is not None and self._canceller.unheard
+        unheard = self._coach_unheard
         plain_only = over_the_coach and not subtracted and not unheard
         hearing = self._recogniser.hear_utterance(utterance, vocabulary, plain_only)
         if hearing.saying is not None and utterance.over_talk and _longer_than_said(utterance, hearing.saying):
