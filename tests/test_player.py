@@ -187,6 +187,32 @@ def test_pause_shifts_everything_and_replays_the_interrupted_hold(two_exercises:
     assert fake.now - fake.start == pytest.approx(two_exercises.total + 100 + 2.0)
 
 
+@pytest.mark.parametrize("paused_first", [True, False], ids=["paused, then ended", "ended"])
+def test_paused_or_ended_early_the_session_stays_where_it_stopped(
+    two_exercises: Timeline, voice: Voice, paused_first: bool
+) -> None:
+    """What the panel, the remote and "ended at" show: paused, what is left of the plan does
+    not run down; ended early, the pause and the farewell are not counted in."""
+    stopped_at = first(two_exercises, exercise="back-extensions", rep=1, phase="hold") + 2.0
+    press = [(stopped_at, Command.PAUSE), (stopped_at + 100, Command.QUIT)] if paused_first else []
+    fake = FakeClock(press=press or [(stopped_at, Command.QUIT)])
+    while_paused: list[float] = []
+
+    def wait(deadline: float | None) -> Command | None:
+        command = fake.wait(deadline)
+        if player.paused:
+            while_paused.append(player.position())
+        return command
+
+    player = Player(
+        two_exercises, clip_source(voice), SimpleaudioSink(), fake.clock, wait, lambda: farewell_cues(voice)
+    )
+    player.run()
+    assert player.quit and fake.now - fake.start > stopped_at + (100 if paused_first else 0)
+    assert while_paused == ([pytest.approx(stopped_at)] if paused_first else [])
+    assert player.position() == pytest.approx(stopped_at)
+
+
 def test_a_pain_word_pauses_at_once_and_the_coach_says_how_to_go_on(
     two_exercises: Timeline, voice: Voice, capture: Path
 ) -> None:

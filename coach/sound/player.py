@@ -168,13 +168,18 @@ class Player:
         self.started_at: float | None = None
         self.origin = 0.0  # the clock time of timeline time 0, moved by pauses and skips
         self.paused = False
+        self.held_at = 0.0  # where in the timeline it paused or ended early: it stays there
         self.quit = False
 
     def elapsed(self) -> float:
         return 0.0 if self.started_at is None else self.clock() - self.started_at
 
     def position(self) -> float:
-        """Where in the timeline the session is now."""
+        """Where in the timeline the session is now. Paused, it stays where it paused: the
+        plan waits, and what is left of it does not run down; ended early, where it ended,
+        the farewell and any pause before it not counted."""
+        if self.paused or self.quit:
+            return self.held_at
         return 0.0 if self.started_at is None else self.clock() - self.origin
 
     def run(self, on_cue: Callable[[Played], None] | None = None) -> list[Played]:
@@ -314,6 +319,7 @@ class Player:
         if command in (Command.PAUSE, Command.HOLD, Command.PAIN):
             self._silence()
             answer_ends = self._answer_pain() if command is Command.PAIN else None
+            self.held_at = now - self.origin
             self.paused = True
             self._heed(PAUSED)
             # Paused, only going on or ending mean anything, and a pain word: someone who paused,
@@ -340,6 +346,7 @@ class Player:
         elif command is Command.QUIT:
             self._silence()
             self.notice_pending = False  # the farewell is all that is said now
+            self.held_at = now - self.origin
             self.quit = True
         elif command in (Command.NEXT, Command.BACK):
             target = next_exercise_start(cues, index) if command is Command.NEXT else exercise_start(cues, index)
