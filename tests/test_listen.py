@@ -1652,7 +1652,12 @@ def test_a_session_steered_by_voice_alone_as_the_keys_would(
     assert coach.heard() == ["pause", "ouch", "go on", "again", "next", "done", "stop the session"]
     room = r"listened to the room for 1\.\d s before the first cue: still"
     assert any(re.search(room, line) for line in coach.errors)
-    assert any("as asked" in line for line in coach.errors)
+    [ended] = [line for line in coach.errors if "as asked" in line]
+    # The command's line, then the farewell it brought, shown where the session ended.
+    last_heard = coach.lines.index("heard: stop the session\n")
+    [goodbye] = [n for n, line in enumerate(coach.lines) if ENGLISH_PHRASES.say("farewell") in line]
+    assert goodbye > last_heard
+    assert f"ended at {coach.lines[goodbye].split()[0]} of " in ended
     played = read_captures(capture)  # the process has ended: its plays are all written
     assert voice.clip("Number 5 out of 5.").frames not in played  # the reach's last rep: skipped with "next"
     farewell = voice.clip(ENGLISH_PHRASES.say("farewell")).frames

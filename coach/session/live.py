@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -308,22 +308,26 @@ class LiveSession:
             keyboard = stack.enter_context(Keyboard(on_help=lambda: self.err(HELP))) if keyboard_ok else None
             commands: CommandStream | None = None
             player: Player | None = None
+            lines_in_order = threading.Lock()  # a command heard, then the cues it brings
 
             def deliver(saying: Saying) -> bool:
-                """A saying the listener accepted: a pain score, or a command for the stream."""
-                if isinstance(saying.meaning, int):
-                    if not self._asking_pain:
+                """A saying the listener accepted: a pain score, or a command for the stream. Its
+                line is printed before the player can act on it ("heard: stop the session", then
+                the farewell), so it holds the lines' lock from the stream to the print."""
+                with lines_in_order:
+                    if isinstance(saying.meaning, int):
+                        if not self._asking_pain:
+                            return False
+                        self._pain_answers.put(saying.meaning)
+                    elif player is not None and saying.meaning not in player.meaningful:
+                        return False  # a "wait" to a paused coach, heard among the sayings that guard going on
+                    elif commands is None or not commands.put(saying.meaning):
                         return False
-                    self._pain_answers.put(saying.meaning)
-                elif player is not None and saying.meaning not in player.meaningful:
-                    return False  # a "wait" to a paused coach, heard among the sayings that guard going on
-                elif commands is None or not commands.put(saying.meaning):
-                    return False
-                self.heard = (saying.words, time.monotonic())
-                if panel is None and not self.quiet:
-                    with contextlib.suppress(OSError):
-                        self.out(f"heard: {saying.words}")
-                return True
+                    self.heard = (saying.words, time.monotonic())
+                    if panel is None and not self.quiet:
+                        with contextlib.suppress(OSError):
+                            self.out(f"heard: {saying.words}")
+                    return True
 
             listening = threading.Event()  # cleared for good when the microphone is lost
 
@@ -427,6 +431,10 @@ class LiveSession:
                 return exit_code(stop)
 
             def on_cue(played: Played) -> None:
+                with lines_in_order:
+                    show_cue(played)
+
+            def show_cue(played: Played) -> None:
                 if played.index == 0 and panel is None and not self.quiet:
                     count = len(self.timeline.exercises)
                     plural = "s" if count != 1 else ""
@@ -437,7 +445,9 @@ class LiveSession:
                     log.write(json.dumps(timing_record(played)) + "\n")
                     log.flush()
                 if panel is None and not self.quiet:
-                    self.out(cue_line(played.cue))
+                    # The farewell is no cue of the plan: its line is where the session ended.
+                    shown = played.cue if played.index >= 0 else replace(played.cue, start=player.position())
+                    self.out(cue_line(shown))
                 record.follow(player, played)
 
             try:
