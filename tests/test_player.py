@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
 from coach.common.audio import Clip, load_chime
 from coach.inputs.listening.sounding import SpeakingSink
+from coach.plan.preview import clock
 from coach.plan.routine import load_builtin
 from coach.plan.script import CueKind, SessionOptions, Timeline
 from coach.plan.selection import select_exercises
@@ -211,6 +213,34 @@ def test_paused_or_ended_early_the_session_stays_where_it_stopped(
     assert player.quit and fake.now - fake.start > stopped_at + (100 if paused_first else 0)
     assert while_paused == ([pytest.approx(stopped_at)] if paused_first else [])
     assert player.position() == pytest.approx(stopped_at)
+
+
+def test_the_panel_says_what_can_be_said_now_and_paused_what_is_left_stays(
+    two_exercises: Timeline, voice: Voice
+) -> None:
+    """Paused by "ouch", the panel tells how to go on or end, and the time left waits too."""
+    from rich.console import Console
+
+    from coach.session.panel import Listening, render
+
+    stopped_at = first(two_exercises, exercise="back-extensions", rep=1, phase="hold") + 2.0
+    fake = FakeClock(press=[(stopped_at, Command.PAIN), (stopped_at + 100, Command.RESUME)])
+    shown: dict[bool, str] = {}
+
+    def wait(deadline: float | None) -> Command | None:
+        command = fake.wait(deadline)
+        console = Console(width=100, record=True, file=io.StringIO())
+        console.print(render(player, Listening()))
+        text = console.export_text().translate({ord(line): " " for line in "│╭╮╰╯─"})  # the box, not its words
+        shown.setdefault(player.paused, " ".join(text.split()))
+        return command
+
+    player = Player(two_exercises, clip_source(voice), SimpleaudioSink(), fake.clock, wait)
+    player.run()
+    assert "Listening say pause, next, back, again, stop the session, stop Session" in shown[False]
+    assert "Listening say continue, stop the session Session" in shown[True]
+    left = clock(two_exercises.total - stopped_at)
+    assert f"elapsed {left} left" in shown[True] and "PAUSED" in shown[True]
 
 
 def test_a_pain_word_pauses_at_once_and_the_coach_says_how_to_go_on(

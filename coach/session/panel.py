@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from rich.console import Group
@@ -11,10 +12,11 @@ from rich.table import Table
 from rich.text import Text
 
 from coach.inputs.keys import HELP
+from coach.inputs.listening.vocabulary import MEANINGS
 from coach.plan.phrases import HEARD_KEYS, Phrases, alternatives
 from coach.plan.preview import clock
 from coach.plan.script import Cue, CueKind
-from coach.sound.player import Plan, Player, counted_phase, cue_at, phase_group
+from coach.sound.player import Command, Plan, Player, counted_phase, cue_at, phase_group
 
 PANEL_WIDTH = 82  # wide enough for the key help; fixed so the box does not jump
 
@@ -67,9 +69,12 @@ def phase_name(cue: Cue) -> str:
     return names.get(phase, phase.title())
 
 
-def listening_hint(words: Phrases) -> str:
-    """The first way of saying each command, in the routine's language."""
-    return "say " + ", ".join(alternatives(words.table[key])[0] for key in HEARD_KEYS)
+def listening_hint(words: Phrases, acted_on: Collection[Command], paused: bool) -> str:
+    """The first way of saying each command the coach acts on now, in the routine's language.
+    Paused, that is going on or ending: a pain word is answered again, but it is not what to
+    say next, and "next" or "again" would do nothing."""
+    keys = [key for key in HEARD_KEYS if MEANINGS[key] in acted_on and not (paused and MEANINGS[key] is Command.PAIN)]
+    return "say " + ", ".join(alternatives(words.table[key])[0] for key in keys)
 
 
 def render(player: Player, listening: Listening | None = None) -> Panel:
@@ -108,7 +113,8 @@ def render(player: Player, listening: Listening | None = None) -> Panel:
         if listening.heard is not None:
             grid.add_row("Heard", Text(listening.heard, style="bold green"))
         else:
-            grid.add_row("Listening", Text(listening_hint(player.timeline.words), style="dim"))
+            hint = listening_hint(player.timeline.words, player.meaningful, player.paused)
+            grid.add_row("Listening", Text(hint, style="dim"))
     if total is None:
         grid.add_row("Session", Text(f"{clock(player.elapsed())} elapsed   (the voice is still preparing the rest)"))
     else:
