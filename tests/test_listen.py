@@ -1596,6 +1596,32 @@ def test_ctrl_c_while_the_model_loads_ends_coach_and_its_listening(tmp_path: Pat
 
 
 @needs_listen
+@pytest.mark.slow(seconds=3)
+def test_a_listening_process_lost_while_the_model_loads_is_one_line(capture: Path) -> None:
+    """A sound library can take the listening process down as it loads (PortAudio aborts on
+    some broken ALSA set-ups): one line saying how it ended, exit 2, no wait and no traceback."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coach", "--listen", "--voice", "gmw/en-us", "--only", "1"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    STARTED.append(process)
+    wait_until(lambda: listening_child(process.pid) is not None, 60)
+    child = listening_child(process.pid)
+    assert child is not None
+    os.kill(child, signal.SIGKILL)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert err == (
+        "coach: error: the listening process ended while loading (killed by SIGKILL); "
+        "check the microphone (arecord -l), or run without --listen\n"
+    )
+    assert not read_captures(capture)  # the session never began
+
+
+@needs_listen
 @needs_pulse
 @pytest.mark.slow(seconds=88)
 def test_a_session_steered_by_voice_alone_as_the_keys_would(

@@ -207,12 +207,19 @@ def test_ctrl_c_as_the_sound_device_opens_says_so(
     assert read_captures(capture, opening=True) == [OPENING_SILENCE]  # and no cue played
 
 
-def test_no_sound_device_is_one_line_with_alternatives(tmp_path: Path) -> None:
+@pytest.mark.parametrize("listening", [[], ["--listen"]], ids=["", "listening"])
+def test_no_sound_device_is_one_line_with_alternatives(tmp_path: Path, listening: list[str]) -> None:
+    """Listening, before the model loads, and not as the listening process's failure: the
+    microphone's library (PortAudio) aborts its process where ALSA has no device at all."""
     empty = tmp_path / "no-card.conf"
     empty.write_text("# no devices at all\n")
     env = dict(os.environ, ALSA_CONFIG_PATH=str(empty))
     result = subprocess.run(
-        [*COACH, "--only", "1", "--reps", "1"], capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL
+        [*COACH, "--only", "1", "--reps", "1", *listening],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and result.stdout == ""

@@ -273,6 +273,7 @@ class LiveSession:
         commands_heard = Vocabulary.commands(self.timeline.words, self.language)
         listener: Listener | None = None
         if self.listen:  # the model is checked and loaded before anything is played
+            self.sink.open()  # no sound device is told at once, not after the model's load
             from coach.inputs.listening.listener import Listener  # numpy and the model: only for a session that listens
 
             listener = Listener(

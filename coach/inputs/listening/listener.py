@@ -19,6 +19,7 @@ import contextlib
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -86,7 +87,19 @@ class Listener:
             self._loaded.wait(0.1)  # in slices, so Ctrl-C still ends the wait
         if not self._loaded.is_set():
             self.stop()
-            raise ListenUnavailable(self._failure or "the listening process did not start")
+            raise ListenUnavailable(self._failure or self._why_not_loaded())
+
+    def _why_not_loaded(self) -> str:
+        """The listening process ended, or never said it had loaded, and gave no reason."""
+        code = self._process.exitcode if self._process is not None else None
+        if code is None:
+            return f"the listening process did not load within {LOAD_SECONDS:.0f} s; run without --listen"
+        how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+        # A sound library that aborts (PortAudio, with ALSA set up wrongly) takes the process with it.
+        return (
+            f"the listening process ended while loading ({how}); "
+            "check the microphone (arecord -l), or run without --listen"
+        )
 
     def start(self) -> bool:
         """Open the microphone and listen, once the room has been heard a moment without the
