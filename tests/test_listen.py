@@ -1572,11 +1572,8 @@ def listening_child(coach: int) -> int | None:
     return None
 
 
-@needs_listen
-@pytest.mark.slow(seconds=3)
-def test_ctrl_c_while_the_model_loads_ends_coach_and_its_listening(tmp_path: Path, capture: Path) -> None:
-    """The listening process ignores Ctrl-C, to be ended in order; Ctrl-C before the session
-    could end it once left coach waiting on it for ever."""
+def loading_the_model() -> tuple[subprocess.Popen[str], int]:
+    """coach --listen, its listening process begun (signals set, the model loading), and that process's pid."""
     process = subprocess.Popen(
         [sys.executable, "-m", "coach", "--listen", "--voice", "gmw/en-us", "--only", "1"],
         env={**os.environ, "PYTHONFAULTHANDLER": "1"},
@@ -1588,6 +1585,16 @@ def test_ctrl_c_while_the_model_loads_ends_coach_and_its_listening(tmp_path: Pat
     STARTED.append(process)
     wait_until(lambda: listening_child(process.pid) is not None, 60)
     child = listening_child(process.pid)
+    assert child is not None
+    return process, child
+
+
+@needs_listen
+@pytest.mark.slow(seconds=3)
+def test_ctrl_c_while_the_model_loads_ends_coach_and_its_listening(tmp_path: Path, capture: Path) -> None:
+    """The listening process ignores Ctrl-C, to be ended in order; Ctrl-C before the session
+    could end it once left coach waiting on it for ever."""
+    process, child = loading_the_model()
     err = ctrl_c(process, 20)
     assert process.returncode == 130
     assert err.strip().splitlines()[-1].startswith("coach: stopped") and "Traceback" not in err
@@ -1600,17 +1607,7 @@ def test_ctrl_c_while_the_model_loads_ends_coach_and_its_listening(tmp_path: Pat
 def test_a_listening_process_lost_while_the_model_loads_is_one_line(capture: Path) -> None:
     """A sound library can take the listening process down as it loads (PortAudio aborts on
     some broken ALSA set-ups): one line saying how it ended, exit 2, no wait and no traceback."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "coach", "--listen", "--voice", "gmw/en-us", "--only", "1"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    STARTED.append(process)
-    wait_until(lambda: listening_child(process.pid) is not None, 60)
-    child = listening_child(process.pid)
-    assert child is not None
+    process, child = loading_the_model()
     os.kill(child, signal.SIGKILL)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 2
