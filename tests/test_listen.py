@@ -1676,6 +1676,9 @@ def test_a_session_steered_by_voice_alone_as_the_keys_would(
     room = r"listened to the room for 1\.\d s before the first cue: still"
     assert any(re.search(room, line) for line in coach.errors)
     [ended] = [line for line in coach.errors if "as asked" in line]
+    # The coach's answer to the pain word is shown as it is said, after what brought it.
+    pain_answer = " ".join(ENGLISH_PHRASES.pain_answer_parts())
+    assert any(pain_answer in line for line in coach.lines[coach.lines.index("heard: ouch\n") :])
     # The command's line, then the farewell it brought, shown where the session ended.
     last_heard = coach.lines.index("heard: stop the session\n")
     [goodbye] = [n for n, line in enumerate(coach.lines) if ENGLISH_PHRASES.say("farewell") in line]

@@ -218,7 +218,8 @@ def test_paused_or_ended_early_the_session_stays_where_it_stopped(
 def test_the_panel_says_what_can_be_said_now_and_paused_what_is_left_stays(
     two_exercises: Timeline, voice: Voice
 ) -> None:
-    """Paused by "ouch", the panel tells how to go on or end, and the time left waits too."""
+    """Paused by "ouch", the panel shows the coach's answer and tells how to go on or end, and
+    the time left waits too."""
     from rich.console import Console
 
     from coach.session.panel import Listening, render
@@ -226,19 +227,25 @@ def test_the_panel_says_what_can_be_said_now_and_paused_what_is_left_stays(
     stopped_at = first(two_exercises, exercise="back-extensions", rep=1, phase="hold") + 2.0
     fake = FakeClock(press=[(stopped_at, Command.PAIN), (stopped_at + 100, Command.RESUME)])
     shown: dict[bool, str] = {}
+    answer = "I have paused. When you are ready, say continue."
+    answered: list[tuple[str, float]] = []  # as the live session keeps it: the words, and when
+
+    def answer_pain() -> Clip:
+        answered.append((answer, fake.now))
+        return voice.clip(answer)
 
     def wait(deadline: float | None) -> Command | None:
         command = fake.wait(deadline)
         console = Console(width=100, record=True, file=io.StringIO())
-        console.print(render(player, Listening()))
+        console.print(render(player, Listening(), answered[-1] if answered else None))
         text = console.export_text().translate({ord(line): " " for line in "│╭╮╰╯─"})  # the box, not its words
         shown.setdefault(player.paused, " ".join(text.split()))
         return command
 
-    player = Player(two_exercises, clip_source(voice), SimpleaudioSink(), fake.clock, wait)
+    player = Player(two_exercises, clip_source(voice), SimpleaudioSink(), fake.clock, wait, pain_answer=answer_pain)
     player.run()
     assert "Listening say pause, next, back, again, stop the session, stop Session" in shown[False]
-    assert "Listening say continue, stop the session Session" in shown[True]
+    assert f"Said {answer} Listening say continue, stop the session Session" in shown[True]
     left = clock(two_exercises.total - stopped_at)
     assert f"elapsed {left} left" in shown[True] and "PAUSED" in shown[True]
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from coach.common.audio import load_chime
+from coach.common.audio import Clip, load_chime
 from coach.common.errors import OptionError
 from coach.common.threads import worker
 from coach.inputs.keys import HELP, Keyboard
@@ -250,6 +250,7 @@ class LiveSession:
 
     def __post_init__(self) -> None:
         self.heard: tuple[str, float] | None = None  # the last saying acted on, and when: for the panel
+        self.answered: tuple[str, float] | None = None  # the last answer to a pain word, and when
         self._pain_answers: queue.Queue[int] = queue.Queue()
         self._asking_pain = False
 
@@ -338,6 +339,19 @@ class LiveSession:
                 if listener is not None:
                     listener.listen_for(commands_heard.narrowed_to(meaningful))
 
+            def answer_pain() -> Clip:
+                """What the coach says to a pain word, shown as it is said: a glance at the panel, or
+                the plain lines, tells how to go on or end."""
+                answer = " ".join(pain_parts)
+                clip = self.voice.joined(pain_parts)
+                assert player is not None  # only the player asks for it
+                with lines_in_order:
+                    self.answered = (answer, player.clock())  # the clock the panel's cues are on
+                    if panel is None and not self.quiet:
+                        with contextlib.suppress(OSError):
+                            self.out(cue_line(Cue(player.position(), clip.seconds, CueKind.SPEECH, answer)))
+                return clip
+
             def report_echo() -> None:
                 """--verbose: what the echo canceller did, once the listening has ended."""
                 assert listener is not None
@@ -411,7 +425,7 @@ class LiveSession:
                     clock=self.clock,
                     wait=commands.wait if commands is not None else self.wait,
                     farewell=farewell,
-                    pain_answer=lambda: self.voice.joined(pain_parts),
+                    pain_answer=answer_pain,
                     notice=lambda: self.voice.clip(room_talking),
                     # Without a key to press or a voice heard, a wait is its allowance.
                     await_listener=keyboard is not None or listening.is_set(),
@@ -500,7 +514,10 @@ class LiveSession:
             return Listening(self.heard[0] if recent and self.heard is not None else None)
 
         live = Live(
-            get_renderable=lambda: render(player, heard()), console=Console(), refresh_per_second=4, transient=False
+            get_renderable=lambda: render(player, heard(), self.answered),
+            console=Console(),
+            refresh_per_second=4,
+            transient=False,
         )
         stack.enter_context(live)
         return live

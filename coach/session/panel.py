@@ -77,7 +77,9 @@ def listening_hint(words: Phrases, acted_on: Collection[Command], paused: bool) 
     return "say " + ", ".join(alternatives(words.table[key])[0] for key in keys)
 
 
-def render(player: Player, listening: Listening | None = None) -> Panel:
+def render(player: Player, listening: Listening | None = None, aside: tuple[str, float] | None = None) -> Panel:
+    """The panel now. `aside`: words said outside the plan (the answer to a pain word) and
+    the clock when, shown as said until a cue of the plan is said after them."""
     timeline = player.timeline
     total = timeline.known_total()
     position = player.position() if total is None else min(player.position(), total)
@@ -106,7 +108,10 @@ def render(player: Player, listening: Listening | None = None) -> Panel:
         else:
             phase = f"{phase_name(cue)}   {phase_left(timeline, last.index, position):.0f} s"
         grid.add_row("Now", Text(phase, style="bold yellow"))
-        said = next((p.cue.text for p in reversed(player.played) if p.cue.kind is CueKind.SPEECH), None)
+        spoken = next((p for p in reversed(player.played) if p.cue.kind is CueKind.SPEECH), None)
+        said = spoken.cue.text if spoken is not None else None
+        if aside is not None and (spoken is None or aside[1] >= spoken.clock):
+            said = aside[0]
         if said is not None:  # what was just spoken: a glance explains what was missed
             grid.add_row("Said", Text(said, overflow="fold"))
     if listening is not None:
