@@ -486,6 +486,7 @@ class LiveSession:
             if self.checkin and (keyboard is not None or listening.is_set()):
                 if panel is not None:
                     panel.stop()
+                    panel = None  # the answer's "heard:" line is printed, as before the session
                 try:
                     pain_after = self._ask_pain(keyboard, questions[1], listener, listening)
                 except (KeyboardInterrupt, Interrupted, EOFError) as stop:
