@@ -246,6 +246,10 @@ def test_the_panel_says_what_can_be_said_now_and_paused_what_is_left_stays(
     player.run()
     assert "Listening say pause, next, back, again, stop the session, stop Session" in shown[False]
     assert f"Said {answer} Listening say continue, stop the session Session" in shown[True]
+    console = Console(width=100, record=True, file=io.StringIO())
+    console.print(render(player, Listening()))  # the last frame, left on the screen once it has ended
+    last = console.export_text()
+    assert "Done" in last and "Listening" not in last and "q quit" not in last
     left = clock(two_exercises.total - stopped_at)
     assert f"elapsed {left} left" in shown[True] and "PAUSED" in shown[True]
 

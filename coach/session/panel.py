@@ -114,7 +114,7 @@ def render(player: Player, listening: Listening | None = None, aside: tuple[str,
             said = aside[0]
         if said is not None:  # what was just spoken: a glance explains what was missed
             grid.add_row("Said", Text(said, overflow="fold"))
-    if listening is not None:
+    if listening is not None and not player.ended:
         if listening.heard is not None:
             grid.add_row("Heard", Text(listening.heard, style="bold green"))
         else:
@@ -125,5 +125,10 @@ def render(player: Player, listening: Listening | None = None, aside: tuple[str,
     else:
         grid.add_row("Session", ProgressBar(total=total, completed=position, width=44))
         grid.add_row("", Text(f"{clock(player.elapsed())} elapsed   {clock(total - position)} left"))
-    status = Text("PAUSED: space to resume", style="bold reverse") if player.paused else Text(HELP, style="dim")
+    if player.ended:  # the last frame stays on the screen: no keys or words offered that do nothing now
+        status = Text("Ended early, as asked" if player.quit else "Done", style="bold")
+    elif player.paused:
+        status = Text("PAUSED: space to resume", style="bold reverse")
+    else:
+        status = Text(HELP, style="dim")
     return Panel(Group(grid, Text(""), status), title=timeline.title, width=PANEL_WIDTH)

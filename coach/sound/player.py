@@ -170,6 +170,7 @@ class Player:
         self.paused = False
         self.held_at = 0.0  # where in the timeline it paused or ended early: it stays there
         self.quit = False
+        self.ended = False  # played to its end, or its farewell said: nothing more to steer
 
     def elapsed(self) -> float:
         return 0.0 if self.started_at is None else self.clock() - self.started_at
@@ -234,6 +235,7 @@ class Player:
         except BaseException:
             self.sink.stop()  # Ctrl-C and friends: silence at once
             raise
+        self.ended = True
         return self.played
 
     def _play(self, clip: Clip) -> None:
