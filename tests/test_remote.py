@@ -188,8 +188,10 @@ def test_playerctl_pauses_resumes_skips_and_stops(
     playerctl(bus, "play-pause")
     wait_until(lambda: playerctl(bus, "status") == "Paused", 5)
     paused = len(read_captures(capture))
+    held = float(playerctl(bus, "position"))
     time.sleep(1.5)
     assert len(read_captures(capture)) == paused, "sound went on while paused"
+    assert float(playerctl(bus, "position")) == held  # paused, the position waits too
     playerctl(bus, "play-pause")
     wait_until(lambda: read_captures(capture).count(reach) == 2)  # the interrupted phase again
     assert playerctl(bus, "status") == "Playing"
