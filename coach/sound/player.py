@@ -17,6 +17,8 @@ playing them late (and squeezing what follows).
 Steering moves the origin, never the cues: a pause shifts every later deadline by the
 paused time (and replays the interrupted phase), a skip jumps to another cue and
 re-anchors the origin there. The timeline itself stays the plan the dry-run showed.
+Where the session is in it (`position`, what the panel, the remote and "ended at" show)
+stays put while paused, and once it has ended early.
 
 What the player acts on depends on its state: while it plays, "resume" and "done" mean
 nothing; on a self-paced set, "done" ends it; paused, only going on or ending counts. It says
