@@ -342,7 +342,7 @@ class LiveSession:
             def answer_pain() -> Clip:
                 """What the coach says to a pain word, shown as it is said: a glance at the panel, or
                 the plain lines, tells how to go on or end."""
-                answer = " ".join(pain_parts)
+                answer = self.timeline.words.pain_answer()  # its parts, as one sentence
                 clip = self.voice.joined(pain_parts)
                 assert player is not None  # only the player asks for it
                 with lines_in_order:
@@ -446,23 +446,20 @@ class LiveSession:
                 return exit_code(stop)
 
             def on_cue(played: Played) -> None:
-                with lines_in_order:
-                    show_cue(played)
-
-            def show_cue(played: Played) -> None:
-                if played.index == 0 and panel is None and not self.quiet:
-                    count = len(self.timeline.exercises)
-                    plural = "s" if count != 1 else ""
-                    total = self.timeline.known_total()
-                    length = f", {clock(total)}" if total is not None else ""
-                    self.out(f"{self.timeline.title}: {count} exercise{plural}{length}.")
                 if log is not None:
                     log.write(json.dumps(timing_record(played)) + "\n")
                     log.flush()
                 if panel is None and not self.quiet:
                     # The farewell is no cue of the plan: its line is where the session ended.
                     shown = played.cue if played.index >= 0 else replace(played.cue, start=player.position())
-                    self.out(cue_line(shown))
+                    with lines_in_order:  # after the line of a command that brought it
+                        if played.index == 0:
+                            count = len(self.timeline.exercises)
+                            plural = "s" if count != 1 else ""
+                            total = self.timeline.known_total()
+                            length = f", {clock(total)}" if total is not None else ""
+                            self.out(f"{self.timeline.title}: {count} exercise{plural}{length}.")
+                        self.out(cue_line(shown))
                 record.follow(player, played)
 
             try:
